@@ -1,0 +1,83 @@
+"""The `regimebot` command line: parse arguments, call the library, turn its errors into user errors."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from bot.cli_common import UsageError
+from bot.config import ConfigError, load_settings
+
+# Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
+SUBCOMMAND_MODULES = (
+    "bot.cli_market",    # quote, fetch
+    "bot.cli_engine",    # evaluate, replay
+    "bot.cli_scenario",  # scenario, corr
+    "bot.cli_run",       # run (Telegram)
+    "bot.cli_console",   # demo, chat
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="regimebot", description="Macro regime watch list with Telegram alerts.")
+    parser.add_argument("--config", metavar="PATH", help="TOML config file (default: $REGIMEBOT_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean bad input or config (exit 2), from each layer's exception family."""
+    from macro.catalog import CatalogError
+
+    errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError]
+    try:
+        from macro.watchlist import WatchlistError
+
+        errors.append(WatchlistError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def _runtime_errors() -> tuple[type[BaseException], ...]:
+    """Faults at run time (exit 1): storage and data problems."""
+    from macro.providers import DataError
+    from storage.db import StorageError
+
+    return (StorageError, DataError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        return int(args.func(args, settings) or 0)
+    except _user_errors() as exc:
+        print(f"regimebot: {exc}", file=sys.stderr)
+        return 2
+    except _runtime_errors() as exc:
+        print(f"regimebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

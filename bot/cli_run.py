@@ -1,0 +1,5 @@
+"""`regimebot run`: the Telegram bot — filled in by the bot issue."""
+
+
+def register(sub) -> None:
+    return None

@@ -1,0 +1,5 @@
+"""`regimebot scenario` and `regimebot corr` — filled in by the scenario issue."""
+
+
+def register(sub) -> None:
+    return None

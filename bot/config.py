@@ -1,0 +1,242 @@
+"""Settings: one frozen dataclass, read from a TOML file and environment variables, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+LANGUAGES = ("en", "zh-TW")
+PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the key or file and the fix."""
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "regimebot" / "regimebot.db"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where market numbers come from: "yfinance", "demo" (simulated) or "csv" with a directory."""
+
+    kind: str
+    directory: Path | None = None
+
+    def __str__(self) -> str:
+        return f"csv:{self.directory}" if self.kind == "csv" else self.kind
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, validated. Environment variables override the file."""
+
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_api_url: str = DEFAULT_API_URL
+    db: Path = field(default_factory=default_db_path)
+    data: DataSource = DataSource("yfinance")
+    watchlist: Path | None = None
+    admins: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()
+    alert_chats: tuple[int, ...] = ()
+    evaluate_every: int = 3600
+    deadman_after: int = 36 * 3600
+    history_start: date = date(2005, 1, 1)
+    language: str = "en"
+    timezone: str = "UTC"
+    log_level: str = "INFO"
+    scenario_presets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError saying how to get one."""
+        if not self.telegram_bot_token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram, then "
+                "export TELEGRAM_BOT_TOKEN=... (or set telegram_bot_token in the config file). "
+                "To try regimebot without Telegram, run `regimebot demo`."
+            )
+        return self.telegram_bot_token
+
+
+# key -> environment variable. Every top-level key of the file has one.
+ENV_VARS = {
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_api_url": "REGIMEBOT_TELEGRAM_API_URL",
+    "db": "REGIMEBOT_DB",
+    "data": "REGIMEBOT_DATA",
+    "watchlist": "REGIMEBOT_WATCHLIST",
+    "admins": "REGIMEBOT_ADMINS",
+    "allowed_chats": "REGIMEBOT_ALLOWED_CHATS",
+    "alert_chats": "REGIMEBOT_ALERT_CHATS",
+    "evaluate_every": "REGIMEBOT_EVALUATE_EVERY",
+    "deadman_after": "REGIMEBOT_DEADMAN_AFTER",
+    "history_start": "REGIMEBOT_HISTORY_START",
+    "language": "REGIMEBOT_LANGUAGE",
+    "timezone": "REGIMEBOT_TIMEZONE",
+    "log_level": "REGIMEBOT_LOG_LEVEL",
+}
+FILE_ONLY = {"scenario"}
+
+
+def load_settings(config_path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any) and the environment, validate, and return Settings."""
+    env = os.environ if env is None else env
+    path = config_path or env.get("REGIMEBOT_CONFIG") or None
+    raw: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    if path:
+        raw = _read_toml(Path(path))
+        unknown = set(raw) - set(ENV_VARS) - FILE_ONLY
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ConfigError(f"{path}: unknown key '{key}'; known keys: {', '.join(sorted(ENV_VARS) + sorted(FILE_ONLY))}")
+        origin = {k: f"{path}: {k}" for k in raw}
+    for key, var in ENV_VARS.items():
+        if var in env and env[var] != "":
+            raw[key] = env[var]
+            origin[key] = var
+    return _validate(raw, origin)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}; check --config / REGIMEBOT_CONFIG") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
+    values: dict[str, Any] = {}
+
+    def where(key: str) -> str:
+        return origin.get(key, key)
+
+    def text(key: str) -> str:
+        v = raw[key]
+        if not isinstance(v, str):
+            raise ConfigError(f"{where(key)}: expected a string, got {type(v).__name__}")
+        return v.strip()
+
+    def positive_int(key: str) -> int:
+        v = raw[key]
+        try:
+            n = int(v) if not isinstance(v, bool) else None
+        except (TypeError, ValueError):
+            n = None
+        if n is None or n <= 0 or (isinstance(v, float) and not v.is_integer()):
+            raise ConfigError(f"{where(key)}: expected a whole number of seconds > 0, got {v!r}")
+        return n
+
+    def id_list(key: str) -> list[int]:
+        v = raw[key]
+        items = v.split(",") if isinstance(v, str) else v
+        if not isinstance(items, list):
+            raise ConfigError(f"{where(key)}: expected a list of Telegram ids, e.g. 12345,-100987")
+        out = []
+        for item in items:
+            item_s = str(item).strip()
+            if not item_s:
+                continue
+            try:
+                if isinstance(item, bool) or isinstance(item, float):
+                    raise ValueError
+                out.append(int(item_s))
+            except ValueError:
+                raise ConfigError(f"{where(key)}: {item_s!r} is not a Telegram id (a whole number, e.g. 12345 or -100987)") from None
+        return out
+
+    if "telegram_bot_token" in raw:
+        values["telegram_bot_token"] = text("telegram_bot_token")
+    if "telegram_api_url" in raw:
+        url = text("telegram_api_url")
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where('telegram_api_url')}: expected an http(s) URL like {DEFAULT_API_URL}")
+        values["telegram_api_url"] = url
+    if "db" in raw:
+        values["db"] = Path(text("db")).expanduser()
+    if "data" in raw:
+        values["data"] = parse_data_source(text("data"), where("data"))
+    if "watchlist" in raw:
+        wl = Path(text("watchlist")).expanduser()
+        if not wl.is_file():
+            raise ConfigError(f"{where('watchlist')}: watch-list file {wl} does not exist")
+        values["watchlist"] = wl
+    if "admins" in raw:
+        values["admins"] = frozenset(id_list("admins"))
+    if "allowed_chats" in raw:
+        values["allowed_chats"] = frozenset(id_list("allowed_chats"))
+    if "alert_chats" in raw:
+        values["alert_chats"] = tuple(id_list("alert_chats"))
+    if "evaluate_every" in raw:
+        values["evaluate_every"] = positive_int("evaluate_every")
+    if "deadman_after" in raw:
+        values["deadman_after"] = positive_int("deadman_after")
+    if "history_start" in raw:
+        v = raw["history_start"]
+        try:
+            values["history_start"] = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
+        except ValueError:
+            raise ConfigError(f"{where('history_start')}: expected an ISO date like 2005-01-01, got {v!r}") from None
+    if "language" in raw:
+        lang = text("language")
+        if lang not in LANGUAGES:
+            raise ConfigError(f"{where('language')}: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+        values["language"] = lang
+    if "timezone" in raw:
+        tz = text("timezone")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where('timezone')}: {tz!r} is not an IANA time zone (e.g. Asia/Taipei, America/New_York)") from None
+        values["timezone"] = tz
+    if "log_level" in raw:
+        level = text("log_level").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"{where('log_level')}: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        values["log_level"] = level
+    if "scenario" in raw:
+        values["scenario_presets"] = _validate_presets(raw["scenario"], where("scenario"))
+    return Settings(**values)
+
+
+def parse_data_source(value: str, where: str = "REGIMEBOT_DATA") -> DataSource:
+    """`yfinance`, `demo` or `csv:DIR` (DIR must be an existing directory)."""
+    if value in ("yfinance", "demo"):
+        return DataSource(value)
+    if value.startswith("csv:"):
+        directory = Path(value[4:]).expanduser()
+        if not value[4:] or not directory.is_dir():
+            raise ConfigError(f"{where}: csv data directory {value[4:] or '(empty)'} does not exist; use csv:/path/to/dir")
+        return DataSource("csv", directory.resolve())
+    raise ConfigError(f"{where}: expected 'yfinance', 'demo' or 'csv:DIR', got {value!r}")
+
+
+def _validate_presets(section: Any, where: str) -> Mapping[str, Mapping[str, Any]]:
+    if not isinstance(section, dict) or set(section) - {"presets"}:
+        raise ConfigError(f"{where}: expected only a [scenario.presets.NAME] table per preset")
+    presets = section.get("presets", {})
+    out = {}
+    for name, preset in presets.items():
+        if not isinstance(preset, dict):
+            raise ConfigError(f"{where}.presets.{name}: expected a table of duration, convexity, yield, …")
+        unknown = set(preset) - PRESET_KEYS
+        if unknown:
+            raise ConfigError(f"{where}.presets.{name}: unknown key '{sorted(unknown)[0]}'; known: {', '.join(sorted(PRESET_KEYS))}")
+        for key in ("duration", "convexity", "yield", "leverage", "expense_ratio"):
+            if key in preset and (isinstance(preset[key], bool) or not isinstance(preset[key], (int, float))):
+                raise ConfigError(f"{where}.presets.{name}.{key}: expected a number, got {preset[key]!r}")
+        out[name.upper()] = MappingProxyType(dict(preset))
+    return MappingProxyType(out)

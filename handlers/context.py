@@ -1,0 +1,37 @@
+"""What handlers and jobs work with: the settings, the database, the catalog, market data, the watch list."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from macro.catalog import Catalog
+from macro.market import Market
+
+
+class MarketSource(Protocol):
+    """Market data with a cache (jobs.refresh.MarketData implements it)."""
+
+    def market(self) -> Market:
+        """The cached market (all catalog series, derived ones included)."""
+
+    def refresh(self) -> Market:
+        """Fetch what is missing from the data source, store it, and return the market."""
+
+    def adhoc(self, symbols: list[str]) -> Market:
+        """Closes of data-source symbols outside the catalog (yfinance only), not cached."""
+
+
+@dataclass
+class Services:
+    """Shared by every handler and job of one running bot. Storage calls hold `db_lock`."""
+
+    settings: Any  # bot.config.Settings (handlers must not import bot)
+    db: sqlite_utils.Database
+    catalog: Catalog
+    market_data: MarketSource
+    watchlist: Any = None  # macro.watchlist.Watchlist, once loaded
+    db_lock: threading.RLock = field(default_factory=threading.RLock)

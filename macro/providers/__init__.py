@@ -1,0 +1,75 @@
+"""Data providers: the only code that knows where numbers come from (yfinance, a CSV folder, the simulator).
+
+A provider answers one `fetch` per refresh for many series at once. Every failure is per series: it
+lands in `FetchResult.errors` (the series' reading becomes stale or unknown) and never invents a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping, Protocol
+
+import pandas as pd
+
+
+class DataError(RuntimeError):
+    """Market data could not be had at all (the message says which source and what to check)."""
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """Fetch one series: its catalog id, its source symbol, and the first date wanted."""
+
+    series_id: str
+    symbol: str
+    start: date
+
+
+@dataclass
+class FetchResult:
+    """Closes per series id (date-indexed, oldest first) and per-series errors."""
+
+    closes: dict[str, pd.Series] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    name: str
+    simulated: bool
+
+    def fetch(self, requests: list[FetchRequest], end: date | None = None) -> FetchResult:
+        """Closes from each request's start up to `end` (inclusive; default: latest available)."""
+
+
+def make_provider(kind: str, directory=None, **options) -> Provider:
+    """The provider for a data-source kind: 'yfinance', 'csv' (with directory) or 'demo'."""
+    if kind == "yfinance":
+        from macro.providers.yahoo import YahooProvider
+
+        return YahooProvider(**options)
+    if kind == "csv":
+        from macro.providers.csvdir import CsvDirProvider
+
+        return CsvDirProvider(directory)
+    if kind == "demo":
+        from macro.providers.demo import DemoProvider
+
+        return DemoProvider(**options)
+    raise DataError(f"unknown data source {kind!r}: use yfinance, csv:DIR or demo")
+
+
+def clean_closes(values: pd.Series) -> pd.Series:
+    """Float closes on a naive, normalised, sorted, unique date index; NaN and non-positive-index junk dropped."""
+    s = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
+    idx = pd.DatetimeIndex(pd.to_datetime(s.index))
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    s.index = idx.normalize()
+    s = s[s.notna() & ~s.isin([float("inf"), float("-inf")])]
+    s = s[~s.index.duplicated(keep="last")].sort_index()
+    s.index.name = "date"
+    return s
+
+
+__all__ = ["DataError", "FetchRequest", "FetchResult", "Provider", "make_provider", "clean_closes"]

@@ -1,0 +1,53 @@
+"""Open the SQLite database: WAL mode, foreign keys on, schema brought up to date by migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.migrations import MIGRATIONS, apply_migrations
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used as it is; the message says which file and what to do."""
+
+
+class DatabaseTooNew(StorageError):
+    """The database was written by a newer regimebot; upgrade regimebot rather than the file."""
+
+
+def open_database(path: str | Path | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, or an in-memory one when None/":memory:".
+
+    The connection may be used from worker threads (`check_same_thread=False`); callers serialise
+    access (the bot runs storage work one call at a time).
+    """
+    target = ":memory:" if path in (None, ":memory:") else str(path)
+    try:
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(target, check_same_thread=False, timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        if target != ":memory:":
+            db.enable_wal()
+        apply_migrations(db, target)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open database {target}: {exc}. Check REGIMEBOT_DB points to a regimebot SQLite file.") from exc
+    except OSError as exc:
+        raise StorageError(f"cannot create database {target}: {exc.strerror}. Set REGIMEBOT_DB to a writable path.") from exc
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The highest migration version applied to this database (0 for a new file)."""
+    if "schema_migrations" not in db.table_names():
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def latest_version() -> int:
+    return max(m.version for m in MIGRATIONS)

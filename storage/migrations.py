@@ -1,0 +1,74 @@
+"""Versioned schema migrations. Each version runs once, in order, and is recorded in schema_migrations.
+
+Versions are reserved by concept: 1 prices, 2 engine states and transitions, 3 chats, subscriptions,
+alerts and deliveries, 4 portfolios. A new change to the schema is a new version, never an edit
+of an applied one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _v1_prices(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE prices (
+            series_id TEXT NOT NULL,
+            date TEXT NOT NULL,
+            close REAL NOT NULL,
+            PRIMARY KEY (series_id, date)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE fetches (
+            series_id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            error TEXT
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "prices", _v1_prices),
+]
+
+
+def apply_migrations(db: sqlite_utils.Database, where: str = "database") -> list[int]:
+    """Bring the schema up to date; refuse a database newer than this code. Returns versions applied."""
+    from storage.db import DatabaseTooNew  # local: db.py imports this module
+
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+    known = {m.version for m in MIGRATIONS}
+    newer = sorted(v for v in applied if v not in known and v > max(known))
+    if newer:
+        raise DatabaseTooNew(
+            f"{where} has schema version {max(newer)} but this regimebot knows only up to {max(known)}: "
+            "upgrade regimebot, or point REGIMEBOT_DB at another file"
+        )
+    done = []
+    for migration in sorted(MIGRATIONS, key=lambda m: m.version):
+        if migration.version in applied:
+            continue
+        with db.atomic():
+            migration.apply(db)
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [migration.version, migration.name, datetime.now(timezone.utc).isoformat(timespec="seconds")],
+            )
+        done.append(migration.version)
+    return done
