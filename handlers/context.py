@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import sqlite_utils
 
@@ -34,4 +34,6 @@ class Services:
     catalog: Catalog
     market_data: MarketSource
     watchlist: Any = None  # macro.watchlist.Watchlist, once loaded
+    # Set by the bot wiring: run one refresh + evaluate + fan-out cycle now (for /evaluate, /signal).
+    evaluate_now: Callable[[], Any] | None = None
     db_lock: threading.RLock = field(default_factory=threading.RLock)
