@@ -1,0 +1,16 @@
+"""Chat command handlers: parse arguments, ask macro, return a Reply. Shared by Telegram and the console."""
+
+# Modules that register commands on handlers.registry.REGISTRY (imported by load_commands()).
+COMMAND_MODULES: list[str] = [
+]
+
+
+def load_commands():
+    """Import every command module so its commands are registered; returns the registry."""
+    import importlib
+
+    from handlers.registry import REGISTRY
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+    return REGISTRY
