@@ -13,6 +13,8 @@ from typing import Callable
 
 import sqlite_utils
 
+from storage.chats import create_chat_tables
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -42,6 +44,7 @@ def _v1_prices(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "prices", _v1_prices),
+    Migration(3, "chats", create_chat_tables),
 ]
 
 
