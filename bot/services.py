@@ -1,0 +1,37 @@
+"""Build the shared Services (database, catalog, market data, watch list) from Settings."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.config import Settings
+from handlers.context import Services
+from jobs.refresh import MarketData
+from macro.catalog import load_catalog
+from macro.providers import Provider, make_provider
+from storage.db import open_database
+
+
+def build_provider(settings: Settings) -> Provider:
+    """The provider named by REGIMEBOT_DATA."""
+    return make_provider(settings.data.kind, settings.data.directory)
+
+
+def load_watchlist_for(settings: Settings, catalog):
+    """The watch list of REGIMEBOT_WATCHLIST, or the bundled default."""
+    from macro.watchlist import load_watchlist
+
+    return load_watchlist(settings.watchlist, catalog)
+
+
+def build_services(settings: Settings, provider: Provider | None = None, db_path=None) -> Services:
+    """Open the database and wire catalog, market data and watch list for handlers and jobs."""
+    lock = threading.RLock()
+    db = open_database(db_path if db_path is not None else settings.db)
+    catalog = load_catalog()
+    market_data = MarketData(db, catalog, provider or build_provider(settings), settings.history_start, lock)
+    try:
+        watchlist = load_watchlist_for(settings, catalog)
+    except ImportError:  # the engine package is not present yet in this build
+        watchlist = None
+    return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock)

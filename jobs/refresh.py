@@ -1,0 +1,79 @@
+"""Market data with a cache: fetch what is missing from the provider, keep it in SQLite, serve the Market."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from macro.catalog import Catalog, adhoc_series
+from macro.market import Market, make_closes
+from macro.providers import FetchRequest, Provider
+from storage import prices
+
+log = logging.getLogger(__name__)
+
+OVERLAP_DAYS = 7  # an incremental refresh re-asks this many days, so late corrections and partial days heal
+
+
+class MarketData:
+    """The catalog's series, cached in SQLite and refreshed incrementally from one provider."""
+
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider,
+                 history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None):
+        self.db = db
+        self.catalog = catalog
+        self.provider = provider
+        self.history_start = history_start
+        self.lock = lock or threading.RLock()
+        self._errors: dict[str, str] = {}
+
+    @property
+    def source(self) -> str:
+        return self.provider.name
+
+    def requests(self, today: date | None = None) -> list[FetchRequest]:
+        """What one refresh asks for: each downloadable series from its last cached date (minus overlap)."""
+        with self.lock:
+            last = prices.last_cached_dates(self.db)
+        out = []
+        for s in self.catalog.downloadable():
+            start = last[s.id] - timedelta(days=OVERLAP_DAYS) if s.id in last else self.history_start
+            out.append(FetchRequest(s.id, s.symbol or s.id, max(start, self.history_start)))
+        return out
+
+    def refresh(self, end: date | None = None) -> Market:
+        """Fetch (one provider call), store, and return the whole cached market."""
+        requests = self.requests()
+        result = self.provider.fetch(requests, end=end)
+        with self.lock:
+            for sid, series in result.closes.items():
+                prices.save_closes(self.db, sid, series)
+            outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
+            prices.record_fetches(self.db, self.provider.name, outcome)
+        self._errors = dict(result.errors)
+        if result.errors:
+            log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
+        return self.market()
+
+    def market(self) -> Market:
+        """The cached market, derived series included, with the last refresh's data errors."""
+        ids = [s.id for s in self.catalog.downloadable()]
+        with self.lock:
+            observed = prices.load_closes(self.db, ids)
+            errors = prices.fetch_errors(self.db)
+        closes = make_closes({k: v for k, v in observed.items() if not v.empty}, self.catalog)
+        for sid in ids:
+            if sid not in closes.columns:
+                closes[sid] = float("nan")
+        return Market(closes, self.provider.name, self.provider.simulated, errors)
+
+    def adhoc(self, symbols: list[str]) -> Market:
+        """Closes of symbols outside the catalog (about two years, not cached). yfinance only."""
+        start = date.today() - timedelta(days=800)
+        requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol, start) for s in symbols]
+        result = self.provider.fetch(requests)
+        closes = make_closes(result.closes)
+        return Market(closes, self.provider.name, self.provider.simulated, result.errors)
