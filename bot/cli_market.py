@@ -1,5 +1,88 @@
-"""placeholder: filled in by its issue."""
+"""`regimebot quote` (readings) and `regimebot fetch` (fill the price cache)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from bot.cli_common import UsageError, print_json
+from bot.config import Settings
+from bot.services import build_services
+from handlers.readings_format import format_reading
+from macro.catalog import adhoc_series
+from macro.readings import reading
 
 
 def register(sub) -> None:
-    return None
+    quote = sub.add_parser("quote", help="latest readings of series (catalog ids or yfinance symbols)")
+    quote.add_argument("series", nargs="+", metavar="SERIES", help="catalog id (DXY, TLT, US10Y…) or a yfinance symbol")
+    quote.add_argument("--json", action="store_true", help="machine-readable output")
+    quote.add_argument("--cached", action="store_true", help="use the cache only, do not refresh")
+    quote.set_defaults(func=run_quote)
+
+    fetch = sub.add_parser("fetch", help="fill the price cache from the data source")
+    fetch.add_argument("--start", metavar="DATE", help="first date to fetch for series not cached yet (ISO, default: history_start)")
+    fetch.set_defaults(func=run_fetch)
+
+
+def _iso_date(text: str, argument: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{argument}: expected an ISO date like 2024-01-31, got {text!r}") from None
+
+
+def run_quote(args, settings: Settings) -> int:
+    services = build_services(settings, with_watchlist=False)
+    catalog = services.catalog
+    wanted, adhoc = [], []
+    for name in args.series:
+        found = catalog.resolve(name)
+        if found is not None:
+            wanted.append(found)
+        elif settings.data.kind == "yfinance":
+            adhoc.append(name)
+        else:
+            raise UsageError(f"SERIES: unknown series {name!r}; known: {', '.join(catalog.ids)} "
+                             "(any yfinance symbol works when REGIMEBOT_DATA=yfinance)")
+    market = services.market_data.market() if args.cached else services.market_data.refresh()
+    readings = [reading(market, s) for s in wanted]
+    if adhoc:
+        extra = services.market_data.adhoc(adhoc)
+        readings += [reading(extra, adhoc_series(sym)) for sym in adhoc]
+    if args.json:
+        print_json({
+            "source": market.label,
+            "simulated": market.simulated,
+            "readings": [_reading_json(r) for r in readings],
+        })
+    else:
+        for r in readings:
+            print(format_reading(r, settings.language, html_mode=False))
+            print()
+        print(f"Data: {market.label}")
+    return 0 if any(r.known for r in readings) else 1
+
+
+def _reading_json(r) -> dict:
+    out = dataclasses.asdict(r)
+    out["change_unit"] = "bp" if r.in_bp else "percent"
+    out.pop("in_bp")
+    return out
+
+
+def run_fetch(args, settings: Settings) -> int:
+    if args.start:
+        settings = dataclasses.replace(settings, history_start=_iso_date(args.start, "--start"))
+    services = build_services(settings, with_watchlist=False)
+    requests = services.market_data.requests()
+    market = services.market_data.refresh()
+    failed = 0
+    for req in requests:
+        s = market.series(req.series_id)
+        error = market.errors.get(req.series_id)
+        status = f"error: {error}" if error else f"{len(s)} closes, last {s.index[-1].date()}" if len(s) else "no data"
+        failed += bool(error)
+        print(f"{req.series_id:8s} {req.symbol:10s} from {req.start}  {status}")
+    print(f"Data: {market.label}; cache: {settings.db}")
+    return 1 if failed == len(requests) else 0

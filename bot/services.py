@@ -24,14 +24,11 @@ def load_watchlist_for(settings: Settings, catalog):
     return load_watchlist(settings.watchlist, catalog)
 
 
-def build_services(settings: Settings, provider: Provider | None = None, db_path=None) -> Services:
+def build_services(settings: Settings, provider: Provider | None = None, db_path=None, with_watchlist: bool = True) -> Services:
     """Open the database and wire catalog, market data and watch list for handlers and jobs."""
     lock = threading.RLock()
     db = open_database(db_path if db_path is not None else settings.db)
     catalog = load_catalog()
     market_data = MarketData(db, catalog, provider or build_provider(settings), settings.history_start, lock)
-    try:
-        watchlist = load_watchlist_for(settings, catalog)
-    except ImportError:  # the engine package is not present yet in this build
-        watchlist = None
+    watchlist = load_watchlist_for(settings, catalog) if with_watchlist else None
     return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock)

@@ -1,0 +1,160 @@
+"""Readings: the latest value of a series and what it has done (changes, range, trend, unusualness, staleness)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.holiday import (
+    AbstractHolidayCalendar,
+    GoodFriday,
+    Holiday,
+    USLaborDay,
+    USMartinLutherKingJr,
+    USMemorialDay,
+    USPresidentsDay,
+    USThanksgivingDay,
+    nearest_workday,
+)
+
+from macro.catalog import Series
+from macro.market import Market
+
+NEW_YORK = ZoneInfo("America/New_York")
+US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
+CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
+
+
+class _NyseHolidays(AbstractHolidayCalendar):
+    """NYSE full-day holidays (the federal calendar without Columbus/Veterans Day, plus Good Friday)."""
+
+    rules = [
+        Holiday("New Year's Day", month=1, day=1, observance=nearest_workday),
+        USMartinLutherKingJr,
+        USPresidentsDay,
+        GoodFriday,
+        USMemorialDay,
+        Holiday("Juneteenth", month=6, day=19, start_date="2022-01-01", observance=nearest_workday),
+        Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
+        USLaborDay,
+        USThanksgivingDay,
+        Holiday("Christmas", month=12, day=25, observance=nearest_workday),
+    ]
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    days = _NyseHolidays().holidays(start=f"{year - 1}-12-01", end=f"{year + 1}-01-31")
+    return frozenset(d.date() for d in days)
+
+
+def is_trading_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def last_expected_close(now: datetime, calendar: str = "trading") -> date:
+    """The date of the newest close that should exist at `now` (US exchange days, or every day for crypto)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    if calendar == "daily":
+        return (now.astimezone(timezone.utc) - timedelta(days=1)).date()
+    local = now.astimezone(NEW_YORK)
+    day = local.date()
+    if not (is_trading_day(day) and local.time() >= US_CLOSE):
+        day -= timedelta(days=1)
+        while not is_trading_day(day):
+            day -= timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one series is doing, as of its last observation. None means unknown (not enough data)."""
+
+    series_id: str
+    name: str
+    unit: str
+    in_bp: bool                      # changes in basis points (yields) rather than percent
+    last: float | None
+    last_date: date | None
+    changes: dict[str, float | None] = field(default_factory=dict)   # window -> % or bp
+    low_52w: float | None = None
+    high_52w: float | None = None
+    position_52w: float | None = None   # 0 = at the low, 1 = at the high
+    ma200_distance: float | None = None  # % above (+) / below (−) the 200-day average; bp for yields
+    z_20d: float | None = None           # z-score of the 20-day change against the past year
+    stale: bool = True
+    expected_date: date | None = None    # the last close that should exist
+    source: str = ""
+    simulated: bool = False
+    error: str | None = None             # the data error of the last refresh, if any
+
+    @property
+    def known(self) -> bool:
+        return self.last is not None
+
+
+def _change(now: float, then: float | None, in_bp: bool) -> float | None:
+    if then is None or not np.isfinite(then):
+        return None
+    if in_bp:
+        return (now - then) * 100.0
+    if then == 0:
+        return None
+    return (now / then - 1.0) * 100.0
+
+
+def _value_near(s: pd.Series, day: pd.Timestamp, tolerance_days: int = 7) -> float | None:
+    """The last observation on or before `day`, if it is no more than `tolerance_days` older."""
+    cut = s.loc[:day]
+    if not len(cut) or (day - cut.index[-1]).days > tolerance_days:
+        return None
+    return float(cut.iloc[-1])
+
+
+def reading(market: Market, series: Series, as_of: date | None = None, now: datetime | None = None) -> Reading:
+    """Compute the reading of one series from the market, as of a date (default: its last observation)."""
+    s = market.series(series.id)
+    if as_of is not None:
+        s = s.loc[: pd.Timestamp(as_of)]
+    now = now or datetime.now(timezone.utc)
+    expected = last_expected_close(now, series.calendar)
+    in_bp = series.changes_in_bp
+    base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,
+                source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
+                expected_date=expected)
+    if s.empty:
+        return Reading(last=None, last_date=None, **base)
+    last_ts = s.index[-1]
+    last = float(s.iloc[-1])
+    changes: dict[str, float | None] = {}
+    changes["1d"] = _change(last, float(s.iloc[-2]) if len(s) > 1 else None, in_bp)
+    for key, offset in (("1w", pd.DateOffset(weeks=1)), ("1m", pd.DateOffset(months=1)), ("3m", pd.DateOffset(months=3))):
+        changes[key] = _change(last, _value_near(s, last_ts - offset), in_bp)
+    changes["ytd"] = _change(last, _value_near(s, pd.Timestamp(year=last_ts.year, month=1, day=1) - pd.Timedelta(days=1), 10), in_bp)
+
+    year = s.loc[last_ts - pd.DateOffset(weeks=52):]
+    have_year = s.index[0] <= last_ts - pd.DateOffset(weeks=50)
+    low = high = position = None
+    if have_year:
+        low, high = float(year.min()), float(year.max())
+        position = (last - low) / (high - low) if high > low else 0.5
+    ma_distance = None
+    if len(s) >= 200:
+        ma = float(s.iloc[-200:].mean())
+        ma_distance = (last - ma) * 100.0 if in_bp else (last / ma - 1.0) * 100.0
+    z = None
+    if len(s) >= 252 + 20:
+        moves = (s.diff(20) * 100.0) if in_bp else (s.pct_change(20, fill_method=None) * 100.0)
+        window = moves.iloc[-252:].dropna()
+        sd = float(window.std(ddof=1))
+        if sd > 0 and np.isfinite(sd):
+            z = (float(moves.iloc[-1]) - float(window.mean())) / sd
+    last_date = last_ts.date()
+    stale = last_date < expected if as_of is None else False
+    return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
+                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)
