@@ -2,6 +2,11 @@
 
 # Modules that register commands on handlers.registry.REGISTRY (imported by load_commands()).
 COMMAND_MODULES: list[str] = [
+    "handlers.start",
+    "handlers.market",
+    "handlers.subscriptions",
+    "handlers.settings",
+    "handlers.alerts",
 ]
 
 

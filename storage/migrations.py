@@ -14,6 +14,7 @@ from typing import Callable
 import sqlite_utils
 
 from storage.chats import create_chat_tables
+from storage.outbox import _v5_outbox
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def _v1_prices(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "prices", _v1_prices),
     Migration(3, "chats", create_chat_tables),
+    Migration(5, "outbox", _v5_outbox),
 ]
 
 

@@ -1,0 +1,264 @@
+"""The delivery job: send due outbox rows through a Sender and record what happened to each.
+
+A row is marked sent only after the sender returned (Telegram accepted it). Senders raise the
+exceptions below, named by what this job does about them; nothing is dropped silently: a row ends
+`sent` or `failed` with its error kept, or waits for a retry (`pending`) or the end of quiet hours (`held`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.alerts import format_alert
+from handlers.reply import Reply
+from storage import chats as chat_store
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """A sender could not deliver a message; the subclass says what to do about it."""
+
+
+class RetryLater(DeliveryError):
+    """Rate limited (429): try again after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str = "rate limited") -> None:
+        super().__init__(f"{reason}; retry after {seconds:g} s")
+        self.seconds = float(seconds)
+
+
+class ChatGone(DeliveryError):
+    """The bot was blocked, kicked or the chat no longer exists: pause the chat's deliveries."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChatMoved(DeliveryError):
+    """The group became a supergroup with a new id: move the chat and send there."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = int(new_chat_id)
+
+
+class TransientFailure(DeliveryError):
+    """Network error, timeout or server error (5xx): retry with backoff."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PermanentFailure(DeliveryError):
+    """Telegram refused the message itself (400 bad request): mark the row failed, keep the error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Sender(Protocol):
+    """Delivers one Reply to one chat (Telegram, or the console chat)."""
+
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
+        """Send and return the (last) message id; raise a DeliveryError subclass on failure."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for transient failures: base·2^(attempt-1) seconds, capped; failed after max_attempts."""
+
+    base: float = 2.0
+    cap: float = 300.0
+    max_attempts: int = 12
+
+    def delay(self, attempts: int) -> float:
+        return min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass of the delivery job did, row counts by outcome."""
+
+    sent: int = 0
+    retry: int = 0
+    held: int = 0
+    failed: int = 0
+    moved: int = 0
+    paused_chats: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retry + self.failed
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(prefs: Any, now: datetime) -> datetime | None:
+    """When the chat's quiet hours end, if `now` falls inside them (None: not quiet, or no quiet hours)."""
+    if prefs is None or not prefs.quiet_start or not prefs.quiet_end or prefs.quiet_start == prefs.quiet_end:
+        return None
+    try:
+        zone = ZoneInfo(prefs.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    start, end = _hhmm(prefs.quiet_start), _hhmm(prefs.quiet_end)
+    t = local.time().replace(second=0, microsecond=0)
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(timezone.utc)
+
+
+async def _storage(services: Any, fn, *args, **kwargs):
+    """Run a storage call off the event loop, holding the shared database lock."""
+
+    def call():
+        with services.db_lock:
+            return fn(services.db, *args, **kwargs)
+
+    return await asyncio.to_thread(call)
+
+
+async def deliver_pending(
+    services: Any,
+    sender: Sender,
+    now: datetime | None = None,
+    limit: int | None = None,
+    *,
+    policy: RetryPolicy | None = None,
+    concurrency: int = 32,
+) -> DeliveryReport:
+    """Send every due outbox row (oldest alert first; one chat's rows in order) and record each outcome."""
+    policy = policy or RetryPolicy()
+    start = now or _utcnow()
+    rows = await _storage(services, outbox.due_deliveries, start, limit)
+    report = DeliveryReport()
+    if not rows:
+        return report
+    by_chat: dict[int, list[outbox.Delivery]] = defaultdict(list)
+    for row in rows:
+        by_chat[row.chat_id].append(row)
+    alerts: dict[int, outbox.AlertRecord | None] = {}
+    gate = asyncio.Semaphore(concurrency)
+
+    async def chat_worker(chat_id: int, chat_rows: list[outbox.Delivery]) -> None:
+        async with gate:
+            for row in chat_rows:
+                if row.alert_id not in alerts:
+                    alerts[row.alert_id] = await _storage(services, outbox.get_alert, row.alert_id)
+                gone = await _deliver_one(services, sender, row, alerts[row.alert_id], now, policy, report)
+                if gone:
+                    break
+
+    await asyncio.gather(*(chat_worker(c, r) for c, r in by_chat.items()))
+    return report
+
+
+async def _deliver_one(
+    services: Any,
+    sender: Sender,
+    row: outbox.Delivery,
+    alert: outbox.AlertRecord | None,
+    fixed_now: datetime | None,
+    policy: RetryPolicy,
+    report: DeliveryReport,
+) -> bool:
+    """Deliver one row; True when the chat is gone (its other rows are left to the next pass)."""
+    now = fixed_now or _utcnow()
+    if alert is None:
+        await _storage(services, outbox.mark_failed, row.id, f"alert {row.alert_id} no longer exists")
+        report.failed += 1
+        return False
+    prefs = await _storage(services, chat_store.get_chat, row.chat_id)
+    if prefs is not None and prefs.paused:
+        await _storage(services, outbox.mark_failed, row.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
+        report.failed += 1
+        return False
+    bypass = alert.urgent and (prefs is None or prefs.urgent_bypass_quiet)
+    until = None if bypass else quiet_until(prefs, now)
+    if until is not None:
+        await _storage(services, outbox.hold_until, row.id, until)
+        report.held += 1
+        return False
+    lang = prefs.language if prefs is not None else services.settings.language
+    reply = format_alert(alert, lang, services.watchlist)
+    chat_id = row.chat_id
+    for _ in range(2):  # a second try only after following a ChatMigrated
+        try:
+            message_id = await sender.send(chat_id, reply, row.thread_id)
+        except ChatMoved as exc:
+            await _storage(services, _move_chat, chat_id, exc.new_chat_id)
+            log.info("chat %s moved to %s; delivery %s follows it", chat_id, exc.new_chat_id, row.id)
+            report.moved += 1
+            moved = await _storage(services, outbox.get_delivery, row.id)
+            if moved is None or moved.status not in ("pending", "held"):
+                report.failed += 1  # the new chat already had this alert: the row was closed as failed, with why
+                return False
+            chat_id = exc.new_chat_id
+            continue
+        except RetryLater as exc:
+            await _storage(services, outbox.reschedule, row.id, now + timedelta(seconds=exc.seconds), str(exc), False)
+            report.retry += 1
+            return False
+        except TransientFailure as exc:
+            attempts = row.attempts + 1
+            if attempts >= policy.max_attempts:
+                await _storage(services, outbox.mark_failed, row.id, f"gave up after {attempts} attempts: {exc.reason}")
+                report.failed += 1
+                report.errors.append(exc.reason)
+            else:
+                at = now + timedelta(seconds=policy.delay(attempts))
+                await _storage(services, outbox.reschedule, row.id, at, exc.reason)
+                report.retry += 1
+            return False
+        except ChatGone as exc:
+            await _storage(services, _pause_chat, chat_id, exc.reason)
+            await _storage(services, outbox.mark_failed, row.id, f"chat gone: {exc.reason}")
+            log.warning("chat %s is gone (%s): its deliveries are paused", chat_id, exc.reason)
+            report.failed += 1
+            report.paused_chats.append(chat_id)
+            report.errors.append(exc.reason)
+            return True
+        except PermanentFailure as exc:
+            await _storage(services, outbox.mark_failed, row.id, f"refused by Telegram: {exc.reason}")
+            report.failed += 1
+            report.errors.append(exc.reason)
+            return False
+        await _storage(services, outbox.mark_sent, row.id, message_id)
+        report.sent += 1
+        return False
+    await _storage(services, outbox.reschedule, row.id, now, "chat moved twice", False)
+    report.retry += 1
+    return False
+
+
+def _move_chat(db: Any, old_id: int, new_id: int) -> None:
+    outbox.move_chat(db, old_id, new_id)
+    if chat_store.get_chat(db, old_id) is not None:
+        chat_store.migrate_chat(db, old_id, new_id)
+
+
+def _pause_chat(db: Any, chat_id: int, reason: str) -> None:
+    if chat_store.get_chat(db, chat_id) is not None:
+        chat_store.set_paused(db, chat_id, True, reason)

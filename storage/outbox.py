@@ -1,0 +1,461 @@
+"""Alerts and their delivery outbox (one row per alert × chat), the process lock, and evaluation runs.
+
+A delivery row is created `pending`; the delivery job sends due rows and marks one `sent` only after
+Telegram accepted it. A row never disappears: it ends `sent` or `failed` (with the error kept), or
+waits (`pending` with a retry time, `held` during the chat's quiet hours).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import sqlite_utils
+
+STATUS_ORDER = {"intact": 0, "weakening": 1, "invalidated": 2}
+
+
+def _v5_outbox(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            transition_id INTEGER UNIQUE,
+            thesis_id TEXT NOT NULL,
+            old TEXT,
+            new TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            source TEXT NOT NULL,
+            simulated INTEGER NOT NULL DEFAULT 0,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            chat_id INTEGER NOT NULL,
+            thread_id INTEGER,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            message_id INTEGER,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (alert_id, chat_id)
+        )"""
+    )
+    db.execute("CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)")
+    db.execute("CREATE INDEX deliveries_chat ON deliveries (chat_id, alert_id)")
+    db.execute(
+        """CREATE TABLE process_locks (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            acquired_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            ok INTEGER,
+            transitions INTEGER NOT NULL DEFAULT 0,
+            alerts INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        )"""
+    )
+
+
+def _ts(when: datetime | None) -> str:
+    """UTC timestamp text that sorts like the instant it names."""
+    when = when or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _parse_ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A thesis status change, as stored: what moved, from what to what, and the evidence."""
+
+    id: int
+    thesis_id: str
+    old: str | None
+    new: str
+    as_of: str
+    source: str
+    simulated: bool
+    evidence: list[dict]
+    created_at: datetime
+    urgent: bool
+
+    @property
+    def toward_invalidation(self) -> bool:
+        """True for a move toward invalidation; False for a recovery (sent quietly)."""
+        return STATUS_ORDER.get(self.new, 0) > STATUS_ORDER.get(self.old or "intact", 0)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One alert to one chat: its outbox row."""
+
+    id: int
+    alert_id: int
+    chat_id: int
+    thread_id: int | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    message_id: int | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+_ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent"
+_DELIVERY_COLS = "id, alert_id, chat_id, thread_id, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at"
+
+
+def _alert(row: tuple) -> AlertRecord:
+    return AlertRecord(
+        id=row[0], thesis_id=row[1], old=row[2], new=row[3], as_of=row[4], source=row[5],
+        simulated=bool(row[6]), evidence=json.loads(row[7]), created_at=_parse_ts(row[8]), urgent=bool(row[9]),
+    )
+
+
+def _delivery(row: tuple) -> Delivery:
+    return Delivery(
+        id=row[0], alert_id=row[1], chat_id=row[2], thread_id=row[3], status=row[4], attempts=row[5],
+        next_attempt_at=_parse_ts(row[6]), last_error=row[7], message_id=row[8],
+        created_at=_parse_ts(row[9]), sent_at=_parse_ts(row[10]),
+    )
+
+
+def create_alert(
+    db: sqlite_utils.Database,
+    thesis_id: str,
+    old: str | None,
+    new: str,
+    as_of: str,
+    source: str,
+    simulated: bool,
+    evidence: list[dict],
+    urgent: bool = False,
+    transition_id: int | None = None,
+    now: datetime | None = None,
+) -> AlertRecord:
+    """Store one alert. With `transition_id`, a second call for the same transition returns the first alert."""
+    if transition_id is not None:
+        row = db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE transition_id = ?", [transition_id]).fetchone()
+        if row:
+            return _alert(row)
+    with db.atomic():
+        cur = db.execute(
+            "INSERT INTO alerts (transition_id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [transition_id, thesis_id, old, new, str(as_of), source, int(bool(simulated)),
+             json.dumps(evidence, default=_json_default, allow_nan=False), _ts(now), int(bool(urgent))],
+        )
+    return get_alert(db, cur.lastrowid)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in alert evidence")
+
+
+def get_alert(db: sqlite_utils.Database, alert_id: int) -> AlertRecord | None:
+    row = db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    return _alert(row) if row else None
+
+
+def alerts_for_chat(db: sqlite_utils.Database, chat_id: int, limit: int = 10) -> list[AlertRecord]:
+    """The newest alerts that were addressed to this chat (whatever their delivery state), newest first."""
+    rows = db.execute(
+        f"SELECT {', '.join('a.' + c.strip() for c in _ALERT_COLS.split(','))} FROM alerts a "
+        "JOIN deliveries d ON d.alert_id = a.id WHERE d.chat_id = ? ORDER BY a.id DESC LIMIT ?",
+        [chat_id, limit],
+    ).fetchall()
+    return [_alert(r) for r in rows]
+
+
+def alert_sent_to(db: sqlite_utils.Database, alert_id: int, chat_id: int) -> bool:
+    """Whether this alert was addressed to this chat (so /why ID only shows a chat its own alerts)."""
+    row = db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND chat_id = ?", [alert_id, chat_id]).fetchone()
+    return row is not None
+
+
+def enqueue_deliveries(
+    db: sqlite_utils.Database,
+    alert_id: int,
+    chat_ids: Iterable[int | tuple[int, int | None]],
+    now: datetime | None = None,
+) -> int:
+    """One pending row per chat (a chat id, or (chat id, forum topic id)); duplicates are ignored. Returns rows added."""
+    stamp = _ts(now)
+    rows = []
+    seen = set()
+    for item in chat_ids:
+        chat_id, thread_id = item if isinstance(item, tuple) else (item, None)
+        if chat_id in seen:
+            continue
+        seen.add(chat_id)
+        rows.append((alert_id, int(chat_id), thread_id, stamp, stamp))
+    with db.atomic():
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO deliveries (alert_id, chat_id, thread_id, status, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, 'pending', ?, ?)",
+            rows,
+        )
+        return db.conn.total_changes - before
+
+
+def due_deliveries(db: sqlite_utils.Database, now: datetime | None = None, limit: int | None = None) -> list[Delivery]:
+    """Rows waiting to be sent whose time has come (pending or held), oldest alert first."""
+    sql = (
+        f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE status IN ('pending', 'held') "
+        "AND next_attempt_at <= ? ORDER BY alert_id, id"
+    )
+    params: list[Any] = [_ts(now)]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [_delivery(r) for r in db.execute(sql, params).fetchall()]
+
+
+def next_due_at(db: sqlite_utils.Database) -> datetime | None:
+    """When the earliest waiting row becomes due (None when nothing waits)."""
+    row = db.execute("SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'held')").fetchone()
+    return _parse_ts(row[0])
+
+
+def deliveries_for_alert(db: sqlite_utils.Database, alert_id: int) -> list[Delivery]:
+    rows = db.execute(f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE alert_id = ? ORDER BY id", [alert_id]).fetchall()
+    return [_delivery(r) for r in rows]
+
+
+def get_delivery(db: sqlite_utils.Database, delivery_id: int) -> Delivery | None:
+    row = db.execute(f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
+    return _delivery(row) if row else None
+
+
+def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_id: int | None, now: datetime | None = None) -> None:
+    """Telegram accepted the message: the row is done."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            [message_id, _ts(now), delivery_id],
+        )
+
+
+def reschedule(db: sqlite_utils.Database, delivery_id: int, at: datetime, error: str, count_attempt: bool = True) -> None:
+    """Try again at `at` (rate limit, network or server error); the error stays visible meanwhile."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
+            [_ts(at), error, 1 if count_attempt else 0, delivery_id],
+        )
+
+
+def hold_until(db: sqlite_utils.Database, delivery_id: int, at: datetime, reason: str = "quiet hours") -> None:
+    """Hold the row (quiet hours) until `at`; it is sent then."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET status = 'held', next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [_ts(at), reason, delivery_id],
+        )
+
+
+def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str, now: datetime | None = None) -> None:
+    """The row cannot be delivered (bad request, chat gone): kept as `failed` with the error, shown in /status."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = ?, attempts = attempts + 1, sent_at = NULL, "
+            "next_attempt_at = ? WHERE id = ?",
+            [error, _ts(now), delivery_id],
+        )
+
+
+def move_chat(db: sqlite_utils.Database, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: its waiting rows go to the new id (unless that chat already has the alert)."""
+    with db.atomic():
+        before = db.conn.total_changes
+        db.execute(
+            "UPDATE OR IGNORE deliveries SET chat_id = ?, next_attempt_at = ? WHERE chat_id = ? AND status IN ('pending', 'held')",
+            [new_chat_id, _ts(None), old_chat_id],
+        )
+        moved = db.conn.total_changes - before
+        db.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = ? WHERE chat_id = ? AND status IN ('pending', 'held')",
+            [f"chat moved to {new_chat_id}, which already had this alert", old_chat_id],
+        )
+    return moved
+
+
+def delivery_backlog(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Counts of waiting, held and failed rows, plus the latest failure's error (for /status)."""
+    counts = dict(db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
+    last = db.execute(
+        "SELECT chat_id, last_error FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return {
+        "pending": int(counts.get("pending", 0)),
+        "held": int(counts.get("held", 0)),
+        "failed": int(counts.get("failed", 0)),
+        "sent": int(counts.get("sent", 0)),
+        "last_error": {"chat_id": last[0], "error": last[1]} if last else None,
+    }
+
+
+def failed_deliveries(db: sqlite_utils.Database, limit: int = 10) -> list[Delivery]:
+    rows = db.execute(
+        f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?", [limit]
+    ).fetchall()
+    return [_delivery(r) for r in rows]
+
+
+# --- evaluation runs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One refresh + evaluate cycle (or another scheduled job), for /status and the dead-man switch."""
+
+    id: int
+    kind: str
+    started_at: datetime
+    finished_at: datetime | None
+    ok: bool | None
+    transitions: int
+    alerts: int
+    error: str | None
+
+
+def start_run(db: sqlite_utils.Database, kind: str = "evaluate", now: datetime | None = None) -> int:
+    with db.atomic():
+        cur = db.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", [kind, _ts(now)])
+    return cur.lastrowid
+
+
+def finish_run(
+    db: sqlite_utils.Database,
+    run_id: int,
+    ok: bool,
+    error: str | None = None,
+    transitions: int = 0,
+    alerts: int = 0,
+    now: datetime | None = None,
+) -> None:
+    with db.atomic():
+        db.execute(
+            "UPDATE runs SET finished_at = ?, ok = ?, error = ?, transitions = ?, alerts = ? WHERE id = ?",
+            [_ts(now), int(ok), error, transitions, alerts, run_id],
+        )
+
+
+def last_runs(db: sqlite_utils.Database, n: int = 5, kind: str | None = None) -> list[Run]:
+    sql = "SELECT id, kind, started_at, finished_at, ok, transitions, alerts, error FROM runs"
+    params: list[Any] = []
+    if kind is not None:
+        sql += " WHERE kind = ?"
+        params.append(kind)
+    rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", params + [n]).fetchall()
+    return [
+        Run(r[0], r[1], _parse_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
+        for r in rows
+    ]
+
+
+def last_success(db: sqlite_utils.Database, kind: str = "evaluate") -> datetime | None:
+    """When the last successful run of `kind` finished."""
+    row = db.execute("SELECT MAX(finished_at) FROM runs WHERE kind = ? AND ok = 1", [kind]).fetchone()
+    return _parse_ts(row[0])
+
+
+# --- process lock ----------------------------------------------------------------------------
+
+
+def lock_owner() -> str:
+    """This process's lock owner name: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """A lock left by a process on this host that no longer exists (killed) can be taken over."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def acquire_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> str | None:
+    """Take the lock `name` for `ttl` seconds. Returns None on success, else the current holder's owner name.
+
+    Each step is one conditional statement, so two processes racing cannot both win.
+    """
+    from datetime import timedelta
+
+    now = now or datetime.now(timezone.utc)
+    expires = _ts(now + timedelta(seconds=ttl))
+    with db.atomic():
+        db.execute(
+            "INSERT INTO process_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, "
+            "expires_at = excluded.expires_at WHERE process_locks.owner = excluded.owner OR process_locks.expires_at <= ?",
+            [name, owner, _ts(now), expires, _ts(now)],
+        )
+    holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
+    if holder == owner:
+        return None
+    if _owner_is_dead(holder):
+        with db.atomic():
+            db.execute(
+                "UPDATE process_locks SET owner = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND owner = ?",
+                [owner, _ts(now), expires, name, holder],
+            )
+        holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
+        if holder == owner:
+            return None
+    return holder
+
+
+def refresh_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:
+    """Extend our lock; False when another process holds it now (we lost it)."""
+    from datetime import timedelta
+
+    now = now or datetime.now(timezone.utc)
+    with db.atomic():
+        before = db.conn.total_changes
+        db.execute(
+            "UPDATE process_locks SET expires_at = ? WHERE name = ? AND owner = ?",
+            [_ts(now + timedelta(seconds=ttl)), name, owner],
+        )
+        return db.conn.total_changes > before
+
+
+def release_lock(db: sqlite_utils.Database, owner: str, name: str = "bot") -> None:
+    with db.atomic():
+        db.execute("DELETE FROM process_locks WHERE name = ? AND owner = ?", [name, owner])

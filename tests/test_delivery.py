@@ -1,0 +1,204 @@
+"""The outbox and the delivery job, with an in-process sender that fails on cue (real SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from bot.config import Settings
+from handlers.context import Services
+from jobs.deliver import (
+    ChatGone,
+    ChatMoved,
+    PermanentFailure,
+    RetryLater,
+    RetryPolicy,
+    TransientFailure,
+    deliver_pending,
+    quiet_until,
+)
+from storage import chats, outbox
+from storage.db import open_database
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+class ScriptedSender:
+    """Raises the scripted exceptions for a chat (in order), then accepts; records accepted sends."""
+
+    def __init__(self, faults: dict[int, list[Exception]] | None = None) -> None:
+        self.faults = {k: list(v) for k, v in (faults or {}).items()}
+        self.accepted: list[tuple[int, str, int | None, bool]] = []
+
+    async def send(self, chat_id, reply, thread_id=None):
+        pending = self.faults.get(chat_id)
+        if pending:
+            raise pending.pop(0)
+        self.accepted.append((chat_id, reply.text, thread_id, reply.silent))
+        return 1000 + len(self.accepted)
+
+
+@pytest.fixture
+def services():
+    db = open_database(None)
+    return Services(settings=Settings(), db=db, catalog=None, market_data=None, watchlist=None)
+
+
+def _alert(db, new="weakening", old="intact", urgent=False):
+    evidence = [{"signal": "credit_widening", "state": "breach", "value": -4.5, "unit": "%", "direction": "below",
+                 "thresholds": {"warn": -2.0, "breach": -4.0}}]
+    return outbox.create_alert(db, "bitcoin_bottom", old, new, "2026-03-02", "demo", True, evidence, urgent=urgent)
+
+
+def _deliver(services, sender, now=NOW):
+    return asyncio.run(deliver_pending(services, sender, now=now, policy=RetryPolicy(base=60)))
+
+
+def _statuses(db, alert_id):
+    return {d.chat_id: d.status for d in outbox.deliveries_for_alert(db, alert_id)}
+
+
+def test_every_chat_gets_one_message_and_rows_are_marked_sent(services):
+    alert = _alert(services.db)
+    assert outbox.enqueue_deliveries(services.db, alert.id, [11, 12, (-1001, 7)], now=NOW) == 3
+    assert outbox.enqueue_deliveries(services.db, alert.id, [11], now=NOW) == 0  # same alert × chat once
+    sender = ScriptedSender()
+    report = _deliver(services, sender)
+    assert report.sent == 3
+    assert sorted((c, th) for c, _, th, _ in sender.accepted) == [(-1001, 7), (11, None), (12, None)]
+    assert set(_statuses(services.db, alert.id).values()) == {"sent"}
+    assert _deliver(services, sender).sent == 0  # nothing is sent twice
+    assert len(sender.accepted) == 3
+
+
+def test_faults_are_retried_or_recorded_never_dropped(services):
+    alert = _alert(services.db)
+    chats.ensure_chat(services.db, 14, "private")
+    outbox.enqueue_deliveries(services.db, alert.id, [11, 12, 13, 14, 15], now=NOW)
+    sender = ScriptedSender({
+        11: [RetryLater(5)],
+        12: [TransientFailure("HTTP 500"), TransientFailure("timed out")],
+        13: [PermanentFailure("Bad Request: can't parse entities")],
+        14: [ChatGone("Forbidden: bot was blocked by the user")],
+    })
+    first = _deliver(services, sender)
+    assert (first.sent, first.retry, first.failed) == (1, 2, 2)
+    statuses = _statuses(services.db, alert.id)
+    assert statuses == {11: "pending", 12: "pending", 13: "failed", 14: "failed", 15: "sent"}
+    assert chats.get_chat(services.db, 14).paused
+    rows = {d.chat_id: d for d in outbox.deliveries_for_alert(services.db, alert.id)}
+    assert rows[11].next_attempt_at == NOW + timedelta(seconds=5)  # Telegram's retry_after
+    assert rows[12].next_attempt_at == NOW + timedelta(seconds=60)  # backoff base
+    assert "can't parse entities" in rows[13].last_error
+    backlog = outbox.delivery_backlog(services.db)
+    assert (backlog["pending"], backlog["failed"], backlog["sent"]) == (2, 2, 1)
+    # Retries happen once their time has come (backoff: 60 s, then 120 s).
+    assert _deliver(services, sender, now=NOW + timedelta(seconds=59)).sent == 1  # only the 429 row is due
+    second = _deliver(services, sender, now=NOW + timedelta(seconds=60))
+    assert (second.sent, second.retry) == (0, 1)
+    assert outbox.deliveries_for_alert(services.db, alert.id)[1].next_attempt_at == NOW + timedelta(seconds=180)
+    assert _deliver(services, sender, now=NOW + timedelta(seconds=180)).sent == 1
+    assert _statuses(services.db, alert.id) == {11: "sent", 12: "sent", 13: "failed", 14: "failed", 15: "sent"}
+    assert sorted(c for c, *_ in sender.accepted) == [11, 12, 15]
+
+
+def test_chat_moved_follows_the_new_id(services):
+    alert = _alert(services.db)
+    chats.ensure_chat(services.db, -55, "group")
+    chats.subscribe(services.db, -55, "*")
+    outbox.enqueue_deliveries(services.db, alert.id, [-55], now=NOW)
+    sender = ScriptedSender({-55: [ChatMoved(-100555)]})
+    report = _deliver(services, sender)
+    assert report.sent == 1 and report.moved == 1
+    assert [c for c, *_ in sender.accepted] == [-100555]
+    assert _statuses(services.db, alert.id) == {-100555: "sent"}
+    assert chats.get_chat(services.db, -55) is None
+    assert chats.subscriptions(services.db, -100555) == {"*"}
+
+
+def test_transient_failures_give_up_after_max_attempts_and_say_why(services):
+    alert = _alert(services.db)
+    outbox.enqueue_deliveries(services.db, alert.id, [21], now=NOW)
+    sender = ScriptedSender({21: [TransientFailure("HTTP 502")] * 3})
+    policy = RetryPolicy(base=0.0, max_attempts=3)
+    for _ in range(3):
+        asyncio.run(deliver_pending(services, sender, now=NOW + timedelta(seconds=1), policy=policy))
+    row = outbox.deliveries_for_alert(services.db, alert.id)[0]
+    assert row.status == "failed" and "gave up after 3 attempts" in row.last_error and "502" in row.last_error
+
+
+def test_quiet_hours_hold_non_urgent_alerts_until_they_end(services):
+    db = services.db
+    chats.ensure_chat(db, 31, "private", timezone="Asia/Taipei")
+    chats.update_chat(db, 31, quiet_start="22:00", quiet_end="07:00")
+    chats.ensure_chat(db, 32, "private", timezone="Asia/Taipei")
+    chats.update_chat(db, 32, quiet_start="22:00", quiet_end="07:00", urgent_bypass_quiet=False)
+    weak = _alert(db)
+    urgent = _alert(db, new="invalidated", old="weakening", urgent=True)
+    outbox.enqueue_deliveries(db, weak.id, [31, 32], now=NOW)
+    outbox.enqueue_deliveries(db, urgent.id, [31, 32], now=NOW)
+    night = datetime(2026, 3, 2, 15, 30, tzinfo=timezone.utc)  # 23:30 in Taipei (UTC+8)
+    sender = ScriptedSender()
+    report = asyncio.run(deliver_pending(services, sender, now=night))
+    assert report.sent == 1 and report.held == 3
+    assert [(c, "invalidated" in t or "失效" in t) for c, t, *_ in sender.accepted] == [(31, True)]
+    held = [d for d in outbox.deliveries_for_alert(db, weak.id)]
+    morning = datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 07:00 next day in Taipei
+    assert all(d.status == "held" and d.next_attempt_at == morning for d in held)
+    assert asyncio.run(deliver_pending(services, sender, now=morning)).sent == 3
+
+
+def test_quiet_until_wraps_midnight_and_ignores_empty_windows():
+    prefs = SimpleNamespace(quiet_start="22:00", quiet_end="07:00", timezone="UTC")
+    assert quiet_until(prefs, datetime(2026, 1, 1, 21, 59, tzinfo=timezone.utc)) is None
+    assert quiet_until(prefs, datetime(2026, 1, 1, 22, 0, tzinfo=timezone.utc)) == datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)
+    assert quiet_until(prefs, datetime(2026, 1, 2, 6, 59, tzinfo=timezone.utc)) == datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)
+    assert quiet_until(prefs, datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)) is None
+    day = SimpleNamespace(quiet_start="12:00", quiet_end="13:00", timezone="UTC")
+    assert quiet_until(day, datetime(2026, 1, 1, 12, 30, tzinfo=timezone.utc)) == datetime(2026, 1, 1, 13, 0, tzinfo=timezone.utc)
+    assert quiet_until(SimpleNamespace(quiet_start=None, quiet_end=None, timezone="UTC"), NOW) is None
+
+
+def test_recoveries_are_sent_silently(services):
+    alert = _alert(services.db, new="intact", old="weakening")
+    outbox.enqueue_deliveries(services.db, alert.id, [41], now=NOW)
+    sender = ScriptedSender()
+    _deliver(services, sender)
+    assert sender.accepted[0][3] is True
+
+
+def test_process_lock_refuses_a_second_owner_until_it_expires(services):
+    db = services.db
+    assert outbox.acquire_lock(db, "hostA:1", ttl=30, now=NOW) is None
+    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW) == "hostA:1"
+    assert outbox.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=20))
+    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=45)) == "hostA:1"
+    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=51)) is None
+    assert not outbox.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=52))
+    outbox.release_lock(db, "hostB:2")
+    assert outbox.acquire_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=53)) is None
+
+
+def test_lock_of_a_dead_process_on_this_host_is_taken_over(services):
+    import socket
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{proc.stdout.strip()}"
+    assert outbox.acquire_lock(services.db, dead, ttl=600, now=NOW) is None
+    assert outbox.acquire_lock(services.db, outbox.lock_owner(), ttl=600, now=NOW) is None
+
+
+def test_runs_record_success_and_failure(services):
+    db = services.db
+    r1 = outbox.start_run(db, now=NOW)
+    outbox.finish_run(db, r1, ok=True, transitions=2, alerts=1, now=NOW + timedelta(seconds=3))
+    r2 = outbox.start_run(db, now=NOW + timedelta(hours=1))
+    outbox.finish_run(db, r2, ok=False, error="DataError: DXY", now=NOW + timedelta(hours=1, seconds=2))
+    assert outbox.last_success(db) == NOW + timedelta(seconds=3)
+    runs = outbox.last_runs(db, 5)
+    assert [(r.ok, r.error, r.alerts) for r in runs] == [(False, "DataError: DXY", 0), (True, None, 1)]
