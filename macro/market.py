@@ -60,7 +60,7 @@ def make_closes(observations: Mapping[str, pd.Series], catalog: Catalog | None =
         s = s[~s.index.duplicated(keep="last")].sort_index()
         cols[sid] = s
     if cols:
-        frame = pd.concat(cols, axis=1).sort_index()
+        frame = pd.concat(cols, axis=1, sort=True)
     else:
         frame = pd.DataFrame(index=pd.DatetimeIndex([]))
     frame.index.name = "date"

@@ -60,7 +60,7 @@ def make_provider(kind: str, directory=None, **options) -> Provider:
 
 
 def clean_closes(values: pd.Series) -> pd.Series:
-    """Float closes on a naive, normalised, sorted, unique date index; NaN and non-positive-index junk dropped."""
+    """Float closes on a naive, normalised, sorted, unique date index; NaN, inf and non-numbers dropped."""
     s = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
     idx = pd.DatetimeIndex(pd.to_datetime(s.index))
     if idx.tz is not None:

@@ -1,0 +1,61 @@
+"""The arrows point one way: macro is pure, storage knows no app shell, handlers know no bot or jobs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NETWORK_OR_IO = {"telegram", "sqlite3", "sqlite_utils", "aiohttp", "httpx", "requests", "urllib", "socket",
+                 "yfinance", "curl_cffi", "bot", "handlers", "jobs", "storage"}
+APP_SHELL = {"bot", "handlers", "jobs"}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def modules(package: str):
+    return sorted((REPO / package).rglob("*.py"))
+
+
+def test_macro_is_pure():
+    offenders = {}
+    for path in modules("macro"):
+        allowed = {"yfinance"} if path.name == "yahoo.py" else set()
+        bad = (imports_of(path) & NETWORK_OR_IO) - allowed
+        if bad:
+            offenders[str(path.relative_to(REPO))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_only_the_yahoo_provider_imports_yfinance():
+    users = [str(p.relative_to(REPO)) for pkg in ("macro", "storage", "handlers", "jobs", "bot") for p in modules(pkg)
+             if "yfinance" in imports_of(p)]
+    assert users == ["macro/providers/yahoo.py"]
+
+
+def test_storage_and_handlers_point_down():
+    offenders = {}
+    for pkg, forbidden in (("storage", APP_SHELL), ("handlers", {"bot", "jobs"}), ("jobs", {"bot"})):
+        for path in modules(pkg):
+            bad = imports_of(path) & forbidden
+            if bad:
+                offenders[str(path.relative_to(REPO))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_sql_lives_in_storage():
+    import re
+
+    sql = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I)
+    offenders = [str(p.relative_to(REPO)) for pkg in ("macro", "handlers", "jobs", "bot") for p in modules(pkg)
+                 if sql.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -1,0 +1,56 @@
+"""The simulated market: deterministic, complete, realistic, with the stress episode the demo relies on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from macro.catalog import load_catalog
+from macro.providers import FetchRequest
+from macro.providers.demo import DemoProvider, simulate_closes, stress_window
+
+END = date(2026, 11, 20)
+
+
+def test_deterministic_and_complete():
+    a = simulate_closes(seed=7, end=END, years=5)
+    b = simulate_closes(seed=7, end=END, years=5)
+    assert set(a) == {s.id for s in load_catalog().downloadable()}
+    for sid in a:
+        pd.testing.assert_series_equal(a[sid], b[sid])
+    assert not simulate_closes(seed=8, end=END, years=5)["SPX"].equals(a["SPX"])
+
+
+def test_realistic_levels_and_volatility():
+    c = simulate_closes(end=END)
+    def ann_vol(sid):
+        return float(np.log(c[sid]).diff().std() * np.sqrt(252))
+    assert 0.10 < ann_vol("SPX") < 0.30
+    assert 0.04 < ann_vol("DXY") < 0.12
+    assert 0.25 < ann_vol("BTC") < 0.90
+    assert 2.0 < c["US10Y"].iloc[-1] < 6.0 and c["US30Y"].min() > 0
+    assert 9 <= c["VIX"].min() and c["VIX"].median() < 25
+
+
+def test_stress_episode_dollar_and_equities_fall_together():
+    c = simulate_closes(end=END)
+    start, stop = stress_window(END)
+    before = pd.Timestamp(start) - pd.Timedelta(days=3)
+    def change(sid):
+        s = c[sid]
+        return float(s.loc[:pd.Timestamp(stop)].iloc[-1] / s.loc[:before].iloc[-1] - 1)
+    assert change("SPX") < -0.05 and change("DXY") < -0.02
+    assert change("HYG") / 1 < change("IEF") - 0.03     # credit widens: HYG lags Treasuries
+    assert c["VIX"].loc[pd.Timestamp(start):pd.Timestamp(stop)].max() > 35
+
+
+def test_reveal_until_hides_later_days():
+    start, _ = stress_window(END)
+    p = DemoProvider(end=END, reveal_until=start)
+    r = p.fetch([FetchRequest("SPX", "^GSPC", date(2026, 1, 1)), FetchRequest("NOPE", "X", date(2026, 1, 1))])
+    assert r.closes["SPX"].index[-1] <= pd.Timestamp(start)
+    assert "NOPE" in r.errors
+    p.reveal_until = END
+    assert p.fetch([FetchRequest("SPX", "^GSPC", date(2026, 1, 1))]).closes["SPX"].index[-1] == pd.Timestamp(END)
