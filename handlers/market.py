@@ -1,0 +1,87 @@
+"""/dxy, /tlt and /quote: the latest readings of catalog series (or any yfinance symbol), compact for a phone."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.i18n import t
+from handlers.readings_format import format_reading, format_source
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from handlers.usage import esc, usage_reply
+from macro.catalog import Series, adhoc_series
+from macro.providers import DataError
+from macro.readings import Reading, reading
+
+MAX_SYMBOLS = 6
+_SYMBOL = re.compile(r"^[A-Za-z0-9^=.\-]{1,20}$")
+
+
+def format_readings(lang: str, readings: list[Reading], labels: list[str]) -> str:
+    """Readings separated by blank lines, then each distinct data source (SIMULATED said plainly)."""
+    body = "\n\n".join(format_reading(r, lang) for r in readings)
+    footer = [f"<i>{format_source(label, lang)}</i>" for label in dict.fromkeys(labels)]
+    if any(r.simulated for r in readings):
+        footer.append(f"<i>{t(lang, 'common.simulated')}</i>")
+    return body + "\n\n" + "\n".join(footer)
+
+
+def _readings(req: Request, names: list[str]) -> Reply:
+    services = req.services
+    catalog = services.catalog
+    wanted: list[Series] = []
+    adhoc: list[str] = []
+    yfinance = getattr(getattr(services.settings, "data", None), "kind", "") == "yfinance"
+    for name in names:
+        if not _SYMBOL.match(name):
+            return usage_reply(req, "market.bad_symbol", name=name[:24])
+        series = catalog.resolve(name)
+        if series is not None:
+            if series not in wanted:
+                wanted.append(series)
+        elif yfinance:
+            sym = adhoc_series(name).id
+            if sym not in adhoc:
+                adhoc.append(sym)
+        else:
+            return usage_reply(req, "market.unknown_series", name=name[:24], known=" ".join(catalog.ids))
+    readings: list[Reading] = []
+    labels: list[str] = []
+    if wanted:
+        market = services.market_data.market()
+        readings += [reading(market, s) for s in wanted]
+        labels.append(market.label)
+    if adhoc:
+        try:
+            extra = services.market_data.adhoc(adhoc)
+        except DataError as exc:
+            return Reply("⚠️ " + t(req.lang, "market.fetch_failed", error=esc(exc)))
+        readings += [reading(extra, adhoc_series(sym)) for sym in adhoc]
+        labels.append(extra.label)
+    return Reply(format_readings(req.lang, readings, labels))
+
+
+@REGISTRY.command("dxy", summary="cmd.dxy.summary", usage="cmd.dxy.usage", group="market")
+def dxy(req: Request) -> Reply:
+    """The US dollar index reading."""
+    if req.args:
+        return usage_reply(req, "market.no_args")
+    return _readings(req, ["DXY"])
+
+
+@REGISTRY.command("tlt", summary="cmd.tlt.summary", usage="cmd.tlt.usage", group="market")
+def tlt(req: Request) -> Reply:
+    """The 20+ year Treasury ETF reading, with the 30-year yield beside it."""
+    if req.args:
+        return usage_reply(req, "market.no_args")
+    return _readings(req, ["TLT", "US30Y"])
+
+
+@REGISTRY.command("quote", summary="cmd.quote.summary", usage="cmd.quote.usage", group="market")
+def quote(req: Request) -> Reply:
+    """Readings of up to six series: catalog ids (DXY, US10Y…) or, on yfinance data, any symbol."""
+    if not req.args:
+        return usage_reply(req, "market.need_symbol")
+    if len(req.args) > MAX_SYMBOLS:
+        return usage_reply(req, "market.too_many", limit=MAX_SYMBOLS)
+    return _readings(req, list(req.args))

@@ -1,0 +1,73 @@
+"""/subscribe and /unsubscribe: which theses' alerts this chat receives (shared state: admins in groups)."""
+
+from __future__ import annotations
+
+from handlers.i18n import t
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from handlers.usage import admin_only, chat_prefs, esc, find_thesis, may_change_chat, thesis_ids, thesis_name, usage_reply
+from storage import chats
+
+
+def format_subscriptions(req: Request, subscribed: set[str]) -> str:
+    """This chat's subscriptions, one per line."""
+    if not subscribed:
+        return t(req.lang, "sub.none")
+    if chats.ALL_THESES in subscribed:
+        return t(req.lang, "sub.all_current")
+    names = [f"• <code>{esc(tid)}</code> {esc(thesis_name(req, tid))}" for tid in sorted(subscribed)]
+    return t(req.lang, "sub.current") + "\n" + "\n".join(names)
+
+
+def _target(req: Request) -> tuple[str | None, Reply | None]:
+    """The thesis id ("*" for all) named by the arguments, or a usage reply."""
+    if len(req.args) != 1:
+        known = ", ".join(thesis_ids(req)) or "-"
+        return None, usage_reply(req, "sub.need_one", known=known)
+    arg = req.args[0]
+    if arg.lower() in ("all", "*"):
+        return chats.ALL_THESES, None
+    tid = find_thesis(req, arg)
+    if tid is None:
+        return None, usage_reply(req, "sub.unknown_thesis", thesis=arg[:64], known=", ".join(thesis_ids(req)) or "-")
+    return tid, None
+
+
+@REGISTRY.command("subscribe", summary="cmd.subscribe.summary", usage="cmd.subscribe.usage", admin=True, group="alerts")
+def subscribe(req: Request) -> Reply:
+    """Receive the alerts of one thesis, or of all."""
+    target, problem = _target(req)
+    if problem is not None:
+        return problem
+    if not may_change_chat(req):
+        return admin_only(req)
+    chat_prefs(req)
+    with req.services.db_lock:
+        added = chats.subscribe(req.services.db, req.chat.id, target)
+        current = chats.subscriptions(req.services.db, req.chat.id)
+    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req, target))
+    head = t(req.lang, "sub.added" if added else "sub.already", thesis=which)
+    return Reply(head + "\n" + format_subscriptions(req, current) + "\n" + t(req.lang, "sub.how_alerts"))
+
+
+@REGISTRY.command("unsubscribe", summary="cmd.unsubscribe.summary", usage="cmd.unsubscribe.usage", admin=True, group="alerts")
+def unsubscribe(req: Request) -> Reply:
+    """Stop the alerts of one thesis, or of all."""
+    target, problem = _target(req)
+    if problem is not None:
+        return problem
+    if not may_change_chat(req):
+        return admin_only(req)
+    chat_prefs(req)
+    with req.services.db_lock:
+        before = chats.subscriptions(req.services.db, req.chat.id)
+        removed = chats.unsubscribe(req.services.db, req.chat.id, target)
+        current = chats.subscriptions(req.services.db, req.chat.id)
+    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req, target))
+    if removed:
+        head = t(req.lang, "sub.removed", thesis=which)
+    elif chats.ALL_THESES in before:
+        head = t(req.lang, "sub.covered_by_all", thesis=which)
+    else:
+        head = t(req.lang, "sub.not_subscribed", thesis=which)
+    return Reply(head + "\n" + format_subscriptions(req, current))

@@ -1,0 +1,125 @@
+"""What every command handler shares: usage replies, the chat's stored preferences, admin checks, source lines."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from handlers.i18n import t
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from storage import chats
+from storage.chats import ChatPrefs
+
+STATE_ICONS = {"ok": "🟢", "warn": "🟡", "breach": "🔴", "unknown": "⚪"}
+STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴", "unknown": "⚪"}
+
+
+def esc(value: Any) -> str:
+    """A dynamic value made safe for Telegram HTML."""
+    return html.escape(str(value), quote=False)
+
+
+def usage_text(req: Request, name: str | None = None) -> str:
+    """The command's usage line in the chat's language."""
+    command = REGISTRY.get(name or req.command)
+    if command is None:
+        return ""
+    return t(req.lang, "common.usage", usage=t(req.lang, command.usage))
+
+
+def usage_reply(req: Request, problem_key: str, **values: Any) -> Reply:
+    """Bad arguments: what was wrong (values escaped) and the command's usage; nothing was changed."""
+    problem = t(req.lang, problem_key, **{k: esc(v) for k, v in values.items()})
+    return Reply(f"⚠️ {problem}\n{usage_text(req)}")
+
+
+def chat_prefs(req: Request) -> ChatPrefs:
+    """The asking chat's stored preferences (created with the request's language when new)."""
+    chat = req.chat
+    with req.services.db_lock:
+        prefs = chats.get_chat(req.services.db, chat.id)
+        if prefs is None:
+            settings = req.services.settings
+            prefs = chats.ensure_chat(
+                req.services.db,
+                chat.id,
+                chat.type if chat.type in chats.CHAT_TYPES else "private",
+                title=chat.title or "",
+                language=req.lang if req.lang in chats.SUPPORTED_LANGUAGES else "en",
+                timezone=getattr(settings, "timezone", "UTC") or "UTC",
+            )
+    return prefs
+
+
+def may_change_chat(req: Request) -> bool:
+    """Changing a chat's shared state: anyone in a private chat, an administrator in groups and channels."""
+    return not req.chat.is_group or req.is_admin
+
+
+def is_bot_admin(req: Request) -> bool:
+    """A configured bot admin (REGIMEBOT_ADMINS): needed for anything that changes every chat's view."""
+    admins = getattr(req.services.settings, "admins", frozenset()) or frozenset()
+    return req.user_id is not None and req.user_id in admins
+
+
+def admin_only(req: Request) -> Reply:
+    """The refusal for a non-admin."""
+    return Reply("⛔ " + t(req.lang, "common.admin_only"))
+
+
+def as_of_text(value: date | datetime | None) -> str:
+    """An as-of date for display; unknown when missing."""
+    if value is None:
+        return "?"
+    if isinstance(value, datetime):
+        value = value.date()
+    if hasattr(value, "date") and not isinstance(value, date):  # pandas Timestamp
+        value = value.date()
+    return value.isoformat()
+
+
+def source_line(req: Request, market: Any, as_of: date | datetime | None = None) -> str:
+    """"As of DATE · source LABEL" (simulated data says so)."""
+    when = as_of if as_of is not None else market.last_date()
+    line = t(req.lang, "common.source", as_of=esc(as_of_text(when)), source=esc(market.label))
+    if getattr(market, "simulated", False):
+        line += "\n" + t(req.lang, "common.simulated")
+    return f"<i>{line}</i>"
+
+
+def localized(mapping: Any, lang: str, default: str = "") -> str:
+    """A watch-list text given per language (dict) or as one string, in `lang`, else English."""
+    if isinstance(mapping, str):
+        return mapping
+    if isinstance(mapping, Mapping):
+        return mapping.get(lang) or mapping.get("en") or next(iter(mapping.values()), default)
+    return default
+
+
+def market_now(req: Request) -> Any:
+    """The cached market (reads SQLite, so under the lock)."""
+    with req.services.db_lock:
+        return req.services.market_data.market()
+
+
+def thesis_ids(req: Request) -> list[str]:
+    """The watch list's thesis ids, in file order (empty when no watch list is loaded)."""
+    watchlist = req.services.watchlist
+    return list(getattr(watchlist, "theses", {}) or {})
+
+
+def find_thesis(req: Request, text: str) -> str | None:
+    """The thesis id matching `text` (case-insensitive), or None."""
+    wanted = text.strip().lower()
+    for tid in thesis_ids(req):
+        if tid.lower() == wanted:
+            return tid
+    return None
+
+
+def thesis_name(req: Request, thesis_id: str) -> str:
+    """A thesis's name in the chat's language (its id when it has none)."""
+    thesis = (getattr(req.services.watchlist, "theses", {}) or {}).get(thesis_id)
+    return localized(getattr(thesis, "name", None), req.lang, thesis_id) or thesis_id

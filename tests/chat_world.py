@@ -1,0 +1,117 @@
+"""A small world for handler and console tests: generated closes, real in-memory SQLite, real MarketData."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from bot.config import DataSource, Settings
+from handlers import load_commands
+from handlers.context import Services
+from handlers.registry import REGISTRY, Chat, Request
+from handlers.reply import Reply
+from jobs.refresh import MarketData
+from macro.catalog import load_catalog
+from macro.providers import FetchRequest, FetchResult
+from storage.db import open_database
+
+START_LEVELS = {
+    "DXY": 100.0, "TLT": 90.0, "IEF": 95.0, "TMF": 50.0, "GOLD": 2000.0, "VIX": 16.0, "MOVE": 100.0,
+    "HYG": 77.0, "LQD": 108.0, "SPX": 5000.0, "US3M": 4.5, "US5Y": 4.0, "US10Y": 4.2, "US30Y": 4.5,
+    "EURUSD": 1.08, "USDJPY": 150.0, "BTC": 60000.0, "EWJ": 70.0, "SPHB": 90.0, "SPLV": 65.0,
+}
+END = date(2026, 3, 2)
+ADMIN = 1001
+
+
+def generated_closes(seed: int = 3, end: date = END, days: int = 800) -> dict[str, pd.Series]:
+    """Random-walk closes of every downloadable catalog series (bitcoin on calendar days)."""
+    rng = np.random.default_rng(seed)
+    catalog = load_catalog()
+    out = {}
+    for s in catalog.downloadable():
+        daily = s.calendar == "daily"
+        index = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D" if daily else "B")
+        level = START_LEVELS.get(s.id, 100.0)
+        if s.kind == "yield":
+            values = level + np.cumsum(rng.normal(0, 0.04, days))
+        else:
+            values = level * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+        out[s.id] = pd.Series(values, index=index, name=s.id)
+    return out
+
+
+class GeneratedProvider:
+    """A provider serving generated closes; symbols outside them get a per-series error."""
+
+    name = "generated"
+    simulated = False
+
+    def __init__(self, closes: dict[str, pd.Series]):
+        self.closes = closes
+        self.calls = 0
+
+    def fetch(self, requests: list[FetchRequest], end: date | None = None) -> FetchResult:
+        self.calls += 1
+        result = FetchResult()
+        for req in requests:
+            s = self.closes.get(req.series_id)
+            if s is None:
+                result.errors[req.series_id] = f"no data for symbol {req.symbol}"
+                continue
+            stop = pd.Timestamp(end) if end else s.index[-1]
+            result.closes[req.series_id] = s.loc[pd.Timestamp(req.start):stop]
+        return result
+
+
+def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "csv", watchlist=None,
+                  refresh: bool = True) -> Services:
+    """Services over generated data in an in-memory database (the watch list: the bundled default)."""
+    load_commands()
+    catalog = load_catalog()
+    db = open_database(None)
+    settings = Settings(data=DataSource(data_kind, None), admins=frozenset({ADMIN}), history_start=date(2000, 1, 1))
+    provider = GeneratedProvider(closes if closes is not None else generated_closes())
+    services = Services(settings=settings, db=db, catalog=catalog, market_data=None)  # type: ignore[arg-type]
+    services.market_data = MarketData(db, catalog, provider, settings.history_start, services.db_lock)
+    if watchlist is None:
+        from macro.watchlist import load_watchlist
+
+        watchlist = load_watchlist(None, catalog)
+    services.watchlist = watchlist
+    if refresh:
+        services.market_data.refresh()
+    return services
+
+
+def ask(services: Services, text: str, chat: Chat | None = None, user_id: int | None = ADMIN, lang: str = "en",
+        is_admin: bool | None = None) -> Reply:
+    """Run one command line through the registry, as the wiring does."""
+    name, *args = text.lstrip("/").split()
+    command = REGISTRY.get(name)
+    assert command is not None, f"/{name} is not registered"
+    chat = chat or Chat(id=500, type="private")
+    admin = is_admin if is_admin is not None else (user_id in services.settings.admins)
+    req = Request(command=name, args=tuple(args), chat=chat, user_id=user_id, lang=lang, services=services, is_admin=admin)
+    return command.handler(req)
+
+
+def press(services: Services, data: str, chat: Chat | None = None, user_id: int | None = ADMIN, lang: str = "en",
+          is_admin: bool | None = None) -> Reply:
+    """Press an inline button with callback data `prefix:rest`."""
+    prefix, _, rest = data.partition(":")
+    callback = REGISTRY.get_callback(prefix)
+    assert callback is not None, f"no callback {prefix}"
+    chat = chat or Chat(id=500, type="private")
+    admin = is_admin if is_admin is not None else (user_id in services.settings.admins)
+    req = Request(command=prefix, args=(), chat=chat, user_id=user_id, lang=lang, services=services, is_admin=admin)
+    return callback.handler(req, rest)
+
+
+def with_settings(services: Services, **changes) -> Services:
+    """The same services with some settings changed."""
+    services.settings = replace(services.settings, **changes)
+    return services
