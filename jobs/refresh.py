@@ -28,7 +28,7 @@ class MarketData:
         self.provider = provider
         self.history_start = history_start
         self.lock = lock or threading.RLock()
-        self._errors: dict[str, str] = {}
+        self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
     def source(self) -> str:
@@ -53,17 +53,22 @@ class MarketData:
                 prices.save_closes(self.db, sid, series)
             outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
             prices.record_fetches(self.db, self.provider.name, outcome)
-        self._errors = dict(result.errors)
+            self._market = None
         if result.errors:
             log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
         return self.market()
 
     def market(self) -> Market:
         """The cached market, derived series included, with the last refresh's data errors."""
-        ids = [s.id for s in self.catalog.downloadable()]
         with self.lock:
-            observed = prices.load_closes(self.db, ids)
-            errors = prices.fetch_errors(self.db)
+            if self._market is None:
+                self._market = self._load()
+            return self._market
+
+    def _load(self) -> Market:
+        ids = [s.id for s in self.catalog.downloadable()]
+        observed = prices.load_closes(self.db, ids)
+        errors = prices.fetch_errors(self.db)
         closes = make_closes({k: v for k, v in observed.items() if not v.empty}, self.catalog)
         for sid in ids:
             if sid not in closes.columns:
