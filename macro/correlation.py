@@ -1,0 +1,180 @@
+"""Portfolio correlation: are my bets really independent?
+
+Daily changes are taken between the dates on which every chosen series has a close (so bitcoin's
+weekend moves land on Monday): percent returns for prices and indices, basis-point changes for
+yields and spreads. Definitions:
+
+- correlation matrix: Pearson correlation of those changes over the lookback (same as np.corrcoef);
+- "the same bet": a pair with ρ > SAME_BET (0.7); "mirror bets": ρ < −SAME_BET;
+- effective number of bets (eigenvalues): (Σλ)²/Σλ² of the correlation matrix's eigenvalues
+  = n²/Σρ²ᵢⱼ — 1 for identical series, n for independent ones;
+- portfolio-weighted effective bets: (Σwᵢ)²/(wᵀRw) — the inverse Herfindahl of the weights when the
+  holdings are independent, 1 when they are identical (volatilities ignored: every holding counts
+  as a same-size risk);
+- diversification ratio: (Σ wᵢσᵢ)/√(wᵀΣw) with σ and Σ from the same changes (1: no diversification);
+- hedges that moved: per pair, ρ over the last RECENT_DAYS (60) common days minus ρ over the lookback;
+  a pair whose correlation was negative and is now clearly higher is "a hedge that stopped hedging".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from macro.catalog import Catalog
+from macro.market import Market
+
+SAME_BET = 0.7
+RECENT_DAYS = 60
+MIN_OBSERVATIONS = 20
+HEDGE_BROKE = 0.3  # a negative correlation that rose by at least this much
+
+
+class CorrelationError(ValueError):
+    """Not enough data to correlate; the message names the series and what is missing."""
+
+
+def daily_changes(market: Market, series_ids: Sequence[str], catalog: Catalog, start: date | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Changes between common observation dates: % returns (decimals) or bp changes for bp series."""
+    missing = [sid for sid in series_ids if market.series(sid).empty]
+    if missing:
+        raise CorrelationError(f"no data for {', '.join(missing)}")
+    frame = market.closes[list(series_ids)].dropna(how="any")
+    if start is not None:
+        frame = frame.loc[pd.Timestamp(start) :]
+    out = {}
+    for sid in series_ids:
+        col = frame[sid]
+        if sid in catalog and catalog[sid].changes_in_bp:
+            out[sid] = col.diff() * 100.0
+        else:
+            out[sid] = col.pct_change()
+    changes = pd.DataFrame(out, index=frame.index).iloc[1:]
+    return changes.replace([np.inf, -np.inf], np.nan).dropna(how="any")
+
+
+def effective_bets(corr: np.ndarray) -> float:
+    """(Σλ)²/Σλ² over the eigenvalues of a correlation matrix: 1 (one bet) … n (independent)."""
+    lam = np.clip(np.linalg.eigvalsh(corr), 0.0, None)
+    return float(lam.sum() ** 2 / np.sum(lam**2))
+
+
+def weighted_effective_bets(corr: np.ndarray, weights: np.ndarray) -> float:
+    """(Σw)²/(wᵀRw): how many independent, equal-risk bets the weights amount to."""
+    w = np.asarray(weights, dtype="float64")
+    return float(w.sum() ** 2 / (w @ corr @ w))
+
+
+def diversification_ratio(cov: np.ndarray, weights: np.ndarray) -> float:
+    """(Σ wᵢσᵢ)/√(wᵀΣw): 1 for a single bet, √n for n independent equal-risk bets."""
+    w = np.asarray(weights, dtype="float64")
+    return float(w @ np.sqrt(np.diag(cov)) / np.sqrt(w @ cov @ w))
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: str
+    b: str
+    rho: float
+    recent: float | None = None
+
+    @property
+    def moved(self) -> float | None:
+        return None if self.recent is None else self.recent - self.rho
+
+    @property
+    def hedge_broke(self) -> bool:
+        return self.recent is not None and self.rho < 0.0 and self.recent - self.rho >= HEDGE_BROKE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "rho": self.rho, "recent_rho": self.recent, "change": self.moved, "hedge_stopped_hedging": self.hedge_broke}
+
+
+@dataclass(frozen=True)
+class CorrelationReport:
+    """Everything /corr shows, with the window it was computed on."""
+
+    series: tuple[str, ...]
+    weights: tuple[float, ...]
+    matrix: np.ndarray
+    start: date
+    end: date
+    observations: int
+    effective_bets: float
+    weighted_effective_bets: float
+    diversification_ratio: float
+    same_bets: tuple[Pair, ...]
+    mirror_bets: tuple[Pair, ...]
+    moves: tuple[Pair, ...]
+    recent_days: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "series": list(self.series),
+            "weights": list(self.weights),
+            "window": {"start": self.start.isoformat(), "end": self.end.isoformat(), "observations": self.observations},
+            "matrix": [[float(v) for v in row] for row in self.matrix],
+            "same_bet_threshold": SAME_BET,
+            "same_bets": [p.as_dict() for p in self.same_bets],
+            "mirror_bets": [p.as_dict() for p in self.mirror_bets],
+            "effective_bets": self.effective_bets,
+            "weighted_effective_bets": self.weighted_effective_bets,
+            "diversification_ratio": self.diversification_ratio,
+            "recent_days": self.recent_days,
+            "moves": [p.as_dict() for p in self.moves],
+        }
+
+
+def correlation_report(
+    market: Market,
+    series_ids: Sequence[str],
+    catalog: Catalog,
+    lookback_days: int = 365,
+    weights: Mapping[str, float] | None = None,
+    top_moves: int = 3,
+) -> CorrelationReport:
+    """Correlation of daily changes over the last `lookback_days` calendar days; weights default to equal."""
+    ids = list(dict.fromkeys(series_ids))
+    if len(ids) < 2:
+        raise CorrelationError("need at least two series to correlate")
+    full = daily_changes(market, ids, catalog)
+    if full.empty:
+        raise CorrelationError(f"{', '.join(ids)} have no dates in common")
+    start = full.index[-1] - pd.Timedelta(days=lookback_days)
+    window = full.loc[full.index > start]
+    if len(window) < MIN_OBSERVATIONS:
+        raise CorrelationError(f"only {len(window)} common daily changes in the lookback; need {MIN_OBSERVATIONS}")
+    flat = [sid for sid in ids if float(window[sid].std()) == 0.0]
+    if flat:
+        raise CorrelationError(f"{', '.join(flat)} did not move in the lookback")
+    data = window.to_numpy().T
+    corr = np.corrcoef(data)
+    cov = np.cov(data)
+    w = np.array([float((weights or {}).get(sid, 1.0)) for sid in ids])
+    w = w / w.sum()
+    recent = np.corrcoef(window.iloc[-RECENT_DAYS:].to_numpy().T) if len(window) >= RECENT_DAYS else None
+    pairs = []
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            r = None if recent is None or not np.isfinite(recent[i, j]) else float(recent[i, j])
+            pairs.append(Pair(ids[i], ids[j], float(corr[i, j]), r))
+    moves = sorted((p for p in pairs if p.moved is not None), key=lambda p: -abs(p.moved or 0.0))[:top_moves]
+    return CorrelationReport(
+        series=tuple(ids),
+        weights=tuple(float(v) for v in w),
+        matrix=corr,
+        start=window.index[0].date(),
+        end=window.index[-1].date(),
+        observations=len(window),
+        effective_bets=effective_bets(corr),
+        weighted_effective_bets=weighted_effective_bets(corr, w),
+        diversification_ratio=diversification_ratio(cov, w),
+        same_bets=tuple(sorted((p for p in pairs if p.rho > SAME_BET), key=lambda p: -p.rho)),
+        mirror_bets=tuple(sorted((p for p in pairs if p.rho < -SAME_BET), key=lambda p: p.rho)),
+        moves=tuple(moves),
+        recent_days=min(RECENT_DAYS, len(window)),
+    )

@@ -1,0 +1,66 @@
+"""Asymmetric bets (seed 001: small controlled losses for a large repricing): EV, break-even, Kelly.
+
+A bet wins `up` (e.g. +0.35) with probability p and loses `down` (e.g. −0.10) otherwise.
+EV = p·up + (1−p)·down; break-even p* = −down/(up − down); the Kelly fraction of capital that
+maximises expected log growth is f* = p/|down| − (1−p)/up (a fraction above 1 means borrowing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from macro.scenario import ScenarioError
+
+DEFAULT_MAX_STAKE = 0.25  # warn when Kelly asks for more than this share of capital
+
+
+@dataclass(frozen=True)
+class BetScenario:
+    p: float
+    up: float
+    down: float
+    max_stake: float
+    expected_value: float
+    break_even_p: float
+    kelly: float
+
+    @property
+    def too_big(self) -> bool:
+        return self.kelly > self.max_stake
+
+    @property
+    def kelly_loss(self) -> float:
+        """Share of capital lost when a Kelly-sized bet loses."""
+        return max(self.kelly, 0.0) * -self.down
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": {"p_pct": self.p * 100, "up_pct": self.up * 100, "down_pct": self.down * 100, "max_stake_pct": self.max_stake * 100},
+            "model": "EV = p*up + (1-p)*down; break-even p = -down/(up-down); Kelly f = p/|down| - (1-p)/up",
+            "expected_value_pct": self.expected_value * 100,
+            "break_even_p_pct": self.break_even_p * 100,
+            "kelly_pct": self.kelly * 100,
+            "half_kelly_pct": self.kelly * 50,
+            "kelly_loss_pct": self.kelly_loss * 100,
+            "warning": self.too_big,
+        }
+
+
+def bet_scenario(p: float, up: float, down: float, max_stake: float = DEFAULT_MAX_STAKE) -> BetScenario:
+    """Expected value, break-even probability and Kelly fraction of a two-outcome bet."""
+    if not 0.0 <= p <= 1.0:
+        raise ScenarioError(f"p {p:.0%} must be from 0% to 100%")
+    if up <= 0.0:
+        raise ScenarioError("up must be a gain above 0%")
+    if not -1.0 <= down < 0.0:
+        raise ScenarioError("down must be a loss between 0% and −100%")
+    return BetScenario(
+        p=p,
+        up=up,
+        down=down,
+        max_stake=max_stake,
+        expected_value=p * up + (1.0 - p) * down,
+        break_even_p=-down / (up - down),
+        kelly=p / -down - (1.0 - p) / up,
+    )

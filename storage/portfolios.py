@@ -1,0 +1,48 @@
+"""Portfolios: one book of series weights per chat (a group shares one; private chats have their own)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Mapping
+
+import sqlite_utils
+
+
+def create_portfolio_table(db: sqlite_utils.Database) -> None:
+    """Migration 4: raw weights by chat and series, in the order they were given (no FK: chats may be unknown)."""
+    db.execute(
+        """CREATE TABLE portfolios (
+            chat_id INTEGER NOT NULL,
+            series_id TEXT NOT NULL,
+            weight REAL NOT NULL CHECK (weight > 0),
+            position INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, series_id)
+        )"""
+    )
+
+
+def load_portfolio(db: sqlite_utils.Database, chat_id: int) -> dict[str, float]:
+    """The chat's raw weights by series id, in the order given; {} when it has none."""
+    rows = db.execute(
+        "SELECT series_id, weight FROM portfolios WHERE chat_id = ? ORDER BY position, series_id", [int(chat_id)]
+    ).fetchall()
+    return {sid: float(w) for sid, w in rows}
+
+
+def save_portfolio(db: sqlite_utils.Database, chat_id: int, weights: Mapping[str, float]) -> None:
+    """Replace the chat's book with `weights` (atomically)."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with db.atomic():
+        db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
+        db.conn.executemany(
+            "INSERT INTO portfolios (chat_id, series_id, weight, position, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [(int(chat_id), sid, float(w), i, now) for i, (sid, w) in enumerate(weights.items())],
+        )
+
+
+def clear_portfolio(db: sqlite_utils.Database, chat_id: int) -> int:
+    """Delete the chat's book; returns how many holdings were removed."""
+    with db.atomic():
+        cursor = db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
+    return cursor.rowcount
