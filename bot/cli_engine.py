@@ -1,5 +1,208 @@
-"""`regimebot evaluate` and `regimebot replay` (watch-list engine) — filled in by the engine issue."""
+"""`regimebot evaluate` (the watch list today or on a date) and `regimebot replay` (over history)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+from bot.cli_common import UsageError, print_json
+from bot.config import Settings
+from macro.engine import Evaluation, Replay, Transition, evaluate, replay
+from macro.providers import DataError
+from macro.signals import SignalResult
+
+WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
 
 def register(sub) -> None:
-    return None
+    ev = sub.add_parser("evaluate", help="evaluate the watch list: every thesis, its signals, the regime verdict")
+    ev.add_argument("--as-of", metavar="DATE", help="evaluate as of this ISO date (default: the latest data)")
+    ev.add_argument("--json", action="store_true", help="machine-readable output")
+    ev.add_argument("--check", action="store_true", help="only validate the watch-list file (exit 0 valid, 2 invalid)")
+    ev.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
+    ev.set_defaults(func=run_evaluate)
+
+    rp = sub.add_parser("replay", help="run the watch list day by day over history and list the alerts it would have sent")
+    rp.add_argument("--start", metavar="DATE", required=True, help="first day (ISO date)")
+    rp.add_argument("--end", metavar="DATE", required=True, help="last day (ISO date)")
+    rp.add_argument("--json", action="store_true", help="machine-readable output")
+    rp.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
+    rp.set_defaults(func=run_replay)
+
+
+def _iso_date(text: str, argument: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{argument}: expected an ISO date like 2024-01-31, got {text!r}") from None
+
+
+def _services(settings: Settings):
+    from bot.services import build_services
+
+    return build_services(settings)
+
+
+def _market(services, cached: bool):
+    market = services.market_data.market() if cached else services.market_data.refresh()
+    if market.closes.empty:
+        raise DataError(f"no market data from {services.market_data.source}: run `regimebot fetch` or check REGIMEBOT_DATA")
+    return market
+
+
+def _manual(services) -> dict[str, bool]:
+    from storage.engine_state import manual_signals
+
+    with services.db_lock:
+        return manual_signals(services.db)
+
+
+def run_evaluate(args, settings: Settings) -> int:
+    if args.check:
+        from macro.catalog import load_catalog
+        from macro.watchlist import load_watchlist
+
+        wl = load_watchlist(settings.watchlist, load_catalog())
+        print(f"watch list OK ({wl.origin}): {len(wl.signals)} signals, {len(wl.theses)} theses, "
+              f"{len(wl.manual_signals())} manual")
+        return 0
+    as_of = _iso_date(args.as_of, "--as-of") if args.as_of else None
+    services = _services(settings)
+    market = _market(services, args.cached)
+    if as_of is not None:
+        first = market.closes.index[0].date()
+        if as_of < first:
+            raise UsageError(f"--as-of: {as_of} is before the first data date {first}")
+    result = evaluate(market, services.watchlist, as_of, _manual(services))
+    if args.json:
+        print_json(evaluation_json(result))
+    else:
+        print(format_evaluation(result, services.watchlist, settings.language))
+    return 0
+
+
+def run_replay(args, settings: Settings) -> int:
+    start = _iso_date(args.start, "--start")
+    end = _iso_date(args.end, "--end")
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    warm = start - timedelta(days=WARM_UP_DAYS)
+    if warm < settings.history_start:
+        settings = dataclasses.replace(settings, history_start=warm)
+    services = _services(settings)
+    market = _market(services, args.cached)
+    result = replay(market, services.watchlist, start, end, _manual(services))
+    if args.json:
+        print_json(replay_json(result))
+    else:
+        print(format_replay(result, services.watchlist, settings.language))
+    return 0
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def signal_json(r: SignalResult) -> dict:
+    return r.to_dict()
+
+
+def evaluation_json(ev: Evaluation) -> dict:
+    return {
+        "as_of": ev.as_of,
+        "source": ev.source,
+        "simulated": ev.simulated,
+        "regime": {
+            "verdict": ev.regime.verdict,
+            "reasons": list(ev.regime.reasons),
+            "lines": [dataclasses.asdict(line) for line in ev.regime.lines],
+        },
+        "theses": {
+            tid: {
+                "status": t.status,
+                "since": t.since,
+                "signals": [signal_json(s) for s in t.signals],
+                "evidence": [s.id for s in t.evidence],
+            }
+            for tid, t in ev.theses.items()
+        },
+        "signals": {sid: signal_json(s) for sid, s in ev.signals.items()},
+    }
+
+
+def _kind(t: Transition) -> str:
+    return "alert" if t.toward_invalidation else "recovery" if t.recovery else "unknown"
+
+
+def replay_json(rp: Replay) -> dict:
+    return {
+        "start": rp.start,
+        "end": rp.end,
+        "source": rp.final.source,
+        "simulated": rp.final.simulated,
+        "transitions": [
+            {"date": t.date, "thesis": t.thesis_id, "old": t.old, "new": t.new, "kind": _kind(t),
+             "alerted": t.alerted, "evidence": [signal_json(s) for s in t.evidence]}
+            for t in rp.transitions
+        ],
+        "stats": {tid: dataclasses.asdict(s) for tid, s in rp.stats.items()},
+        "final": evaluation_json(rp.final),
+    }
+
+
+# ---------------------------------------------------------------- text
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:,.0f}" if abs(value) >= 10000 else f"{value:.2f}"
+    return f"{text} {unit}".rstrip()
+
+
+def format_signal(r: SignalResult) -> str:
+    """One line: state, value, thresholds, since (or why unknown)."""
+    if r.kind == "manual":
+        return f"{r.id:<28} {r.state.upper():<8} manual switch {'ON' if r.state == 'breach' else 'off'}"
+    side = ">" if r.direction == "above" else "<"
+    limits = []
+    if r.warn is not None:
+        limits.append(f"warn {side} {r.warn:g}")
+    if r.breach is not None:
+        limits.append(f"breach {side} {r.breach:g}")
+    tail = f"since {r.since}" if r.since else r.reason
+    return f"{r.id:<28} {r.state.upper():<8} {_num(r.value, r.unit):>12}  ({', '.join(limits)})  {tail}"
+
+
+def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
+    lines = [f"Watch list as of {ev.as_of} — data: {ev.source}", "", f"Regime: {ev.regime.verdict}"]
+    for line in ev.regime.lines:
+        lines.append(f"  {line.key:<18} {_num(line.value, line.unit):>12}  {line.state}")
+    lines.append("")
+    for tid, t in ev.theses.items():
+        name = watchlist.theses[tid].name.get(language) or watchlist.theses[tid].name["en"]
+        lines.append(f"[{t.status.upper()}] {name} ({tid}) since {t.since}")
+        for s in t.signals:
+            lines.append("    " + format_signal(s))
+        lines.append("")
+    lines.append(f"Data: {ev.source}")
+    return "\n".join(lines)
+
+
+def format_replay(rp: Replay, watchlist, language: str = "en") -> str:
+    lines = [f"Replay {rp.start} → {rp.end} — data: {rp.final.source}", ""]
+    alerted = rp.alerts()
+    lines.append(f"{len(alerted)} messages would have been sent ({sum(t.toward_invalidation for t in alerted)} alerts, "
+                 f"{sum(t.recovery for t in alerted)} recoveries):")
+    for t in alerted:
+        mark = "ALERT   " if t.toward_invalidation else "recovery"
+        evidence = "; ".join(f"{s.id} {s.state} {_num(s.value, s.unit)}" for s in t.evidence) or "no signal in warn/breach"
+        lines.append(f"  {t.date}  {mark} {t.thesis_id:<28} {t.old} → {t.new}  [{evidence}]")
+    lines += ["", f"{'thesis':<28} {'msgs/yr':>8} {'alerts':>7} {'intact':>7} {'weaken':>7} {'invalid':>7} {'unknown':>7}  (days)"]
+    for tid, s in rp.stats.items():
+        d = s.days_in_status
+        lines.append(f"{tid:<28} {s.transitions_per_year:>8.2f} {s.alerts:>7} {d['intact']:>7} {d['weakening']:>7} "
+                     f"{d['invalidated']:>7} {d['unknown']:>7}")
+    lines += ["", f"Final state as of {rp.final.as_of}: "
+              + ", ".join(f"{tid} {t.status}" for tid, t in rp.final.theses.items()),
+              f"Data: {rp.final.source}"]
+    return "\n".join(lines)

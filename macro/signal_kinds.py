@@ -25,12 +25,19 @@ class SeriesCache:
         self.market = market
         self.catalog = catalog
         self._series: dict[str, pd.Series] = {}
+        self._days: dict[str, np.ndarray] = {}
         self._measures: dict[Measure, pd.Series] = {}
 
     def get(self, series_id: str) -> pd.Series:
         if series_id not in self._series:
             self._series[series_id] = self.market.series(series_id).astype("float64")
         return self._series[series_id]
+
+    def days(self, series_id: str) -> np.ndarray:
+        """The series' observation dates as int days since 1970-01-01."""
+        if series_id not in self._days:
+            self._days[series_id] = _days(self.get(series_id).index)
+        return self._days[series_id]
 
     def in_bp(self, series_id: str) -> bool:
         return series_id in self.catalog and self.catalog[series_id].changes_in_bp
@@ -50,20 +57,56 @@ def _change(s: pd.Series, window: int, unit: str) -> pd.Series:
     return diff * 100.0 if unit == "bp" else diff
 
 
-def _returns(s: pd.Series, in_bp: bool) -> pd.Series:
+def _returns(x: np.ndarray, in_bp: bool) -> np.ndarray:
     """Daily returns for correlations: relative change for prices, first difference for yields."""
-    return s.diff() if in_bp else s.pct_change(fill_method=None)
+    out = np.full(len(x), np.nan)
+    if len(x) > 1:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[1:] = x[1:] - x[:-1] if in_bp else x[1:] / x[:-1] - 1.0
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
+    c = np.concatenate(([0.0], np.cumsum(x)))
+    return c[window:] - c[:-window]
+
+
+def rolling_correlation(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray:
+    """Pearson correlation over each trailing window (NaN where a window has a NaN or no variance).
+
+    Rolling sums of the series centred on their overall means, so the one-pass formula stays exact
+    to ~1e-12 for return-sized numbers.
+    """
+    n = len(x)
+    out = np.full(n, np.nan)
+    if n < window:
+        return out
+    bad = np.isnan(x) | np.isnan(y)
+    if bad.all():
+        return out
+    x = np.where(bad, 0.0, x - np.nanmean(np.where(bad, np.nan, x)))
+    y = np.where(bad, 0.0, y - np.nanmean(np.where(bad, np.nan, y)))
+    has_nan = _window_sums(bad.astype(float), window) > 0
+    sx, sy = _window_sums(x, window), _window_sums(y, window)
+    sxx, syy, sxy = _window_sums(x * x, window), _window_sums(y * y, window), _window_sums(x * y, window)
+    vx = sxx - sx * sx / window
+    vy = syy - sy * sy / window
+    flat = (vx <= 1e-10 * sxx) | (vy <= 1e-10 * syy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (sxy - sx * sy / window) / np.sqrt(vx * vy)
+    corr[has_nan | flat] = np.nan
+    out[window - 1:] = np.clip(corr, -1.0, 1.0)
+    return out
 
 
 def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int) -> pd.Series:
     """Rolling correlation of two series' returns, on the dates both have an observation."""
-    joined = pd.concat([cache.get(a), cache.get(b)], axis=1, join="inner", keys=[a, b])
-    if len(joined) == 0:
-        return pd.Series(dtype="float64", index=pd.DatetimeIndex([], name="date"))
-    ra = _returns(joined[a], cache.in_bp(a))
-    rb = _returns(joined[b], cache.in_bp(b))
-    corr = ra.rolling(window, min_periods=window).corr(rb)
-    return corr.replace([np.inf, -np.inf], np.nan)
+    sa, sb = cache.get(a), cache.get(b)
+    _, ia, ib = np.intersect1d(cache.days(a), cache.days(b), assume_unique=True, return_indices=True)
+    ra = _returns(sa.to_numpy()[ia], cache.in_bp(a))
+    rb = _returns(sb.to_numpy()[ib], cache.in_bp(b))
+    return pd.Series(rolling_correlation(ra, rb, window), index=sa.index[ia], dtype="float64")
 
 
 def _calendar(cache: SeriesCache, members: tuple[str, ...]) -> pd.DatetimeIndex:
@@ -76,14 +119,22 @@ def _calendar(cache: SeriesCache, members: tuple[str, ...]) -> pd.DatetimeIndex:
     return index
 
 
-def _align(values: pd.Series, dates: pd.DatetimeIndex, stale_days: int) -> pd.Series:
-    """The latest value at or before each date, if no older than `stale_days` (else NaN)."""
-    if len(values) == 0:
-        return pd.Series(np.nan, index=dates, dtype="float64")
+def align(values: pd.Series, dates: pd.DatetimeIndex, stale_days: int) -> np.ndarray:
+    """The latest non-NaN value at or before each date, if no older than `stale_days` (else NaN)."""
     values = values.dropna()
-    if len(values) == 0:
-        return pd.Series(np.nan, index=dates, dtype="float64")
-    return values.reindex(dates, method="ffill", tolerance=pd.Timedelta(days=stale_days))
+    out = np.full(len(dates), np.nan)
+    if len(values) == 0 or len(dates) == 0:
+        return out
+    have = _days(values.index)
+    want = _days(dates)
+    pos = np.searchsorted(have, want, side="right") - 1
+    ok = (pos >= 0) & (want - have[np.maximum(pos, 0)] <= stale_days)
+    out[ok] = values.to_numpy()[pos[ok]]
+    return out
+
+
+def _days(index: pd.DatetimeIndex) -> np.ndarray:
+    return index.values.astype("datetime64[D]").astype(np.int64)
 
 
 def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> pd.Series:
@@ -96,15 +147,14 @@ def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> 
     matrix = np.full((len(dates), len(pairs)), np.nan)
     for col, (i, j) in enumerate(pairs):
         corr = _pair_correlation(cache, members[i], members[j], measure.window)
-        matrix[:, col] = _align(corr, dates, stale_days).to_numpy()
+        matrix[:, col] = align(corr, dates, stale_days)
     valid = ~np.isnan(matrix)
     has_data = np.zeros((len(dates), len(members)), dtype=bool)
     for col, (i, j) in enumerate(pairs):
         has_data[:, i] |= valid[:, col]
         has_data[:, j] |= valid[:, col]
     count = valid.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, np.nansum(matrix, axis=1) / np.maximum(count, 1), np.nan)
+    mean = np.where(count > 0, np.where(valid, matrix, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
     mean[has_data.sum(axis=1) < measure.min_members] = np.nan
     return pd.Series(mean, index=dates, dtype="float64")
 
@@ -150,7 +200,7 @@ def gate_values(conditions: tuple[Condition, ...], dates: pd.DatetimeIndex, cach
     any_false = np.zeros(len(dates), dtype=bool)
     any_unknown = np.zeros(len(dates), dtype=bool)
     for cond in conditions:
-        values = _align(cache.measure(cond.measure, stale_days), dates, stale_days).to_numpy()
+        values = align(cache.measure(cond.measure, stale_days), dates, stale_days)
         unknown = np.isnan(values)
         with np.errstate(invalid="ignore"):
             holds = values > cond.level if cond.direction == "above" else values < cond.level

@@ -1,0 +1,237 @@
+"""Engine state in SQLite: current thesis statuses and signal states, status transitions, manual switches.
+
+Migration version 2. `record_evaluation` is idempotent: it writes a transition only when a thesis's
+status differs from the stored one, so evaluating the same data twice records nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+from macro.theses import recovery, toward_invalidation
+
+MAX_NOTE = 500
+
+
+def _v2_engine_state(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE thesis_states (
+            thesis_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            since TEXT,
+            as_of TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE signal_states (
+            signal_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            value REAL,
+            since TEXT,
+            as_of TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE transitions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            thesis_id TEXT NOT NULL,
+            old TEXT,
+            new TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX transitions_thesis ON transitions (thesis_id, id)")
+    db.execute(
+        """CREATE TABLE manual_signals (
+            signal_id TEXT PRIMARY KEY,
+            is_on INTEGER NOT NULL,
+            user_id INTEGER,
+            note TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE manual_signal_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            signal_id TEXT NOT NULL,
+            is_on INTEGER NOT NULL,
+            user_id INTEGER,
+            note TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL
+        )"""
+    )
+
+
+@dataclass(frozen=True)
+class StoredTransition:
+    """A recorded thesis status change with its evidence (old None: the thesis's first status)."""
+
+    id: int
+    thesis_id: str
+    old: str | None
+    new: str
+    as_of: date
+    evidence: list[dict]
+    created_at: str
+
+    @property
+    def toward_invalidation(self) -> bool:
+        return toward_invalidation(self.old, self.new)
+
+    @property
+    def recovery(self) -> bool:
+        return recovery(self.old, self.new)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def evidence_dict(result: Any) -> dict:
+    """A signal result as stored evidence: id, state, value, thresholds, unit."""
+    return {
+        "signal": result.id,
+        "state": result.state,
+        "value": _number(result.value),
+        "unit": result.unit,
+        "direction": getattr(result, "direction", None),
+        "warn": _number(result.warn),
+        "breach": _number(result.breach),
+        "warn_exit": _number(result.warn_exit),
+        "breach_exit": _number(result.breach_exit),
+        "since": result.since.isoformat() if result.since else None,
+    }
+
+
+def _row_to_transition(row: tuple) -> StoredTransition:
+    tid, thesis_id, old, new, as_of, evidence, created_at = row
+    return StoredTransition(id=int(tid), thesis_id=thesis_id, old=old, new=new, as_of=date.fromisoformat(as_of),
+                            evidence=json.loads(evidence), created_at=created_at)
+
+
+_SELECT = "SELECT id, thesis_id, old, new, as_of, evidence, created_at FROM transitions"
+
+
+def record_evaluation(db: sqlite_utils.Database, evaluation: Any) -> list[StoredTransition]:
+    """Store the evaluation's statuses and signal states; return the status changes it made.
+
+    A thesis seen for the first time is stored with old=None (callers do not alert on those).
+    An evaluation older than the stored one for a thesis changes nothing for that thesis.
+    """
+    as_of = evaluation.as_of.isoformat()
+    now = _now()
+    new_ids: list[int] = []
+    with db.atomic():
+        for thesis in evaluation.theses.values():
+            row = db.execute("SELECT status, as_of FROM thesis_states WHERE thesis_id = ?", [thesis.id]).fetchone()
+            if row is not None and row[1] > as_of:
+                continue
+            since = thesis.since.isoformat() if thesis.since else None
+            if row is not None and row[0] == thesis.status:
+                db.execute("UPDATE thesis_states SET as_of = ?, updated_at = ? WHERE thesis_id = ?", [as_of, now, thesis.id])
+                continue
+            evidence = json.dumps([evidence_dict(r) for r in thesis.evidence], ensure_ascii=False)
+            cursor = db.execute(
+                "INSERT INTO transitions (thesis_id, old, new, as_of, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [thesis.id, row[0] if row else None, thesis.status, as_of, evidence, now],
+            )
+            new_ids.append(cursor.lastrowid)
+            db.execute(
+                "INSERT INTO thesis_states (thesis_id, status, since, as_of, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(thesis_id) DO UPDATE SET status = excluded.status, since = excluded.since, "
+                "as_of = excluded.as_of, updated_at = excluded.updated_at",
+                [thesis.id, thesis.status, since, as_of, now],
+            )
+        for signal in evaluation.signals.values():
+            db.execute(
+                "INSERT INTO signal_states (signal_id, state, value, since, as_of, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(signal_id) DO UPDATE SET state = excluded.state, value = excluded.value, "
+                "since = excluded.since, as_of = excluded.as_of, updated_at = excluded.updated_at "
+                "WHERE excluded.as_of >= signal_states.as_of",
+                [signal.id, signal.state, _number(signal.value), signal.since.isoformat() if signal.since else None, as_of, now],
+            )
+    return [t for t in (get_transition(db, i) for i in new_ids) if t is not None]
+
+
+def get_transition(db: sqlite_utils.Database, transition_id: int) -> StoredTransition | None:
+    """One transition by id (None if there is no such id)."""
+    row = db.execute(_SELECT + " WHERE id = ?", [int(transition_id)]).fetchone()
+    return _row_to_transition(row) if row else None
+
+
+def recent_transitions(db: sqlite_utils.Database, limit: int = 20, thesis_id: str | None = None) -> list[StoredTransition]:
+    """The newest transitions first (optionally of one thesis)."""
+    limit = max(1, min(int(limit), 1000))
+    if thesis_id is None:
+        rows = db.execute(_SELECT + " ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+    else:
+        rows = db.execute(_SELECT + " WHERE thesis_id = ? ORDER BY id DESC LIMIT ?", [thesis_id, limit]).fetchall()
+    return [_row_to_transition(r) for r in rows]
+
+
+def current_statuses(db: sqlite_utils.Database) -> dict[str, tuple[str, date | None]]:
+    """thesis id → (stored status, since)."""
+    rows = db.execute("SELECT thesis_id, status, since FROM thesis_states ORDER BY thesis_id").fetchall()
+    return {tid: (status, date.fromisoformat(since) if since else None) for tid, status, since in rows}
+
+
+def signal_states(db: sqlite_utils.Database) -> dict[str, dict]:
+    """signal id → {state, value, since, as_of} as last recorded."""
+    rows = db.execute("SELECT signal_id, state, value, since, as_of FROM signal_states").fetchall()
+    return {sid: {"state": st, "value": v, "since": since, "as_of": as_of} for sid, st, v, since, as_of in rows}
+
+
+def _check_signal_id(signal_id: Any) -> str:
+    if not isinstance(signal_id, str) or not signal_id or len(signal_id) > 64:
+        raise ValueError(f"signal id must be a non-empty string of at most 64 characters (got {signal_id!r})")
+    return signal_id
+
+
+def set_manual_signal(db: sqlite_utils.Database, signal_id: str, on: bool, user_id: int | None, note: str = "") -> None:
+    """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin)."""
+    _check_signal_id(signal_id)
+    note = (note or "")[:MAX_NOTE]
+    now = _now()
+    with db.atomic():
+        db.execute(
+            "INSERT INTO manual_signals (signal_id, is_on, user_id, note, changed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(signal_id) DO UPDATE SET is_on = excluded.is_on, user_id = excluded.user_id, "
+            "note = excluded.note, changed_at = excluded.changed_at",
+            [signal_id, 1 if on else 0, user_id, note, now],
+        )
+        db.execute(
+            "INSERT INTO manual_signal_history (signal_id, is_on, user_id, note, changed_at) VALUES (?, ?, ?, ?, ?)",
+            [signal_id, 1 if on else 0, user_id, note, now],
+        )
+
+
+def manual_signals(db: sqlite_utils.Database) -> dict[str, bool]:
+    """Current position of every manual signal ever switched."""
+    rows = db.execute("SELECT signal_id, is_on FROM manual_signals").fetchall()
+    return {sid: bool(on) for sid, on in rows}
+
+
+def manual_history(db: sqlite_utils.Database, signal_id: str) -> list[dict]:
+    """Who switched a manual signal, when, to what, and why — oldest first."""
+    rows = db.execute(
+        "SELECT user_id, changed_at, is_on, note FROM manual_signal_history WHERE signal_id = ? ORDER BY id",
+        [_check_signal_id(signal_id)],
+    ).fetchall()
+    return [{"who": uid, "when": when, "on": bool(on), "note": note} for uid, when, on, note in rows]
