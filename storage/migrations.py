@@ -16,6 +16,7 @@ import sqlite_utils
 from storage.chats import create_chat_tables
 from storage.engine_state import _v2_engine_state
 from storage.outbox import _v5_outbox
+from storage.portfolios import create_portfolio_table
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "prices", _v1_prices),
     Migration(2, "engine_state", _v2_engine_state),
     Migration(3, "chats", create_chat_tables),
+    Migration(4, "portfolios", create_portfolio_table),
     Migration(5, "outbox", _v5_outbox),
 ]
 
