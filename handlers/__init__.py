@@ -6,6 +6,11 @@ COMMAND_MODULES: list[str] = [
     "handlers.market",
     "handlers.subscriptions",
     "handlers.settings",
+    "handlers.watch",
+    "handlers.backtest",
+    "handlers.status",
+    "handlers.admin",
+    "handlers.manual",
     "handlers.alerts",
 ]
 

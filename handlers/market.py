@@ -8,7 +8,7 @@ from handlers.i18n import t
 from handlers.readings_format import format_reading, format_source
 from handlers.registry import REGISTRY, Request
 from handlers.reply import Reply
-from handlers.usage import esc, usage_reply
+from handlers.usage import esc, market_clock, usage_reply
 from macro.catalog import Series, adhoc_series
 from macro.providers import DataError
 from macro.readings import Reading, reading
@@ -49,14 +49,14 @@ def _readings(req: Request, names: list[str]) -> Reply:
     labels: list[str] = []
     if wanted:
         market = services.market_data.market()
-        readings += [reading(market, s) for s in wanted]
+        readings += [reading(market, s, now=market_clock(market)) for s in wanted]
         labels.append(market.label)
     if adhoc:
         try:
             extra = services.market_data.adhoc(adhoc)
         except DataError as exc:
             return Reply("⚠️ " + t(req.lang, "market.fetch_failed", error=esc(exc)))
-        readings += [reading(extra, adhoc_series(sym)) for sym in adhoc]
+        readings += [reading(extra, adhoc_series(sym), now=market_clock(extra)) for sym in adhoc]
         labels.append(extra.label)
     return Reply(format_readings(req.lang, readings, labels))
 

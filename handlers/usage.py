@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from typing import Any, Mapping
 
 from handlers.i18n import t
@@ -123,3 +123,10 @@ def thesis_name(req: Request, thesis_id: str) -> str:
     """A thesis's name in the chat's language (its id when it has none)."""
     thesis = (getattr(req.services.watchlist, "theses", {}) or {}).get(thesis_id)
     return localized(getattr(thesis, "name", None), req.lang, thesis_id) or thesis_id
+
+
+def market_clock(market: Any) -> datetime | None:
+    """'Now' for freshness checks: the simulated market has no wall clock, its last close is its today."""
+    if getattr(market, "simulated", False) and market.last_date() is not None:
+        return datetime.combine(market.last_date(), time(23, 0), tzinfo=timezone.utc)
+    return None

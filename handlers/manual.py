@@ -1,0 +1,53 @@
+"""/signal ID on|off [note]: an admin switches a manual signal (a policy event no price shows), then re-evaluates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from handlers.admin import run_evaluation
+from handlers.i18n import t
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from handlers.usage import admin_only, esc, is_bot_admin, localized, usage_reply
+from storage import engine_state
+
+MAX_NOTE = 200
+
+
+def manual_signal_ids(req: Request) -> list[str]:
+    """The watch list's manual signals, in file order."""
+    watchlist = req.services.watchlist
+    return [sid for sid, spec in (getattr(watchlist, "signals", {}) or {}).items() if spec.kind == "manual"]
+
+
+@REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin")
+def signal(req: Request) -> Reply:
+    """Switch a manual signal on or off, recorded with who and when, and re-evaluate at once."""
+    known = ", ".join(manual_signal_ids(req)) or "-"
+    if len(req.args) < 2:
+        return usage_reply(req, "manual.need_args", known=known)
+    wanted = req.args[0].lower()
+    signal_id = next((sid for sid in manual_signal_ids(req) if sid.lower() == wanted), None)
+    if signal_id is None:
+        return usage_reply(req, "manual.unknown_signal", signal=req.args[0][:64], known=known)
+    switch = req.args[1].lower()
+    if switch not in ("on", "off"):
+        return usage_reply(req, "manual.bad_switch", value=req.args[1][:16])
+    note = " ".join(req.args[2:]).strip()
+    if len(note) > MAX_NOTE:
+        return usage_reply(req, "manual.note_too_long", limit=MAX_NOTE)
+    if not is_bot_admin(req):
+        return admin_only(req)
+    now = datetime.now(timezone.utc)
+    with req.services.db_lock:
+        engine_state.set_manual_signal(req.services.db, signal_id, switch == "on", req.user_id, note)
+    spec = req.services.watchlist.signals[signal_id]
+    lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
+               user=esc(req.user_id), when=now.strftime("%Y-%m-%d %H:%M UTC"))]
+    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    if meaning:
+        lines.append(f"<i>{esc(meaning)}</i>")
+    if note:
+        lines.append(t(req.lang, "manual.note", note=esc(note)))
+    lines.append(run_evaluation(req))
+    return Reply("\n".join(lines))

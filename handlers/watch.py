@@ -1,0 +1,171 @@
+"""/regime, /theses and /thesis: the regime dashboard and each thesis's status, from a live evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.i18n import messages, t
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from handlers.usage import (STATE_ICONS, STATUS_ICONS, as_of_text, esc, find_thesis, localized, market_now,
+                            source_line, thesis_ids, thesis_name, usage_reply)
+
+
+def _label(lang: str, key: str, fallback: str) -> str:
+    """A catalog message if it exists (watch lists may add keys the catalog does not know)."""
+    return t(lang, key) if key in messages("en") else fallback
+
+
+def format_number(value: float | None, unit: str, lang: str, level: bool = False) -> str:
+    """A signal value with its unit (changes signed, levels not); 'unknown' when missing, never a made-up number."""
+    if value is None or value != value:
+        return t(lang, "common.unknown")
+    if level and unit == "%":
+        return f"{value:.2f}%"
+    if unit == "%":
+        return f"{value:+.1f}%"
+    if unit == "bp":
+        return f"{value:+.0f} bp"
+    if unit == "pp":
+        return f"{value:+.2f} pp"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}" + (f" {unit}" if unit else "")
+    return f"{value:.2f}" + (f" {unit}" if unit else "")
+
+
+def format_threshold(spec: Any, value: float | None) -> str:
+    """'> 3.00' / '< -2.00' on the signal's bad side; '' when it has no such threshold."""
+    if value is None or spec is None or getattr(spec, "direction", None) is None:
+        return ""
+    return ("&gt; " if spec.direction == "above" else "&lt; ") + f"{value:g}"
+
+
+def state_text(lang: str, state: str) -> str:
+    return f"{STATE_ICONS.get(state, '⚪')} {_label(lang, 'watch.state.' + state, state)}"
+
+
+def status_text(lang: str, status: str) -> str:
+    return f"{STATUS_ICONS.get(status, '⚪')} {_label(lang, 'watch.status.' + status, status)}"
+
+
+def live_evaluation(req: Request) -> tuple[Any, Any]:
+    """The cached market and a fresh evaluation of the watch list on it (manual switches included)."""
+    from macro.engine import evaluate
+
+    market = market_now(req)
+    return market, evaluate(market, req.services.watchlist, manual=manual_switches(req))
+
+
+def manual_switches(req: Request) -> dict[str, bool] | None:
+    """The manual signals' stored on/off states (None when none were ever set)."""
+    from storage import engine_state
+
+    with req.services.db_lock:
+        switches = engine_state.manual_signals(req.services.db)
+    return dict(switches) or None
+
+
+def format_regime(lang: str, evaluation: Any, watchlist: Any = None) -> list[str]:
+    """The dashboard lines: reading, value and coloured state, then the one-line verdict."""
+    regime = evaluation.regime
+    lines = [f"<b>{t(lang, 'watch.regime_title')}</b>"]
+    for line in regime.lines:
+        label = _label(lang, f"watch.line.{line.key}", line.key)
+        level = getattr(watchlist.signals.get(line.signal), "kind", "") == "level" if watchlist is not None else False
+        value = format_number(line.value, line.unit, lang, level)
+        lines.append(f"{STATE_ICONS.get(line.state, '⚪')} {esc(label)}: {esc(value)}")
+    verdict = _label(lang, f"watch.verdict.{regime.verdict}", regime.verdict)
+    lines.append("")
+    lines.append(t(lang, "watch.verdict_line", verdict=f"<b>{esc(verdict)}</b>"))
+    return lines
+
+
+def format_theses(req: Request, evaluation: Any) -> list[str]:
+    """One line per thesis: status icon, name, status, since when, id."""
+    lines = [f"<b>{t(req.lang, 'watch.theses_title')}</b>"]
+    for tid in thesis_ids(req):
+        result = evaluation.theses.get(tid)
+        status = getattr(result, "status", "unknown")
+        since = as_of_text(getattr(result, "since", None))
+        lines.append(f"{status_text(req.lang, status)} · {esc(thesis_name(req, tid))}")
+        lines.append(f"    <code>{esc(tid)}</code> · {t(req.lang, 'watch.since', since=esc(since))}")
+    lines.append(t(req.lang, "watch.theses_hint"))
+    return lines
+
+
+def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
+    """A signal's state, value against its thresholds, since when, and what it means."""
+    spec = req.services.watchlist.signals.get(signal_id)
+    result = evaluation.signals.get(signal_id)
+    state = getattr(result, "state", "unknown")
+    head = f"{state_text(req.lang, state)} <b>{esc(signal_id)}</b>"
+    if getattr(spec, "kind", "") == "manual":
+        detail = t(req.lang, "watch.manual_on" if state == "breach" else "watch.manual_off")
+    else:
+        unit = getattr(result, "unit", "") or getattr(spec, "unit", "")
+        value = format_number(getattr(result, "value", None), unit, req.lang, getattr(spec, "kind", "") == "level")
+        detail = t(req.lang, "watch.value", value=esc(value),
+                   warn=format_threshold(spec, getattr(spec, "warn", None)) or "—",
+                   breach=format_threshold(spec, getattr(spec, "breach", None)) or "—")
+    since = getattr(result, "since", None)
+    lines = [head, "    " + detail + (" · " + t(req.lang, "watch.since", since=esc(as_of_text(since))) if since else "")]
+    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    if meaning:
+        lines.append(f"    <i>{esc(meaning)}</i>")
+    reason = getattr(result, "reason", "")
+    if state == "unknown" and reason:
+        lines.append("    " + t(req.lang, "watch.unknown_reason", reason=esc(reason)))
+    return lines
+
+
+@REGISTRY.command("regime", summary="cmd.regime.summary", usage="cmd.regime.usage", group="watch")
+def regime(req: Request) -> Reply:
+    """The regime dashboard and its verdict."""
+    if req.args:
+        return usage_reply(req, "market.no_args")
+    market, evaluation = live_evaluation(req)
+    lines = format_regime(req.lang, evaluation, req.services.watchlist)
+    lines.append(source_line(req, market, evaluation.as_of))
+    return Reply("\n".join(lines))
+
+
+@REGISTRY.command("theses", summary="cmd.theses.summary", usage="cmd.theses.usage", group="watch")
+def theses(req: Request) -> Reply:
+    """Every thesis with its status."""
+    if req.args:
+        return usage_reply(req, "market.no_args")
+    market, evaluation = live_evaluation(req)
+    lines = format_theses(req, evaluation)
+    lines.append(source_line(req, market, evaluation.as_of))
+    return Reply("\n".join(lines))
+
+
+@REGISTRY.command("thesis", summary="cmd.thesis.summary", usage="cmd.thesis.usage", group="watch")
+def thesis(req: Request) -> Reply:
+    """One thesis: rationale, positions, each signal's value, thresholds, state and since when."""
+    if len(req.args) != 1:
+        return usage_reply(req, "watch.need_thesis", known=", ".join(thesis_ids(req)) or "-")
+    tid = find_thesis(req, req.args[0])
+    if tid is None:
+        return usage_reply(req, "sub.unknown_thesis", thesis=req.args[0][:64], known=", ".join(thesis_ids(req)) or "-")
+    spec = req.services.watchlist.theses[tid]
+    market, evaluation = live_evaluation(req)
+    result = evaluation.theses.get(tid)
+    status = getattr(result, "status", "unknown")
+    lines = [f"<b>{esc(thesis_name(req, tid))}</b> <code>{esc(tid)}</code>",
+             f"{status_text(req.lang, status)} · {t(req.lang, 'watch.since', since=esc(as_of_text(getattr(result, 'since', None))))}",
+             "", esc(localized(spec.rationale, req.lang))]
+    positions = localized(getattr(spec, "positions", None), req.lang)
+    if positions:
+        lines.append(t(req.lang, "watch.positions", positions=esc(positions)))
+    rule = t(req.lang, "watch.rule", k=spec.k, hard=esc(", ".join(spec.hard)) if spec.hard else "—")
+    lines += ["", f"<b>{t(req.lang, 'watch.invalidation')}</b>", rule]
+    for sid in spec.invalidation:
+        lines += format_signal(req, evaluation, sid)
+    if getattr(spec, "confirming", ()):
+        lines += ["", f"<b>{t(req.lang, 'watch.confirming')}</b>"]
+        for sid in spec.confirming:
+            lines += format_signal(req, evaluation, sid)
+    lines.append("")
+    lines.append(source_line(req, market, evaluation.as_of))
+    return Reply("\n".join(lines))
