@@ -184,7 +184,8 @@ def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> Sign
     effective *= sign
     if spec.conditions:
         gate = gate_values(spec.conditions, values.index, cache, stale_days)
-        effective = np.where(np.isnan(gate), np.nan, np.where(gate > 0, effective, -np.inf))
+        # gated off: deep on the safe side; an unknown measure or gate stays unknown
+        effective = np.where(np.isnan(gate) | np.isnan(effective), np.nan, np.where(gate > 0, effective, -np.inf))
     states = hysteresis_states(effective, *_normalised(spec), spec.persistence)
     idx = np.arange(len(states))
     changed = np.concatenate(([True], states[1:] != states[:-1])) if len(states) else np.zeros(0, bool)
