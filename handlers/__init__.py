@@ -12,6 +12,7 @@ COMMAND_MODULES: list[str] = [
     "handlers.admin",
     "handlers.manual",
     "handlers.alerts",
+    "handlers.scenario", "handlers.portfolio", "handlers.correlation", "handlers.chart",
 ]
 
 

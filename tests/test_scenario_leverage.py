@@ -42,7 +42,9 @@ def test_volatility_drags_the_median_and_widens_the_range():
     wild = leveraged_scenario("TMF", ladder, 0.048, -100, vol_bp=150.0, paths=500, seed=3)
     assert wild.fund_outcome.p50 < calm.fund_outcome.p50 - 0.1
     assert wild.fund_outcome.p95 - wild.fund_outcome.p5 > 0.05
-    assert wild.drag < 0
+    assert wild.drag < 0 and wild.volatility_drag < -0.1
+    assert calm.volatility_drag == pytest.approx(0.0, abs=1e-12)  # no volatility, no drag
+    assert wild.straight == pytest.approx(calm.fund_outcome.p50, abs=1e-12)
     # the same seed gives the same answer
     again = leveraged_scenario("TMF", ladder, 0.048, -100, vol_bp=150.0, paths=500, seed=3)
     assert again.fund_outcome == wild.fund_outcome

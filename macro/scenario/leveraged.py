@@ -53,11 +53,17 @@ class LeveragedScenario:
     underlying: Percentiles
     naive: Percentiles
     fund_outcome: Percentiles
+    straight: float  # the fund on the straight (zero-volatility) path to the same end
 
     @property
     def drag(self) -> float:
-        """Median fund outcome minus median naive L× (negative: volatility drag)."""
+        """Median fund outcome minus median naive L× (volatility drag, fees and financing together)."""
         return self.fund_outcome.p50 - self.naive.p50
+
+    @property
+    def volatility_drag(self) -> float:
+        """Median fund outcome minus the same fund on the straight path: the cost of the daily reset under volatility."""
+        return self.fund_outcome.p50 - self.straight
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +81,9 @@ class LeveragedScenario:
             "underlying": self.underlying.as_dict(),
             "naive_leveraged": self.naive.as_dict(),
             "fund": self.fund_outcome.as_dict(),
-            "drag_pct": self.drag * 100,
+            "fund_straight_path_pct": self.straight * 100,
+            "vs_naive_pct": self.drag * 100,
+            "volatility_drag_pct": self.volatility_drag * 100,
         }
 
 
@@ -128,6 +136,8 @@ def leveraged_scenario(
     else:
         fund_ret = fund_total_returns(daily, leverage, expense_ratio, financing)
     under = np.prod(1.0 + daily, axis=1) - 1.0
+    line = underlying_daily_returns(ladder, yield_paths(y0, shift_bp / 10_000.0, days, 0.0, 1, seed))
+    straight = max(float(fund_total_returns(line, leverage, expense_ratio, financing)[0]), -1.0)
     return LeveragedScenario(
         fund=fund,
         leverage=leverage,
@@ -143,4 +153,5 @@ def leveraged_scenario(
         underlying=Percentiles.of(under),
         naive=Percentiles.of(leverage * under),
         fund_outcome=Percentiles.of(fund_ret),
+        straight=straight,
     )

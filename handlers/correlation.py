@@ -1,0 +1,91 @@
+"""/corr: correlation of daily changes for the chat's portfolio (or named series), as text and a heatmap."""
+
+from __future__ import annotations
+
+from handlers.charts import render_heatmap
+from handlers.i18n import t
+from handlers.registry import REGISTRY, Request
+from handlers.reply import Reply
+from handlers.scenario import grammar_problem, problem_reply
+from handlers.usage import esc, market_now, source_line
+from macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
+from macro.providers import DataError
+from macro.scenario.grammar import GrammarError, parse_corr
+from storage.portfolios import load_portfolio
+
+MATRIX_IN_TEXT = 6  # larger matrices only in the image
+
+
+def format_matrix(report: CorrelationReport) -> str:
+    ids = report.series
+    width = max(4, max(len(s) for s in ids))
+    lines = [" " * width + " " + " ".join(f"{s[:5]:>5}" for s in ids)]
+    for i, sid in enumerate(ids):
+        lines.append(f"{sid:<{width}} " + " ".join(f"{report.matrix[i, j]:>5.2f}" for j in range(len(ids))))
+    return "<pre>" + esc("\n".join(lines)) + "</pre>"
+
+
+def format_correlation(req: Request, report: CorrelationReport, lookback: str, weighted: bool, market) -> str:
+    lang = req.lang
+    parts = [
+        "<b>" + t(lang, "corr.title", lookback=esc(lookback)) + "</b>",
+        t(lang, "corr.window", start=report.start.isoformat(), end=report.end.isoformat(), n=report.observations),
+    ]
+    if len(report.series) <= MATRIX_IN_TEXT:
+        parts.append(format_matrix(report))
+    if report.same_bets:
+        pairs = ", ".join(f"{p.a}–{p.b} {p.rho:.2f}" for p in report.same_bets)
+        parts.append("🔴 " + t(lang, "corr.same_bet", threshold=f"{SAME_BET:g}", pairs=esc(pairs)))
+    else:
+        parts.append(t(lang, "corr.no_same_bet", threshold=f"{SAME_BET:g}"))
+    if report.mirror_bets:
+        pairs = ", ".join(f"{p.a}–{p.b} {p.rho:.2f}" for p in report.mirror_bets)
+        parts.append(t(lang, "corr.mirror", threshold=f"{SAME_BET:g}", pairs=esc(pairs)))
+    key = "corr.bets_weighted" if weighted else "corr.bets_equal"
+    parts.append(
+        t(lang, key, eig=f"{report.effective_bets:.1f}", n=len(report.series), weighted=f"{report.weighted_effective_bets:.1f}")
+    )
+    parts.append(t(lang, "corr.dr", dr=f"{report.diversification_ratio:.2f}", max=f"{len(report.series) ** 0.5:.2f}"))
+    if report.moves:
+        moves = []
+        for p in report.moves:
+            line = f"{p.a}–{p.b} {p.rho:+.2f} → {p.recent:+.2f}"
+            if p.hedge_broke:
+                line += " ⚠️ " + t(lang, "corr.hedge_broke")
+            moves.append(esc(line))
+        parts.append(t(lang, "corr.moves", days=report.recent_days, lookback=esc(lookback)) + "\n" + "\n".join(moves))
+    parts.append(t(lang, "corr.model"))
+    parts.append(source_line(req, market, report.end))
+    return "\n".join(parts)
+
+
+@REGISTRY.command("corr", summary="cmd.corr.summary", usage="cmd.corr.usage", group="portfolio")
+def corr(req: Request) -> Reply:
+    """Correlation matrix, same-bet pairs, effective bets, diversification ratio, and hedges that moved."""
+    catalog = req.services.catalog
+    try:
+        query = parse_corr(req.args, catalog)
+    except GrammarError as err:
+        return grammar_problem(req, err)
+    weights = None
+    series = list(query.series)
+    if not series:
+        with req.services.db_lock:
+            book = load_portfolio(req.services.db, req.chat.id)
+        if len(book) < 2:
+            return problem_reply(req, "corr.need_portfolio")
+        series, weights = list(book), book
+    elif len(series) < 2:
+        return problem_reply(req, "corr.need_two")
+    try:
+        market = market_now(req)
+    except DataError as exc:
+        return Reply("⚠️ " + t(req.lang, "scenario.no_data", error=esc(exc)))
+    try:
+        report = correlation_report(market, series, catalog, query.lookback.days, weights)
+    except CorrelationError as exc:
+        return problem_reply(req, "corr.cannot", error=str(exc))
+    text = format_correlation(req, report, query.lookback.text, weights is not None, market)
+    title = f"{query.lookback.text} → {report.end.isoformat()}"  # ASCII-safe: the chart font has no CJK glyphs
+    image = render_heatmap(report.matrix, report.series, title, market.label)
+    return Reply(text, image=image, image_name="correlation.png")
