@@ -49,7 +49,7 @@ def normalize_language(code: str | None) -> str:
     return "en"
 
 
-def t(lang: str, key: str, **values: Any) -> str:
+def t(lang: str, key: str, /, **values: Any) -> str:
     """The message `key` in `lang` (falling back to English), with {placeholders} filled in."""
     table = messages(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
     template = table.get(key)
