@@ -1,0 +1,194 @@
+"""The console chat: the terminal as one Telegram chat, running the same handlers and jobs as the bot.
+
+Commands typed at the prompt go through the one registry; numbered inline buttons are pressed by
+typing their number. Alerts created by the evaluation cycle are delivered through the same outbox
+and delivery job, by a ConsoleSender that prints them; images are saved to files and their paths shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from handlers.i18n import t
+from handlers.registry import REGISTRY, Chat, Request
+from handlers.reply import Button, Reply
+from storage import chats
+
+log = logging.getLogger(__name__)
+
+CONSOLE_CHAT_ID = 1  # the terminal is one private chat
+CONSOLE_USER_ID = 1  # the person at the terminal runs the bot, so is its admin
+_TAG = re.compile(r"<[^>]+>")
+_BOLD = re.compile(r"</?b>")
+
+
+def render_html(text: str, color: bool = False) -> str:
+    """Telegram HTML as terminal text: bold kept as ANSI bold on a colour terminal, other tags dropped."""
+    if color:
+        text = _BOLD.sub(lambda m: "\033[0m" if m.group(0) == "</b>" else "\033[1m", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+@dataclass
+class Screen:
+    """Where the console writes: the text stream, the image folder, and the numbered buttons on show."""
+
+    out: TextIO
+    output_dir: Path
+    color: bool = False
+    simulated: bool = False
+    lang: str = "en"
+    buttons: list[Button] = field(default_factory=list)
+    _images: Any = field(default_factory=lambda: itertools.count(1))
+
+    def save_image(self, reply: Reply) -> Path:
+        """Write the reply's image under the output folder; its path."""
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", reply.image_name or "chart.png")
+        path = self.output_dir / f"{next(self._images):03d}-{name}"
+        path.write_bytes(reply.image or b"")
+        return path
+
+    def format_reply(self, reply: Reply) -> str:
+        """A reply (and its extra messages) as terminal text, buttons numbered for pressing."""
+        parts: list[str] = []
+        self.buttons = []
+        for one in (reply, *reply.extra):
+            block = render_html(one.text, self.color)
+            if one.image:
+                block += "\n" + t(self.lang, "console.image_saved", path=str(self.save_image(one)))
+            row_texts = []
+            for row in one.buttons:
+                for button in row:
+                    self.buttons.append(button)
+                    row_texts.append(f"[{len(self.buttons)}] {button.text}")
+            if row_texts:
+                block += "\n" + "  ".join(row_texts)
+            parts.append(block)
+        return "\n\n".join(parts)
+
+    def show(self, header: str, reply: Reply) -> None:
+        """Print one reply under a header line (which says SIMULATED on demo data)."""
+        if self.simulated:
+            header += " · " + t(self.lang, "console.simulated_tag")
+        self.out.write(f"\n── {header} ──\n{self.format_reply(reply)}\n")
+        self.out.flush()
+
+    def note(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+class ConsoleSender:
+    """jobs.deliver's Sender for the terminal: prints each pushed alert as it is delivered."""
+
+    def __init__(self, screen: Screen) -> None:
+        self.screen = screen
+        self._ids = itertools.count(1)
+        self.sent: list[tuple[int, Reply]] = []
+
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
+        """Print the alert; the terminal always accepts it."""
+        self.sent.append((chat_id, reply))
+        key = "console.pushed_quiet" if reply.silent else "console.pushed"
+        self.screen.show(t(self.screen.lang, key), reply)
+        return next(self._ids)
+
+
+class ConsoleChat:
+    """One chat at the terminal: run command lines and button presses, run cycles, deliver pushed alerts."""
+
+    def __init__(self, services: Any, screen: Screen, chat_id: int = CONSOLE_CHAT_ID, user_id: int = CONSOLE_USER_ID) -> None:
+        self.services = services
+        self.screen = screen
+        self.chat = Chat(id=chat_id, type="private", title="console")
+        self.user_id = user_id
+        self.sender = ConsoleSender(screen)
+        with services.db_lock:
+            prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
+                                      timezone=getattr(services.settings, "timezone", "UTC") or "UTC")
+        self.screen.lang = prefs.language
+
+    @property
+    def lang(self) -> str:
+        with self.services.db_lock:
+            prefs = chats.get_chat(self.services.db, self.chat.id)
+        return prefs.language if prefs else self.screen.lang
+
+    def _request(self, command: str, args: tuple[str, ...]) -> Request:
+        return Request(command=command, args=args, chat=self.chat, user_id=self.user_id, lang=self.lang,
+                       services=self.services, is_admin=True)
+
+    def _run(self, fn: Callable[[], Reply]) -> Reply:
+        """Call a handler; an unexpected error becomes one apologetic line (and a log entry), as in the bot."""
+        try:
+            return fn()
+        except Exception:  # the console's global error handler: log it, tell the user, keep the chat alive
+            log.exception("handler failed")
+            return Reply("⚠️ " + t(self.lang, "common.error"))
+
+    def answer(self, line: str) -> Reply | None:
+        """The reply to one typed line: a /command, or the number of a button; None for an empty line."""
+        line = line.strip()
+        if not line:
+            return None
+        if line.isdigit():
+            index = int(line)
+            if not 1 <= index <= len(self.screen.buttons):
+                return Reply(t(self.lang, "console.no_button", number=index))
+            return self.press(self.screen.buttons[index - 1].data)
+        if not line.startswith("/"):
+            return Reply(t(self.lang, "console.not_a_command"))
+        name, *args = line[1:].split()
+        name = name.split("@", 1)[0].lower()
+        command = REGISTRY.get(name)
+        if command is None:
+            return Reply(t(self.lang, "console.unknown_command", command=html.escape(name[:40])))
+        return self._run(lambda: command.handler(self._request(name, tuple(args))))
+
+    def press(self, data: str) -> Reply:
+        """Press an inline button: its callback data `prefix:rest` goes to the registered callback."""
+        prefix, _, rest = data.partition(":")
+        callback = REGISTRY.get_callback(prefix)
+        if callback is None:
+            return Reply(t(self.lang, "console.no_button", number=html.escape(data[:40])))
+        return self._run(lambda: callback.handler(self._request(prefix, ()), rest))
+
+    def say(self, line: str) -> None:
+        """Echo a typed line and print its reply."""
+        reply = self.answer(line)
+        if reply is not None:
+            self.screen.show(t(self.lang, "console.reply_to", line=line.strip()[:60]), reply)
+
+    def run_cycle(self) -> Any:
+        """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
+        from jobs.cycle import run_cycle
+
+        return run_cycle(self.services)
+
+    async def deliver(self) -> Any:
+        """Send every due outbox row; pushed alerts for this chat are printed."""
+        from jobs.deliver import deliver_pending
+
+        return await deliver_pending(self.services, self.sender)
+
+
+async def read_lines(prompt: str, handle: Callable[[str], Any], stop: asyncio.Event) -> None:
+    """Read lines from the terminal without blocking the event loop, until EOF, 'quit' or `stop`."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            line = await loop.run_in_executor(None, input, prompt)
+        except EOFError:
+            break
+        if line.strip().lower() in ("quit", "exit", "/quit", "/exit"):
+            break
+        await handle(line)
+    stop.set()

@@ -1,0 +1,108 @@
+"""The console chat: same registry and jobs, numbered buttons, pushed alerts printed, images saved to files."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
+from handlers.reply import Button, Reply
+from storage import chats, outbox
+from tests.chat_world import make_services, with_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def console(tmp_path):
+    services = with_settings(make_services(), admins=frozenset({CONSOLE_USER_ID}))
+    screen = Screen(out=io.StringIO(), output_dir=tmp_path / "images")
+    return ConsoleChat(services, screen)
+
+
+def test_render_html_drops_tags_and_unescapes():
+    assert render_html("<b>DXY</b> &lt;5&gt; <i>a &amp; b</i>") == "DXY <5> a & b"
+    assert render_html("<b>x</b>", color=True) == "\033[1mx\033[0m"
+
+
+def test_commands_answer_through_the_registry(console):
+    console.say("/help")
+    console.say("/quote gold")
+    console.say("hello")
+    console.say("/nosuch")
+    out = console.screen.out.getvalue()
+    assert "── /help ──" in out and "/regime — " in out
+    assert "GOLD" in out and "<b>" not in out
+    assert "Type a /command" in out
+    assert "Unknown command /nosuch" in out
+
+
+def test_numbered_buttons_are_pressed_by_typing_their_number(console):
+    console.say("/settings")
+    out = console.screen.out.getvalue()
+    assert "[2] 繁體中文" in out
+    console.say("2")
+    assert chats.get_chat(console.services.db, CONSOLE_CHAT_ID).language == "zh-TW"
+    assert "語言：繁體中文" in console.screen.out.getvalue()
+    console.say("99")
+    assert "沒有按鈕 99" in console.screen.out.getvalue()
+
+
+def test_a_handler_error_becomes_one_line_not_a_crash(console):
+    console.services.market_data = None  # /dxy will fail inside the handler
+    console.say("/dxy")
+    assert "Something went wrong" in console.screen.out.getvalue()
+
+
+def test_pushed_alerts_are_printed_and_marked_sent(console):
+    db = console.services.db
+    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
+    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", as_of="2026-03-02", source="generated",
+                                simulated=False, evidence=[])
+    outbox.enqueue_deliveries(db, alert.id, [CONSOLE_CHAT_ID])
+    report = asyncio.run(console.deliver())
+    assert report.sent == 1
+    assert [d.status for d in outbox.deliveries_for_alert(db, alert.id)] == ["sent"]
+    out = console.screen.out.getvalue()
+    assert "🔔 pushed alert" in out and "Long USD on US AI hegemony" in out
+    assert asyncio.run(console.deliver()).sent == 0  # nothing twice
+
+
+def test_images_are_saved_to_files_and_their_paths_shown(console):
+    png = b"\x89PNG\r\n\x1a\nfake"
+    text = console.screen.format_reply(Reply("chart", image=png, image_name="corr.png",
+                                             buttons=((Button("A", "x:1"),),), extra=(Reply("more", image=png),)))
+    paths = sorted((console.screen.output_dir).iterdir())
+    assert len(paths) == 2 and all(p.read_bytes() == png for p in paths)
+    assert str(paths[0]) in text and str(paths[1]) in text and "[1] A" in text
+
+
+def test_evaluate_in_the_console_runs_the_real_cycle(console):
+    console.services.evaluate_now = console.run_cycle
+    console.say("/evaluate")
+    assert "Evaluated on data up to 2026-03-02" in console.screen.out.getvalue()
+    assert outbox.last_runs(console.services.db, 1)[0].ok is True
+
+
+def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
+    env = {**os.environ, "REGIMEBOT_DB": str(tmp_path / "user.db"), "XDG_DATA_HOME": str(tmp_path / "xdg"),
+           "REGIMEBOT_DATA": "yfinance", "TELEGRAM_BOT_TOKEN": ""}
+    env.pop("REGIMEBOT_CONFIG", None)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--output", str(tmp_path / "img")], cwd=REPO,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("regimebot demo — OFFLINE, on a SIMULATED market")
+    headers = [line for line in out.splitlines() if line.startswith("── ")]
+    assert headers and all("SIMULATED" in h for h in headers)
+    assert "🔔 pushed alert" in out and "Status: intact → weakening" in out
+    assert "── /why " in out and "── /alerts" in out
+    assert "Demo finished:" in out
+    assert not (tmp_path / "user.db").exists()  # the user's database is never touched
+    assert not (tmp_path / "xdg").exists()
