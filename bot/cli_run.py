@@ -1,5 +1,167 @@
-"""`regimebot run`: the Telegram bot — filled in by the bot issue."""
+"""`regimebot run`: the Telegram bot — long polling by default, or a webhook (`--webhook URL --listen HOST:PORT`).
+
+One process per database: a lock row is taken at start (a second process refuses with one line).
+SIGINT/SIGTERM stop it gracefully: polling stops, running handlers finish, the lock is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from bot.cli_common import UsageError
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL = 90.0
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (url) and where this process listens for them."""
+
+    url: str
+    host: str
+    port: int
+    path: str
 
 
 def register(sub) -> None:
-    return None
+    p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN; long polling unless --webhook)")
+    p.add_argument("--webhook", metavar="URL", help="public https URL Telegram posts updates to (webhook mode)")
+    p.add_argument("--listen", metavar="HOST:PORT", help="address the webhook server listens on (with --webhook)")
+    p.set_defaults(func=run)
+
+
+def parse_webhook(url: str | None, listen: str | None) -> Webhook | None:
+    """Validate --webhook/--listen; both or neither."""
+    if url is None and listen is None:
+        return None
+    if url is None or listen is None:
+        raise UsageError("--webhook URL and --listen HOST:PORT go together (e.g. --webhook https://bot.example.com/tg --listen 0.0.0.0:8443)")
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise UsageError(f"--webhook: expected a public https:// URL (Telegram only posts to HTTPS), got {url!r}")
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise UsageError(f"--listen: expected HOST:PORT like 0.0.0.0:8443, got {listen!r}")
+    return Webhook(url, host, int(port_text), parsed.path.lstrip("/"))
+
+
+class TokenRedactor(logging.Filter):
+    """Replaces the bot token in every log record (messages, arguments, tracebacks) before it is written."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.token:
+            return True
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "[token]"), None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = text.replace(self.token, "[token]")
+            record.exc_info = None
+        return True
+
+
+def protect_token(token: str) -> TokenRedactor:
+    """Keep the token out of logs: quiet httpx's per-request URL lines and redact every handler's records."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    redactor = TokenRedactor(token)
+    root = logging.getLogger()
+    root.addFilter(redactor)
+    for handler in root.handlers:
+        handler.addFilter(redactor)
+    return redactor
+
+
+async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None = None,
+                install_signals: bool = True, poll_timeout: float = 10.0) -> int:
+    """Run the Application until SIGINT/SIGTERM (or `stop`); returns the exit status."""
+    from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+
+    runtime = app.bot_data["runtime"]
+    stop = stop or asyncio.Event()
+    runtime.request_stop = stop.set
+    loop = asyncio.get_running_loop()
+    if install_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+
+    def polling_error(exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            runtime.report_conflict(exc)
+        else:
+            log.warning("getUpdates failed (will retry): %s", exc)
+
+    started = False
+    try:
+        try:
+            await app.initialize()
+        except InvalidToken:
+            print("regimebot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (or try `regimebot demo`).", file=sys.stderr)
+            return 2
+        except NetworkError as exc:
+            print(f"regimebot: cannot reach the Telegram Bot API at the configured URL: {exc}", file=sys.stderr)
+            return 1
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        started = True
+        if webhook is not None:
+            try:
+                await app.updater.start_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
+                                                webhook_url=webhook.url, secret_token=secrets.token_urlsafe(32))
+            except RuntimeError as exc:  # PTB without its webhooks extra
+                print(f"regimebot: webhook mode is unavailable: {exc}", file=sys.stderr)
+                return 1
+        else:
+            await app.updater.start_polling(timeout=poll_timeout, error_callback=polling_error)
+        await stop.wait()
+        return runtime.exit_status
+    finally:
+        if install_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if started:
+            await app.stop()
+            if app.post_shutdown:
+                await app.post_shutdown(app)
+        await app.shutdown()
+
+
+def run(args, settings) -> int:
+    """`regimebot run`: refuse without a token (exit 2) or when another process holds the database lock (exit 1)."""
+    token = settings.require_token()
+    webhook = parse_webhook(args.webhook, args.listen)
+    protect_token(token)
+    from bot.app import build_application
+    from bot.services import build_services
+    from storage import outbox
+
+    services = build_services(settings)
+    owner = outbox.lock_owner()
+    with services.db_lock:
+        holder = outbox.acquire_lock(services.db, owner, LOCK_TTL)
+    if holder is not None:
+        print(f"regimebot: another regimebot process ({holder}) is running on database {settings.db}; "
+              "stop it first — one `regimebot run` per database and token.", file=sys.stderr)
+        return 1
+    try:
+        app = build_application(settings, services, lock_owner=owner)
+        return asyncio.run(serve(app, webhook))
+    finally:
+        with services.db_lock:
+            outbox.release_lock(services.db, owner)

@@ -195,6 +195,12 @@ def alerts_for_chat(db: sqlite_utils.Database, chat_id: int, limit: int = 10) ->
     return [_alert(r) for r in rows]
 
 
+def alerts_since(db: sqlite_utils.Database, since: datetime) -> list[AlertRecord]:
+    """Every alert (status change) created since `since`, oldest first (for the daily digest)."""
+    rows = db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE created_at >= ? ORDER BY id", [_ts(since)]).fetchall()
+    return [_alert(r) for r in rows]
+
+
 def alert_sent_to(db: sqlite_utils.Database, alert_id: int, chat_id: int) -> bool:
     """Whether this alert was addressed to this chat (so /why ID only shows a chat its own alerts)."""
     row = db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND chat_id = ?", [alert_id, chat_id]).fetchone()

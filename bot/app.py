@@ -1,0 +1,310 @@
+"""Wiring the python-telegram-bot Application: command and button handlers from the registry, access
+rules (allowed chats, group admins), the error handler, the command menu and the scheduled jobs.
+
+Handlers are synchronous and run off the event loop (asyncio.to_thread); replies go out through
+bot.telegram_io so that every message is paced and every Telegram error is mapped in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from telegram import BotCommand, Update
+from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
+from handlers import load_commands
+from handlers.i18n import normalize_language, t
+from handlers.registry import Chat, Registry, Request
+from handlers.reply import Reply
+from jobs.deliver import DeliveryError
+from jobs.schedule import BotJobs, JobOptions
+from storage import chats as chat_store
+
+log = logging.getLogger(__name__)
+
+_CALLBACK = re.compile(r"^([a-z_]{1,16}):([A-Za-z0-9_.:#-]{0,60})$")
+MENU_LANGUAGES = {"en": None, "zh-TW": "zh"}  # catalog language → set_my_commands language_code
+
+
+@dataclass
+class AppOptions:
+    """Knobs of the running bot (tests and the benchmark shorten them)."""
+
+    limits: Limits = field(default_factory=Limits)
+    jobs: JobOptions = field(default_factory=JobOptions)
+    schedule_jobs: bool = True
+    read_timeout: float | None = None
+    admin_cache_seconds: float = 60.0
+
+
+class Runtime:
+    """What the handlers of one running Application share."""
+
+    def __init__(self, settings: Any, services: Any, registry: Registry, options: AppOptions,
+                 lock_owner: str | None) -> None:
+        self.settings = settings
+        self.services = services
+        self.registry = registry
+        self.options = options
+        self.lock_owner = lock_owner
+        self.pacer = Pacer(options.limits)
+        self.sender: TelegramSender | None = None
+        self.jobs: BotJobs | None = None
+        self.refused: set[int] = set()
+        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
+        self.request_stop: Callable[[], None] = lambda: None
+        self.exit_status = 0
+        self.conflict_reported = False
+
+    # --- access ------------------------------------------------------------------------
+
+    def allowed(self, chat_id: int) -> bool:
+        allowed = self.settings.allowed_chats
+        return not allowed or chat_id in allowed
+
+    async def is_admin(self, bot: Any, update: Update) -> bool:
+        """A configured admin anywhere; in groups a chat administrator; channel posts come from its admins."""
+        chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+        if user is not None and user.id in self.settings.admins:
+            return True
+        if chat.type == "channel":
+            return True
+        if chat.type == "private" or user is None:
+            return False
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an anonymous group administrator
+        key = (chat.id, user.id)
+        cached = self._admins.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        verdict = await chat_member_is_admin(bot, chat.id, user.id)
+        self._admins[key] = (verdict, time.monotonic() + self.options.admin_cache_seconds)
+        return verdict
+
+    def language(self, chat_id: int, user_language: str | None) -> str:
+        """The chat's stored language, else the user's Telegram language."""
+        with self.services.db_lock:
+            prefs = chat_store.get_chat(self.services.db, chat_id)
+        return prefs.language if prefs is not None else normalize_language(user_language)
+
+    # --- replies -----------------------------------------------------------------------
+
+    async def reply(self, bot: Any, chat_id: int, reply: Reply, thread_id: int | None) -> None:
+        """Answer in the chat (and forum topic) asked from; failures are logged, not raised."""
+        try:
+            await send_reply(bot, chat_id, reply, thread_id, self.pacer)
+        except DeliveryError as exc:
+            log.warning("reply to chat %s not delivered: %s", chat_id, exc)
+
+    async def refuse(self, bot: Any, chat_id: int, lang: str, thread_id: int | None) -> None:
+        """One polite refusal per chat outside REGIMEBOT_ALLOWED_CHATS, then silence."""
+        if chat_id in self.refused:
+            return
+        self.refused.add(chat_id)
+        await self.reply(bot, chat_id, Reply(t(lang, "runtime.not_allowed")), thread_id)
+
+    def lock_lost(self) -> None:
+        """Another process took the database lock: stop (exit 1) rather than double-send."""
+        self.exit_status = 1
+        self.request_stop()
+
+    def report_conflict(self, exc: TelegramError) -> None:
+        """Another process polls with this token: say so in one line and stop."""
+        if not self.conflict_reported:
+            self.conflict_reported = True
+            print(
+                "regimebot: Telegram reports a conflict — another bot instance is already receiving updates "
+                "with this token (only one `regimebot run` per token); stop it, then start again.",
+                file=sys.stderr,
+            )
+        self.exit_status = 1
+        self.request_stop()
+
+
+def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.application.bot_data["runtime"]
+
+
+def _thread_id(update: Update) -> int | None:
+    message = update.effective_message
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+def _chat(update: Update) -> Chat:
+    chat = update.effective_chat
+    return Chat(chat.id, chat.type, chat.title or "", _thread_id(update))
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every registered command: access rules, then the synchronous handler off the event loop."""
+    rt = _runtime(context)
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or not message.text:
+        return
+    thread_id = _thread_id(update)
+    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
+    if not rt.allowed(chat.id):
+        await rt.refuse(context.bot, chat.id, lang, thread_id)
+        return
+    name = message.text.split()[0][1:].split("@", 1)[0].lower()
+    command = rt.registry.get(name)
+    if command is None:
+        return
+    is_admin = await rt.is_admin(context.bot, update)
+    if command.admin and chat.type != "private" and not is_admin:
+        await rt.reply(context.bot, chat.id, Reply("⛔ " + t(lang, "runtime.admin_only", command=command.name)), thread_id)
+        return
+    request = Request(command.name, tuple(context.args or ()), _chat(update), user.id if user else None, lang,
+                      rt.services, is_admin)
+    reply = await asyncio.to_thread(command.handler, request)
+    await rt.reply(context.bot, chat.id, reply, thread_id)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline buttons: data `prefix:rest` validated, the registry's callback run like a command."""
+    rt = _runtime(context)
+    query = update.callback_query
+    chat, user = update.effective_chat, update.effective_user
+    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None) if chat else "en"
+    match = _CALLBACK.match(query.data or "")
+    callback = rt.registry.get_callback(match.group(1)) if match and len((query.data or "").encode()) <= 64 else None
+    if chat is None or callback is None:
+        await _answer(query, t(lang, "alerts.button_stale"))
+        return
+    if not rt.allowed(chat.id):
+        await _answer(query, t(lang, "runtime.not_allowed"))
+        return
+    is_admin = await rt.is_admin(context.bot, update)
+    if callback.admin and chat.type != "private" and not is_admin:
+        await _answer(query, t(lang, "alerts.not_admin"))
+        return
+    await _answer(query, None)
+    request = Request(callback.prefix, (match.group(2),), _chat(update), user.id if user else None, lang, rt.services, is_admin)
+    reply = await asyncio.to_thread(callback.handler, request, match.group(2))
+    await rt.reply(context.bot, chat.id, reply, _thread_id(update))
+
+
+async def _answer(query: Any, text: str | None) -> None:
+    try:
+        await query.answer(text=text)
+    except TelegramError as exc:  # the button press is answered best-effort; the reply matters more
+        log.debug("answerCallbackQuery failed: %s", exc)
+
+
+async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /command nobody registered, in a private chat: point to /help (groups stay quiet)."""
+    rt = _runtime(context)
+    chat, user = update.effective_chat, update.effective_user
+    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
+    if not rt.allowed(chat.id):
+        await rt.refuse(context.bot, chat.id, lang, None)
+        return
+    await rt.reply(context.bot, chat.id, Reply(t(lang, "runtime.unknown_command")), None)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: Conflict stops the bot with one line; other errors are logged and answered."""
+    rt = _runtime(context)
+    error = context.error
+    if isinstance(error, Conflict):
+        rt.report_conflict(error)
+        return
+    if update is None and isinstance(error, NetworkError):
+        log.warning("Telegram could not be reached: %s", error)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s: %s: %s", update_id, type(error).__name__, error, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        chat = update.effective_chat
+        user = update.effective_user
+        lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
+        await rt.reply(context.bot, chat.id, Reply(t(lang, "runtime.error")), _thread_id(update))
+
+
+def menu(registry: Registry, lang: str) -> list[BotCommand]:
+    """The command menu in one language, from the registry (admin-only commands included, marked 🔒)."""
+    out = []
+    for command in registry.commands():
+        if not command.menu:
+            continue
+        description = t(lang, command.summary)[:250]
+        out.append(BotCommand(command.name, description if len(description) >= 3 else command.name))
+    return out
+
+
+async def _post_init(app: Application) -> None:
+    rt: Runtime = app.bot_data["runtime"]
+    for lang, code in MENU_LANGUAGES.items():
+        try:
+            await app.bot.set_my_commands(menu(rt.registry, lang), language_code=code)
+        except TelegramError as exc:  # the menu is a convenience; the bot works without it
+            log.warning("could not set the %s command menu: %s", lang, exc)
+    if rt.options.schedule_jobs and rt.jobs is not None:
+        rt.jobs.install(app.job_queue)
+    log.info("regimebot is running as @%s", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    rt: Runtime = app.bot_data["runtime"]
+    if rt.lock_owner is not None:
+        from storage import outbox
+
+        def release() -> None:
+            with rt.services.db_lock:
+                outbox.release_lock(rt.services.db, rt.lock_owner)
+
+        await asyncio.to_thread(release)
+
+
+def build_application(settings: Any, services: Any, options: AppOptions | None = None,
+                      lock_owner: str | None = None) -> Application:
+    """The Application for `regimebot run`: Bot API at settings.telegram_api_url, every registry command wired."""
+    options = options or AppOptions()
+    token = settings.require_token()
+    limits = options.limits
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .rate_limiter(AIORateLimiter(overall_max_rate=limits.overall, overall_time_period=limits.overall_period,
+                                     group_max_rate=limits.group, group_time_period=limits.group_period, max_retries=1))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if options.read_timeout is not None:
+        builder = builder.read_timeout(options.read_timeout).write_timeout(options.read_timeout).connect_timeout(options.read_timeout)
+    app = builder.build()
+    registry = load_commands()
+    runtime = Runtime(settings, services, registry, options, lock_owner)
+    runtime.sender = TelegramSender(app.bot, runtime.pacer)
+    runtime.jobs = BotJobs(services, runtime.sender, options.jobs, lock_owner=lock_owner,
+                           on_lock_lost=runtime.lock_lost)
+    services.evaluate_now = runtime.jobs.evaluate_now
+    app.bot_data["runtime"] = runtime
+    updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+    for command in registry.commands():
+        app.add_handler(CommandHandler(command.name, on_command, filters=updates))
+    app.add_handler(CallbackQueryHandler(on_callback))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_unknown))
+    app.add_error_handler(on_error)
+    return app

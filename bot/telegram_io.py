@@ -1,0 +1,279 @@
+"""Sending a Reply to Telegram: HTML messages and photos, inline keyboards, forum topics, pacing, errors.
+
+This is the one place telegram.error exceptions are mapped to delivery outcomes (jobs.deliver's
+exceptions): RetryAfter → RetryLater, ChatMigrated → ChatMoved, Forbidden → ChatGone, BadRequest →
+PermanentFailure, timeouts / network / 5xx → TransientFailure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB's documented opt-in: RetryAfter.retry_after as a timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from handlers.reply import Reply
+from jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+_TOKEN = re.compile(r"<[^>]*>|&#?[a-zA-Z0-9]+;|[^\s<&]+\s*|\s+|[<&]")
+_TAG_ROOM = 200  # kept free in each chunk for closing and re-opening tags
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _apply_tags(stack: list[tuple[str, str]], text: str) -> None:
+    for match in _TAG.finditer(text):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == name:
+                    del stack[i]
+                    break
+        elif not match.group(3).rstrip().endswith("/"):
+            stack.append((name, match.group(0)))
+
+
+def _closing(stack: list[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def _atoms(text: str, budget: int) -> list[str]:
+    """Pieces never cut: whole lines when they fit, else words, tags and entities (long words by characters)."""
+    out: list[str] = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        piece = line + ("\n" if i < len(lines) - 1 else "")
+        if utf16_len(piece) <= budget:
+            out.append(piece)
+            continue
+        for token in _TOKEN.findall(piece):
+            while utf16_len(token) > budget:
+                out.append(token[: budget // 2])
+                token = token[budget // 2:]
+            out.append(token)
+    return out
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split Telegram HTML into messages of at most `limit` characters, at line boundaries when possible.
+
+    Tags open across a cut are closed at the end of one part and re-opened at the start of the next,
+    so each part is valid HTML on its own; tags and entities are never cut.
+    """
+    if utf16_len(text) <= limit:
+        return [text]
+    budget = max(1, limit - _TAG_ROOM)
+    parts: list[str] = []
+    stack: list[tuple[str, str]] = []
+    current = ""
+    body = False  # current holds more than re-opened tags
+    for atom in _atoms(text, budget):
+        after = list(stack)
+        _apply_tags(after, atom)
+        if body and utf16_len(current + atom) + utf16_len(_closing(after)) > limit:
+            parts.append(current.rstrip("\n") + _closing(stack))
+            current = "".join(tag for _, tag in stack)
+            body = False
+        current += atom
+        body = body or bool(atom.strip())
+        stack = after
+    if body:
+        parts.append(current.rstrip("\n") + _closing(stack))
+    return parts
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's sending limits: overall per second, per chat, per group per minute (plus a safety margin)."""
+
+    overall: int = 30
+    overall_period: float = 1.0
+    chat_interval: float = 1.0
+    group: int = 20
+    group_period: float = 60.0
+    margin: float = 0.05
+
+
+class Pacer:
+    """Waits before each message so the bot stays within Limits (a sliding window, like the server's)."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._overall: deque[float] = deque()
+        self._last: dict[int, float] = {}
+        self._groups: dict[int, deque[float]] = {}
+        self._blocked_until = 0.0
+
+    def block_for(self, seconds: float) -> None:
+        """Telegram said "retry after": nothing is sent for that long."""
+        self._blocked_until = max(self._blocked_until, time.monotonic() + seconds)
+
+    def _wait(self, chat_id: int, now: float) -> float:
+        lim = self.limits
+        wait = self._blocked_until - now
+        if self._overall:  # evenly spaced, so network jitter cannot bunch a burst into the server's window
+            wait = max(wait, self._overall[-1] + (lim.overall_period + lim.margin) / lim.overall - now)
+        if len(self._overall) >= lim.overall:
+            wait = max(wait, self._overall[-lim.overall] + lim.overall_period + lim.margin - now)
+        last = self._last.get(chat_id)
+        if last is not None:
+            wait = max(wait, last + lim.chat_interval + lim.margin - now)
+        group = self._groups.get(chat_id)
+        if chat_id < 0 and group is not None and len(group) >= lim.group:
+            wait = max(wait, group[-lim.group] + lim.group_period + lim.margin - now)
+        return wait
+
+    async def acquire(self, chat_id: int) -> None:
+        """Return when a message to `chat_id` may be sent now (and count it)."""
+        while True:
+            now = time.monotonic()
+            wait = self._wait(chat_id, now)
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        lim = self.limits
+        self._overall.append(now)
+        while len(self._overall) > lim.overall:
+            self._overall.popleft()
+        self._last[chat_id] = now
+        if chat_id < 0:
+            group = self._groups.setdefault(chat_id, deque())
+            group.append(now)
+            while len(group) > lim.group:
+                group.popleft()
+        if len(self._last) > 50_000:  # forget chats not written to for a while
+            cutoff = now - 2 * lim.chat_interval
+            self._last = {c: t for c, t in self._last.items() if t > cutoff}
+
+
+def map_telegram_error(exc: TelegramError) -> DeliveryError:
+    """The delivery outcome of a Telegram error (the only place these are interpreted)."""
+    if isinstance(exc, RetryAfter):
+        raw = getattr(exc, "_retry_after", None)
+        seconds = raw.total_seconds() if isinstance(raw, timedelta) else float(raw or 1)
+        return RetryLater(seconds, "Telegram flood control")
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        return ChatGone(exc.message)
+    if isinstance(exc, BadRequest):
+        text = exc.message.lower()
+        if "chat not found" in text or "chat_write_forbidden" in text or "not enough rights" in text:
+            return ChatGone(exc.message)
+        return PermanentFailure(exc.message)
+    if isinstance(exc, TimedOut):
+        return TransientFailure(f"timed out: {exc.message}")
+    if isinstance(exc, InvalidToken):
+        return TransientFailure("Telegram rejected the bot token (401/404); check TELEGRAM_BOT_TOKEN")
+    if isinstance(exc, Conflict):
+        return TransientFailure(f"conflict: {exc.message}")
+    if isinstance(exc, NetworkError):
+        return TransientFailure(exc.message)
+    return PermanentFailure(exc.message)
+
+
+async def send_reply(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    thread_id: int | None = None,
+    pacer: Pacer | None = None,
+) -> int:
+    """Send a Reply (text split as needed, photo, buttons on the last part, extras); return the last message id.
+
+    Raises a jobs.deliver DeliveryError subclass when Telegram refuses or cannot be reached.
+    """
+    markup = keyboard(reply)
+    common = {"parse_mode": ParseMode.HTML, "disable_notification": reply.silent}
+    if thread_id is not None:
+        common["message_thread_id"] = thread_id
+
+    async def call(method, **kwargs):
+        if pacer is not None:
+            await pacer.acquire(chat_id)
+        try:
+            return await method(chat_id=chat_id, **common, **kwargs)
+        except TelegramError as exc:
+            mapped = map_telegram_error(exc)
+            if isinstance(mapped, RetryLater) and pacer is not None:
+                pacer.block_for(mapped.seconds)
+            raise mapped from exc
+
+    message_id = 0
+    text_parts = split_html(reply.text) if reply.text else []
+    if reply.image is not None:
+        caption = None
+        if len(text_parts) == 1 and utf16_len(text_parts[0]) <= CAPTION_LIMIT:
+            caption, text_parts = text_parts[0], []
+        sent = await call(
+            bot.send_photo,
+            photo=reply.image,
+            filename=reply.image_name,
+            caption=caption,
+            reply_markup=markup if not text_parts else None,
+        )
+        message_id = sent.message_id
+    for i, part in enumerate(text_parts):
+        last = i == len(text_parts) - 1
+        sent = await call(bot.send_message, text=part, reply_markup=markup if last else None)
+        message_id = sent.message_id
+    for extra in reply.extra:
+        message_id = await send_reply(bot, chat_id, extra, thread_id, pacer)
+    return message_id
+
+
+class TelegramSender:
+    """jobs.deliver.Sender over a PTB Bot, paced to Telegram's limits."""
+
+    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+        self.bot = bot
+        self.pacer = pacer or Pacer()
+
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
+        return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer)
+
+
+async def chat_member_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
+    """Whether the user administers the chat (getChatMember); when Telegram cannot say, not an admin."""
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.warning("could not check the admins of chat %s: %s", chat_id, map_telegram_error(exc))
+        return False
+    return member.status in ("administrator", "creator")

@@ -1,0 +1,96 @@
+"""One refresh + evaluate cycle: fetch data, evaluate the watch list, store transitions, create and fan out alerts.
+
+Synchronous (pandas, SQLite, network): the bot runs it with asyncio.to_thread. Each status change of a
+thesis (not its first observation) becomes one alert, with one outbox row per subscribed chat plus the
+configured alert chats (channels). Transitions are stored once by the engine state, and an alert is
+keyed by its transition, so re-evaluating the same data creates nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from storage import chats as chat_store
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+_RUNNING = threading.Lock()  # one cycle at a time per process (scheduled, after-close and /evaluate)
+
+
+@dataclass
+class CycleResult:
+    """What a cycle did: the run id, the evaluation date, transitions stored, alerts and outbox rows created."""
+
+    run_id: int
+    ok: bool
+    as_of: str | None = None
+    transitions: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    deliveries: int = 0
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # data errors of the refresh, by series id
+
+    @property
+    def alerts(self) -> list[int]:
+        return self.alert_ids
+
+
+def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[int]:
+    chat_ids = [prefs.chat_id for prefs in chat_store.subscribers(db, thesis_id, now)]
+    for chat_id in getattr(settings, "alert_chats", ()) or ():
+        if chat_id not in chat_ids:
+            chat_ids.append(int(chat_id))
+    return chat_ids
+
+
+def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool, now: datetime | None = None) -> tuple[list[int], int]:
+    """Create one alert per real status change and one outbox row per recipient. Returns (alert ids, rows)."""
+    now = now or datetime.now(timezone.utc)
+    alert_ids: list[int] = []
+    rows = 0
+    with services.db_lock:
+        for tr in transitions:
+            if tr.old is None or tr.old == tr.new:
+                continue  # a thesis's first observation is not news
+            evidence = [e if isinstance(e, dict) else e.to_dict() for e in tr.evidence]
+            alert = outbox.create_alert(
+                services.db, tr.thesis_id, tr.old, tr.new, as_of=str(getattr(tr, "as_of", None) or tr.date), source=source, simulated=simulated,
+                evidence=evidence, urgent=tr.new == "invalidated", transition_id=getattr(tr, "id", None), now=now,
+            )
+            alert_ids.append(alert.id)
+            rows += outbox.enqueue_deliveries(services.db, alert.id, _recipients(services.db, services.settings, tr.thesis_id, now), now=now)
+    return alert_ids, rows
+
+
+def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
+    """Refresh market data, evaluate, record transitions, create alerts and their deliveries; record the run."""
+    from macro import engine
+    from storage import engine_state
+
+    with _RUNNING:
+        with services.db_lock:
+            run_id = outbox.start_run(services.db, "evaluate", now=now)
+        try:
+            market = services.market_data.refresh()
+            with services.db_lock:
+                manual = engine_state.manual_signals(services.db)
+            evaluation = engine.evaluate(market, services.watchlist, manual=manual)
+            with services.db_lock:
+                transitions = engine_state.record_evaluation(services.db, evaluation)
+            alert_ids, rows = fan_out(services, transitions, evaluation.source, evaluation.simulated, now)
+        except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the job's error handler
+            with services.db_lock:
+                outbox.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
+            raise
+        with services.db_lock:
+            outbox.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
+    if alert_ids:
+        log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
+                 evaluation.as_of, len(transitions), len(alert_ids), rows)
+    errors = dict(getattr(market, "errors", {}) or {})
+    return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=errors)

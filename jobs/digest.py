@@ -1,0 +1,74 @@
+"""The daily digest: the regime verdict, every thesis's status, and what changed in the last 24 hours."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from handlers.alerts import STATUS_ICONS, thesis_name
+from handlers.i18n import messages, t
+from handlers.reply import Reply
+from storage import outbox
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def _status(lang: str, status: str) -> str:
+    key = f"alerts.status.{status}"
+    return t(lang, key) if key in messages("en") else status
+
+
+def _verdict(lang: str, verdict: str) -> str:
+    key = f"watch.verdict.{verdict}"
+    return t(lang, key) if key in messages("en") else verdict
+
+
+def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord], watchlist: Any, today: str) -> Reply:
+    """The digest message (pure): verdict, statuses, the last day's changes; sent without a notification sound."""
+    lines = [t(lang, "digest.title", date=_esc(today))]
+    if evaluation is None:
+        lines.append(t(lang, "digest.no_data"))
+        return Reply("\n".join(lines), silent=True)
+    lines.append(t(lang, "digest.regime", verdict=_esc(_verdict(lang, evaluation.regime.verdict))))
+    lines.append("")
+    lines.append(t(lang, "digest.theses_title"))
+    for thesis_id, result in evaluation.theses.items():
+        lines.append(t(lang, "digest.thesis_line", icon=STATUS_ICONS.get(result.status, "⚪"),
+                       thesis=_esc(thesis_name(watchlist, thesis_id, lang)), status=_esc(_status(lang, result.status))))
+    lines.append("")
+    if changes:
+        lines.append(t(lang, "digest.changes_title"))
+        for alert in changes:
+            lines.append(t(lang, "digest.change_line", thesis=_esc(thesis_name(watchlist, alert.thesis_id, lang)),
+                           old=_esc(_status(lang, alert.old or "intact")), new=_esc(_status(lang, alert.new))))
+    else:
+        lines.append(t(lang, "digest.no_changes"))
+    source = evaluation.source + (" " + t(lang, "alerts.simulated") if evaluation.simulated else "")
+    lines.append(t(lang, "digest.as_of", as_of=_esc(evaluation.as_of), source=_esc(source)))
+    return Reply("\n".join(lines), silent=True)
+
+
+def current_evaluation(services: Any) -> Any:
+    """The watch list evaluated on the cached market (no download); None when there is no data yet."""
+    from macro import engine
+    from storage import engine_state
+
+    market = services.market_data.market()
+    if market.closes.empty:
+        return None
+    with services.db_lock:
+        manual = engine_state.manual_signals(services.db)
+    return engine.evaluate(market, services.watchlist, manual=manual)
+
+
+def build_digest(services: Any, lang: str, now: datetime | None = None, evaluation: Any = None) -> Reply:
+    """The digest for one chat (synchronous: evaluates the cached market when `evaluation` is not given)."""
+    now = now or datetime.now(timezone.utc)
+    if evaluation is None:
+        evaluation = current_evaluation(services)
+    with services.db_lock:
+        changes = outbox.alerts_since(services.db, now - timedelta(days=1))
+    return format_digest(lang, evaluation, changes, services.watchlist, now.date().isoformat())

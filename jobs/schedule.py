@@ -1,0 +1,209 @@
+"""The bot's scheduled work on PTB's JobQueue: evaluate, deliver, daily digests, dead-man switch, process lock.
+
+The JobQueue keeps nothing across restarts, so everything is rebuilt from SQLite at start: pending
+outbox rows are simply due, digest jobs are re-created from each chat's stored time and time zone.
+Nothing here imports telegram: messages go out through a jobs.deliver.Sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jobs.cycle import CycleResult, run_cycle
+from jobs.deadman import deadman_due, format_deadman
+from jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
+from jobs.digest import build_digest
+from storage import chats as chat_store
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+US_CLOSE = time(16, 20, tzinfo=ZoneInfo("America/New_York"))  # after the 16:00 close, once prices settle
+WEEKDAYS = (1, 2, 3, 4, 5)  # PTB counts days from Sunday = 0
+
+
+@dataclass
+class JobOptions:
+    """Timings of the scheduled jobs (tests shorten them)."""
+
+    first_evaluation: float = 5.0
+    delivery_interval: float = 2.0
+    digest_sync_interval: float = 60.0
+    deadman_check: float | None = None  # default: a quarter of deadman_after, at most 15 minutes
+    lock_ttl: float = 90.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    after_close: bool = True
+
+
+class BotJobs:
+    """The scheduled jobs of one running bot, sharing its Services and Sender."""
+
+    def __init__(self, services: Any, sender: Sender, options: JobOptions | None = None,
+                 lock_owner: str | None = None, on_lock_lost: Callable[[], None] | None = None) -> None:
+        self.services = services
+        self.sender = sender
+        self.options = options or JobOptions()
+        self.lock_owner = lock_owner
+        self.on_lock_lost = on_lock_lost
+        self.started_at = datetime.now(timezone.utc)
+        self.last_warned: datetime | None = None
+        self.last_report: DeliveryReport | None = None
+        self._deliver_lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._digests: dict[int, tuple[str, str, Any]] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- installation --------------------------------------------------------------------
+
+    def install(self, job_queue: Any) -> None:
+        """Schedule every job (call from post_init, on the running event loop)."""
+        self._loop = asyncio.get_running_loop()
+        self._deliver_lock = asyncio.Lock()
+        settings = self.services.settings
+        opts = self.options
+        job_queue.run_repeating(self.evaluate_job, interval=settings.evaluate_every, first=opts.first_evaluation, name="evaluate")
+        if opts.after_close:
+            job_queue.run_daily(self.evaluate_job, time=US_CLOSE, days=WEEKDAYS, name="evaluate-after-close")
+        job_queue.run_repeating(self.deliver_job, interval=opts.delivery_interval, first=0.2, name="deliver")
+        job_queue.run_repeating(self.sync_digests, interval=opts.digest_sync_interval, first=0.1, name="digest-sync")
+        check = opts.deadman_check or max(1.0, min(settings.deadman_after / 4, 900.0))
+        job_queue.run_repeating(self.deadman_job, interval=check, first=check, name="deadman")
+        if self.lock_owner is not None:
+            job_queue.run_repeating(self.lock_job, interval=max(0.5, opts.lock_ttl / 3), first=opts.lock_ttl / 3, name="lock")
+
+    # --- evaluate ------------------------------------------------------------------------
+
+    async def evaluate_job(self, context: Any = None) -> CycleResult | None:
+        """Refresh + evaluate off the event loop, then deliver what it enqueued."""
+        try:
+            result = await asyncio.to_thread(run_cycle, self.services)
+        except Exception:  # a failed cycle is recorded in runs (for /status, dead-man); the bot keeps running
+            log.exception("refresh + evaluate failed")
+            return None
+        if result.deliveries:
+            await self.deliver_now()
+        return result
+
+    def evaluate_now(self) -> CycleResult:
+        """Synchronous hook for /evaluate and /signal (called from a worker thread); delivery follows at once."""
+        result = run_cycle(self.services)
+        if result.deliveries and self._loop is not None and not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self.deliver_now(), self._loop)
+        return result
+
+    # --- deliver -------------------------------------------------------------------------
+
+    async def deliver_now(self) -> DeliveryReport:
+        """One delivery pass (passes never overlap)."""
+        if self._deliver_lock is None:
+            self._deliver_lock = asyncio.Lock()
+        async with self._deliver_lock:
+            report = await deliver_pending(self.services, self.sender, policy=self.options.policy)
+        if report.attempted or report.held:
+            log.info("delivery: %d sent, %d to retry, %d held, %d failed", report.sent, report.retry, report.held, report.failed)
+        self.last_report = report
+        return report
+
+    async def deliver_job(self, context: Any = None) -> None:
+        """The periodic trigger: start a pass in the background unless one is still sending."""
+        if self._deliver_lock is not None and self._deliver_lock.locked():
+            return
+        task = asyncio.create_task(self._deliver_logged())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_logged(self) -> None:
+        try:
+            await self.deliver_now()
+        except Exception:  # a failed pass (e.g. the database is locked) is retried by the next tick
+            log.exception("delivery pass failed")
+
+    # --- daily digests ---------------------------------------------------------------------
+
+    async def sync_digests(self, context: Any = None) -> None:
+        """(Re)create one daily job per chat that asked for a digest, from SQLite (also picks up /settings changes)."""
+        job_queue = getattr(context, "job_queue", None)
+        if job_queue is None:
+            return
+        with self.services.db_lock:
+            wanted = {p.chat_id: (p.digest_time, p.timezone) for p in chat_store.digest_chats(self.services.db)}
+        for chat_id in list(self._digests):
+            if chat_id not in wanted or wanted[chat_id] != self._digests[chat_id][:2]:
+                self._digests.pop(chat_id)[2].schedule_removal()
+        for chat_id, (hhmm, tz) in wanted.items():
+            if chat_id in self._digests:
+                continue
+            try:
+                zone = ZoneInfo(tz or "UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = ZoneInfo("UTC")
+            hours, minutes = (int(x) for x in hhmm.split(":"))
+            job = job_queue.run_daily(self.digest_job, time=time(hours, minutes, tzinfo=zone), data=chat_id, name=f"digest:{chat_id}")
+            self._digests[chat_id] = (hhmm, tz, job)
+
+    def scheduled_digests(self) -> dict[int, tuple[str, str]]:
+        return {chat_id: entry[:2] for chat_id, entry in self._digests.items()}
+
+    async def digest_job(self, context: Any) -> None:
+        await self.send_digest(int(context.job.data))
+
+    async def send_digest(self, chat_id: int) -> bool:
+        """Build and send one chat's digest now; False when it could not be sent (logged)."""
+        with self.services.db_lock:
+            prefs = chat_store.get_chat(self.services.db, chat_id)
+        if prefs is None or prefs.paused:
+            return False
+        try:
+            reply = await asyncio.to_thread(build_digest, self.services, prefs.language)
+        except Exception:  # a digest that cannot be built must not stop the other jobs
+            log.exception("could not build the digest for chat %s", chat_id)
+            return False
+        try:
+            await self.sender.send(chat_id, reply)
+        except ChatGone as exc:
+            with self.services.db_lock:
+                chat_store.set_paused(self.services.db, chat_id, True, exc.reason)
+            log.warning("digest: chat %s is gone (%s); paused", chat_id, exc.reason)
+            return False
+        except DeliveryError as exc:
+            log.warning("digest to chat %s not sent: %s", chat_id, exc)
+            return False
+        return True
+
+    # --- dead-man switch -------------------------------------------------------------------
+
+    async def deadman_job(self, context: Any = None, now: datetime | None = None) -> bool:
+        """Warn every configured admin when no evaluation succeeded for deadman_after seconds."""
+        now = now or datetime.now(timezone.utc)
+        settings = self.services.settings
+        with self.services.db_lock:
+            last = outbox.last_success(self.services.db)
+        if not deadman_due(last, self.started_at, now, settings.deadman_after, self.last_warned):
+            return False
+        self.last_warned = now
+        reply = format_deadman(settings.language, last, settings.deadman_after)
+        log.warning("dead-man switch: no evaluation completed since %s", last or self.started_at)
+        for admin_id in sorted(settings.admins):
+            try:
+                await self.sender.send(admin_id, reply)
+            except DeliveryError as exc:
+                log.warning("dead-man warning to admin %s not sent: %s", admin_id, exc)
+        return True
+
+    # --- process lock ----------------------------------------------------------------------
+
+    async def lock_job(self, context: Any = None) -> None:
+        """Keep our database lock; if another process took it, stop rather than double-send."""
+        def refresh() -> bool:
+            with self.services.db_lock:
+                return outbox.refresh_lock(self.services.db, self.lock_owner, self.options.lock_ttl)
+
+        if not await asyncio.to_thread(refresh):
+            log.error("another regimebot process took over the database lock; stopping this one")
+            if self.on_lock_lost is not None:
+                self.on_lock_lost()
