@@ -96,19 +96,26 @@ def run_chat(args: Any, settings: Settings) -> int:
     _wire(services, chat)
     screen.note(t(chat.lang, "console.welcome_chat", source=str(settings.data), db=str(settings.db), images=str(screen.output_dir)))
 
+    async def cycle() -> None:
+        try:
+            await asyncio.to_thread(chat.run_cycle)
+        except Exception as exc:  # a failed cycle is recorded in runs (see /status); the chat goes on
+            screen.note("⚠️ " + t(chat.lang, "console.cycle_failed", error=str(exc)[:200]))
+        await chat.deliver()
+
     async def scheduled(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await asyncio.to_thread(chat.run_cycle)
-            except Exception as exc:  # a failed cycle is recorded in runs (see /status); the chat goes on
-                screen.note("⚠️ " + t(chat.lang, "console.cycle_failed", error=str(exc)[:200]))
-            await chat.deliver()
-            try:
                 await asyncio.wait_for(stop.wait(), timeout=settings.evaluate_every)
             except asyncio.TimeoutError:
-                pass
+                await cycle()
 
-    asyncio.run(_interactive(chat, scheduled))
+    async def session() -> None:
+        screen.note(t(chat.lang, "console.refreshing"))
+        await cycle()
+        await _interactive(chat, scheduled)
+
+    asyncio.run(session())
     return 0
 
 

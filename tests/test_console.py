@@ -106,3 +106,16 @@ def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
     assert "Demo finished:" in out
     assert not (tmp_path / "user.db").exists()  # the user's database is never touched
     assert not (tmp_path / "xdg").exists()
+
+
+def test_chat_command_reads_piped_lines_on_the_configured_data(tmp_path):
+    env = {**os.environ, "REGIMEBOT_DB": str(tmp_path / "chat.db"), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
+    env.pop("REGIMEBOT_CONFIG", None)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--output", str(tmp_path / "img")], cwd=REPO,
+                          input="/dxy\n/subscribe all\n/nosuch\nquit\n/theses\n", capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "── /dxy · SIMULATED data ──" in out and "DXY" in out
+    assert "Unknown command /nosuch" in out
+    assert "/theses ·" not in out  # quit ended the chat
+    assert (tmp_path / "chat.db").exists()  # the configured database is used
