@@ -21,6 +21,7 @@ from bot.config import DataSource, Settings
 from bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from handlers import load_commands
 from handlers.i18n import LANGUAGES, t
+from handlers.registry import REGISTRY
 from storage import chats
 
 DEMO_LEAD_DAYS = 3     # business days revealed before the stress episode starts
@@ -201,10 +202,7 @@ async def _tour(demo: Demo) -> None:
             if first_alert is None:
                 continue
             line = line.format(alert=first_alert)
-        name = line[1:].split()[0]
-        from handlers.registry import REGISTRY
-
-        if REGISTRY.get(name) is None:
+        if REGISTRY.get(line[1:].split()[0]) is None:
             continue  # e.g. /scenario, when the scenario commands are not installed
         chat.say(line)
     chat.screen.note("\n" + t(chat.lang, "console.demo_done", alerts=len(demo.alerts_seen),

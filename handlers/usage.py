@@ -73,9 +73,7 @@ def as_of_text(value: date | datetime | None) -> str:
     """An as-of date for display; unknown when missing."""
     if value is None:
         return "?"
-    if isinstance(value, datetime):
-        value = value.date()
-    if hasattr(value, "date") and not isinstance(value, date):  # pandas Timestamp
+    if isinstance(value, datetime):  # pandas Timestamps included
         value = value.date()
     return value.isoformat()
 

@@ -6,7 +6,7 @@ import pytest
 
 from handlers.registry import REGISTRY, Chat
 from storage import chats
-from tests.chat_world import ADMIN, ask, generated_closes, make_services, press, with_settings
+from tests.chat_world import ask, generated_closes, make_services, press, with_settings
 
 GROUP = Chat(id=-100200, type="supergroup", title="Fund desk")
 MEMBER = 2002
