@@ -75,8 +75,7 @@ def _window_sums(x: np.ndarray, window: int) -> np.ndarray:
 def rolling_correlation(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray:
     """Pearson correlation over each trailing window (NaN where a window has a NaN or no variance).
 
-    Rolling sums of the series centred on their overall means, so the one-pass formula stays exact
-    to ~1e-12 for return-sized numbers.
+    Rolling sums of centred series, so the one-pass formula stays exact to ~1e-12 for returns.
     """
     n = len(x)
     out = np.full(n, np.nan)
@@ -85,8 +84,11 @@ def rolling_correlation(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray
     bad = np.isnan(x) | np.isnan(y)
     if bad.all():
         return out
-    x = np.where(bad, 0.0, x - np.nanmean(np.where(bad, np.nan, x)))
-    y = np.where(bad, 0.0, y - np.nanmean(np.where(bad, np.nan, y)))
+    # centre on the mean of the first `window` complete pairs: causal, so a history cut at any
+    # day gives bit-identical values up to that day
+    first = np.flatnonzero(~bad)[:window]
+    x = np.where(bad, 0.0, x - x[first].mean())
+    y = np.where(bad, 0.0, y - y[first].mean())
     has_nan = _window_sums(bad.astype(float), window) > 0
     sx, sy = _window_sums(x, window), _window_sums(y, window)
     sxx, syy, sxy = _window_sums(x * x, window), _window_sums(y * y, window), _window_sums(x * y, window)
