@@ -22,8 +22,11 @@ from bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from handlers import load_commands
 from handlers.i18n import LANGUAGES, t
 from handlers.registry import REGISTRY
-from storage import chats
+from storage import chats, outbox
+from storage.db import StorageError
 
+LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
+LOCK_REFRESH = 60.0
 DEMO_LEAD_DAYS = 3     # business days revealed before the stress episode starts
 DEMO_AFTER_DAYS = 4    # business days shown after it ends
 DEMO_YEARS = 12        # simulated history: enough for /backtest and 200-day averages, quick to evaluate
@@ -92,6 +95,12 @@ def run_chat(args: Any, settings: Settings) -> int:
     load_commands()
     settings = _console_settings(settings)
     services = build_services(settings)
+    owner = outbox.lock_owner()
+    with services.db_lock:
+        holder = outbox.acquire_lock(services.db, owner, LOCK_TTL)
+    if holder is not None:
+        raise StorageError(f"another regimebot process ({holder}) is using {settings.db}; stop it first, "
+                           "or point REGIMEBOT_DB at another file (or try `regimebot demo`)")
     screen = _screen(args, settings, simulated=settings.data.kind == "demo")
     chat = ConsoleChat(services, screen)
     _wire(services, chat)
@@ -105,10 +114,17 @@ def run_chat(args: Any, settings: Settings) -> int:
         await chat.deliver()
 
     async def scheduled(stop: asyncio.Event) -> None:
+        waited = 0.0
         while not stop.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), timeout=settings.evaluate_every)
+                await asyncio.wait_for(stop.wait(), timeout=LOCK_REFRESH)
             except asyncio.TimeoutError:
+                pass
+            with services.db_lock:
+                outbox.refresh_lock(services.db, owner, LOCK_TTL)
+            waited += LOCK_REFRESH
+            if waited >= settings.evaluate_every and not stop.is_set():
+                waited = 0.0
                 await cycle()
 
     async def session() -> None:
@@ -116,7 +132,13 @@ def run_chat(args: Any, settings: Settings) -> int:
         await cycle()
         await _interactive(chat, scheduled)
 
-    asyncio.run(session())
+    try:
+        asyncio.run(session())
+    finally:
+        chat.close()
+        with services.db_lock:
+            outbox.release_lock(services.db, owner)
+        services.db.close()
     return 0
 
 

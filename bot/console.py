@@ -23,8 +23,9 @@ from storage import chats
 
 log = logging.getLogger(__name__)
 
-CONSOLE_CHAT_ID = 1  # the terminal is one private chat
-CONSOLE_USER_ID = 1  # the person at the terminal runs the bot, so is its admin
+CONSOLE_CHAT_ID = 0  # the terminal is one private chat; no Telegram chat has id 0
+CONSOLE_USER_ID = 0  # the person at the terminal runs the bot, so is its admin
+CONSOLE_CLOSED = "console chat closed"  # why the console chat is paused while nobody is at the terminal
 _TAG = re.compile(r"<[^>]+>")
 _BOLD = re.compile(r"</?b>")
 
@@ -87,15 +88,23 @@ class Screen:
 
 
 class ConsoleSender:
-    """jobs.deliver's Sender for the terminal: prints each pushed alert as it is delivered."""
+    """jobs.deliver's Sender for the terminal: prints each alert pushed to the console chat.
 
-    def __init__(self, screen: Screen) -> None:
+    Rows for other (Telegram) chats are left pending, due at once, for the Telegram bot to send.
+    """
+
+    def __init__(self, screen: Screen, chat_id: int = CONSOLE_CHAT_ID) -> None:
         self.screen = screen
+        self.chat_id = chat_id
         self._ids = itertools.count(1)
         self.sent: list[tuple[int, Reply]] = []
 
     async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Print the alert; the terminal always accepts it."""
+        """Print the alert; the terminal always accepts it. Other chats' rows are not ours to send."""
+        from jobs.deliver import RetryLater
+
+        if chat_id != self.chat_id:
+            raise RetryLater(0, "left for the Telegram bot by the console chat")
         self.sent.append((chat_id, reply))
         key = "console.pushed_quiet" if reply.silent else "console.pushed"
         self.screen.show(t(self.screen.lang, key), reply)
@@ -110,11 +119,19 @@ class ConsoleChat:
         self.screen = screen
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
-        self.sender = ConsoleSender(screen)
+        self.sender = ConsoleSender(screen, chat_id)
         with services.db_lock:
             prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
                                       timezone=getattr(services.settings, "timezone", "UTC") or "UTC")
+            if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
+                chats.set_paused(services.db, chat_id, False)
         self.screen.lang = prefs.language
+
+    def close(self) -> None:
+        """Pause the console chat's subscriptions: with nobody at the terminal, a Telegram bot on the
+        same database must not queue alerts for it (they come back when the console chat reopens)."""
+        with self.services.db_lock:
+            chats.set_paused(self.services.db, self.chat.id, True, CONSOLE_CLOSED)
 
     @property
     def lang(self) -> str:

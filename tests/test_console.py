@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,31 @@ def test_pushed_alerts_are_printed_and_marked_sent(console):
     assert asyncio.run(console.deliver()).sent == 0  # nothing twice
 
 
+def test_other_chats_rows_are_left_for_the_telegram_bot(console):
+    db = console.services.db
+    chats.ensure_chat(db, 4242, "private")
+    chats.subscribe(db, 4242, "*")
+    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
+    alert = outbox.create_alert(db, "japan_reflation", "intact", "weakening", as_of="2026-03-02", source="generated",
+                                simulated=False, evidence=[])
+    outbox.enqueue_deliveries(db, alert.id, [4242, CONSOLE_CHAT_ID])
+    report = asyncio.run(console.deliver())
+    status = {d.chat_id: (d.status, d.attempts) for d in outbox.deliveries_for_alert(db, alert.id)}
+    assert status == {CONSOLE_CHAT_ID: ("sent", 1), 4242: ("pending", 0)}
+    assert report.sent == 1 and [c for c, _ in console.sender.sent] == [CONSOLE_CHAT_ID]
+
+
+def test_a_closed_console_chat_receives_no_fan_out_until_it_reopens(console):
+    db = console.services.db
+    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
+    now = datetime.now(timezone.utc)
+    assert [c.chat_id for c in chats.subscribers(db, "long_usd_ai", now)] == [CONSOLE_CHAT_ID]
+    console.close()
+    assert chats.subscribers(db, "long_usd_ai", now) == []
+    ConsoleChat(console.services, console.screen)
+    assert [c.chat_id for c in chats.subscribers(db, "long_usd_ai", now)] == [CONSOLE_CHAT_ID]
+
+
 def test_images_are_saved_to_files_and_their_paths_shown(console):
     png = b"\x89PNG\r\n\x1a\nfake"
     text = console.screen.format_reply(Reply("chart", image=png, image_name="corr.png",
@@ -119,3 +145,19 @@ def test_chat_command_reads_piped_lines_on_the_configured_data(tmp_path):
     assert "Unknown command /nosuch" in out
     assert "/theses ·" not in out  # quit ended the chat
     assert (tmp_path / "chat.db").exists()  # the configured database is used
+
+
+def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
+    from storage.db import open_database
+
+    db_path = tmp_path / "busy.db"
+    db = open_database(db_path)
+    outbox.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(timezone.utc) + timedelta(seconds=5))
+    db.close()
+    env = {**os.environ, "REGIMEBOT_DB": str(db_path), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
+    env.pop("REGIMEBOT_CONFIG", None)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], cwd=REPO, input="/help\n", capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert "another regimebot process (elsewhere:123)" in done.stderr
+    assert "/help" not in done.stdout
