@@ -19,6 +19,7 @@ from typing import Any, Callable, TextIO
 from handlers.i18n import t
 from handlers.registry import REGISTRY, Chat, Request
 from handlers.reply import Button, Reply
+from handlers.usage import default_timezone
 from storage import chats
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class ConsoleChat:
         self.sender = ConsoleSender(screen, chat_id)
         with services.db_lock:
             prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
-                                      timezone=getattr(services.settings, "timezone", "UTC") or "UTC")
+                                      timezone=default_timezone(services.settings))
             if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
                 chats.set_paused(services.db, chat_id, False)
         self.screen.lang = prefs.language

@@ -48,9 +48,15 @@ def chat_prefs(req: Request) -> ChatPrefs:
                 chat.type if chat.type in chats.CHAT_TYPES else "private",
                 title=chat.title or "",
                 language=req.lang if req.lang in chats.SUPPORTED_LANGUAGES else "en",
-                timezone=getattr(settings, "timezone", "UTC") or "UTC",
+                timezone=default_timezone(settings),
             )
     return prefs
+
+
+def default_timezone(settings: Any) -> str:
+    """The configured time zone for new chats, when the system knows it; else UTC."""
+    zone = getattr(settings, "timezone", "UTC") or "UTC"
+    return zone if zone in chats.known_timezones() else "UTC"
 
 
 def may_change_chat(req: Request) -> bool:
