@@ -163,3 +163,11 @@ def test_missing_series_reads_unknown_not_a_number(closes):
 def test_answers_in_traditional_chinese(services):
     assert "用法：/quote" in ask(services, "/quote", lang="zh-TW").text
     assert "已訂閱" in ask(services, "/subscribe all", lang="zh-TW").text
+
+
+def test_help_hides_administration_from_members_and_groups_by_topic(services):
+    member = ask(services, "/help", chat=GROUP, user_id=MEMBER, is_admin=False).text
+    assert "/evaluate" not in member and "/signal" not in member
+    assert "/subscribe — " in member  # shown, marked 🔒: a group admin can use it
+    chinese = ask(services, "/help", lang="zh-TW").text
+    assert "<b>市場讀數</b>" in chinese and "<b>管理</b>" in chinese
