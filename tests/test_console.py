@@ -130,6 +130,9 @@ def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
     assert "🔔 pushed alert" in out and "Status: intact → weakening" in out
     assert "── /why " in out and "── /alerts" in out
     assert "Demo finished:" in out
+    saved = [line.split("image saved to ", 1)[1] for line in out.splitlines() if "image saved to " in line]
+    assert saved and all(Path(p).is_file() and Path(p).read_bytes().startswith(b"\x89PNG") for p in saved)
+    assert all(Path(p).parent == tmp_path / "img" for p in saved)
     assert not (tmp_path / "user.db").exists()  # the user's database is never touched
     assert not (tmp_path / "xdg").exists()
 
