@@ -30,7 +30,13 @@ class SeriesCache:
 
     def get(self, series_id: str) -> pd.Series:
         if series_id not in self._series:
-            self._series[series_id] = self.market.series(series_id).astype("float64")
+            closes = self.market.closes
+            if series_id in closes.columns:
+                column = closes[series_id].to_numpy(dtype="float64")
+                keep = ~np.isnan(column)
+                self._series[series_id] = pd.Series(column[keep], index=closes.index[keep], dtype="float64")
+            else:
+                self._series[series_id] = pd.Series(dtype="float64", index=pd.DatetimeIndex([], name="date"))
         return self._series[series_id]
 
     def days(self, series_id: str) -> np.ndarray:
@@ -51,10 +57,16 @@ class SeriesCache:
 
 def _change(s: pd.Series, window: int, unit: str) -> pd.Series:
     """Change over `window` observations: percent, basis points or percentage points."""
-    if unit == "%":
-        return (s / s.shift(window) - 1.0) * 100.0
-    diff = s - s.shift(window)
-    return diff * 100.0 if unit == "bp" else diff
+    x = s.to_numpy()
+    out = np.full(len(x), np.nan)
+    if len(x) > window:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if unit == "%":
+                out[window:] = (x[window:] / x[:-window] - 1.0) * 100.0
+            else:
+                out[window:] = (x[window:] - x[:-window]) * (100.0 if unit == "bp" else 1.0)
+    out[~np.isfinite(out)] = np.nan
+    return pd.Series(out, index=s.index, dtype="float64")
 
 
 def _returns(x: np.ndarray, in_bp: bool) -> np.ndarray:
@@ -105,7 +117,11 @@ def rolling_correlation(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray
 def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int) -> pd.Series:
     """Rolling correlation of two series' returns, on the dates both have an observation."""
     sa, sb = cache.get(a), cache.get(b)
-    _, ia, ib = np.intersect1d(cache.days(a), cache.days(b), assume_unique=True, return_indices=True)
+    da, db = cache.days(a), cache.days(b)
+    if np.array_equal(da, db):
+        ia = ib = np.arange(len(da))
+    else:
+        _, ia, ib = np.intersect1d(da, db, assume_unique=True, return_indices=True)
     ra = _returns(sa.to_numpy()[ia], cache.in_bp(a))
     rb = _returns(sb.to_numpy()[ib], cache.in_bp(b))
     return pd.Series(rolling_correlation(ra, rb, window), index=sa.index[ia], dtype="float64")
@@ -122,13 +138,17 @@ def _calendar(cache: SeriesCache, members: tuple[str, ...]) -> pd.DatetimeIndex:
 
 
 def align(values: pd.Series, dates: pd.DatetimeIndex, stale_days: int) -> np.ndarray:
-    """The latest non-NaN value at or before each date, if no older than `stale_days` (else NaN)."""
-    values = values.dropna()
+    """The value of the latest observation at or before each date, if no older than `stale_days` (else NaN).
+
+    An observation whose value is unknown (NaN) stays unknown: no older value is carried over it.
+    """
     out = np.full(len(dates), np.nan)
     if len(values) == 0 or len(dates) == 0:
         return out
     have = _days(values.index)
     want = _days(dates)
+    if np.array_equal(have, want):
+        return values.to_numpy(dtype="float64", copy=True)
     pos = np.searchsorted(have, want, side="right") - 1
     ok = (pos >= 0) & (want - have[np.maximum(pos, 0)] <= stale_days)
     out[ok] = values.to_numpy()[pos[ok]]
