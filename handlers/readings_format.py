@@ -48,7 +48,7 @@ def format_reading(r: Reading, lang: str, html_mode: bool = True) -> str:
     if r.ma200_distance is not None:
         parts.append(t(lang, "reading.ma200", distance=format_change(r.ma200_distance, r.in_bp)))
     if r.z_20d is not None:
-        parts.append(t(lang, "reading.z20", z=f"{r.z_20d:+.1f}"))
+        parts.append(t(lang, "reading.z20", z=f"{r.z_20d:+.1f}".replace("-", "−")))
     if parts:
         lines.append(" · ".join(parts))
     if r.stale:
