@@ -1,5 +1,239 @@
-"""`regimebot scenario` and `regimebot corr` — filled in by the scenario issue."""
+"""`regimebot scenario …` and `regimebot corr …`: the chat's /scenario and /corr on the command line.
+
+Both take the same words as the chat commands (macro/scenario/grammar.py), e.g.
+`regimebot scenario TLT -100bp horizon=6m`, `regimebot scenario margin lev=2 mm=25%`,
+`regimebot scenario shock DXY=-5% US10Y=-100bp --chat 12345` (the chat's stored portfolio),
+`regimebot corr TLT SPX GOLD DXY lookback=2y`. `--json` prints one JSON object (NaN → null);
+percentages in JSON are in percent (16.4 means +16.4%), yields moves in bp, dates ISO.
+
+JSON shapes
+-----------
+scenario, bond fund (TLT, IEF):
+  {"kind": "bond", "fund": "TLT",
+   "preset": {"name", "source", "as_of"},
+   "inputs": {"duration_years", "convexity_years2", "yield_pct", "horizon_years"},
+   "model": {"kind": "treasury_ladder_exact_repricing", "maturities_years": [20.0, …, 30.0],
+             "coupon_pct", "duration_years", "convexity_years2", "shorthand", "carry"},
+   "rows": [{"shift_bp", "price_return_pct", "taylor_return_pct", "carry_pct", "total_pct"}, …],
+   "article_claims": [{"shift_bp", "low_pct", "high_pct", "model": "below|lower_half|upper_half|above"}]}
+scenario, leveraged fund (TMF):
+  {"kind": "leveraged", "fund": "TMF", "preset": {…},
+   "scenarios": [{"fund", "inputs": {"leverage", "shift_bp", "horizon_years", "vol_bp_per_year", "yield_pct",
+                   "expense_ratio_pct", "financing_pct"},
+                  "model": {"kind": "daily_reset_simulation", "paths", "seed", "days"},
+                  "underlying": {"p5_pct", "p50_pct", "p95_pct"}, "naive_leveraged": {…}, "fund": {…},
+                  "fund_straight_path_pct", "vs_naive_pct", "volatility_drag_pct"}, …]}
+scenario margin:
+  {"kind": "margin", "inputs": {"leverage", "maintenance_pct"}, "maintenance_assumed": bool,
+   "model": "fall = 1 - (1 - 1/L)/(1 - m)", "margin_call_fall_pct",
+   "after_fall": null | {"fall_pct", "equity_change_pct", "leverage" (null: wiped out), "margin_call"}}
+scenario bet:
+  {"kind": "bet", "inputs": {"p_pct", "up_pct", "down_pct", "max_stake_pct"}, "model",
+   "expected_value_pct", "break_even_p_pct", "kelly_pct", "half_kelly_pct", "kelly_loss_pct", "warning"}
+scenario shock:
+  {"kind": "shock", "data_source", "simulated", "chat_id",
+   "shocks": {"DXY": {"pct": -5.0}, "US10Y": {"bp": -100.0}}, "model",
+   "window": {"lookback_days", "start", "end", "observations"},
+   "holdings": [{"series", "weight", "betas": {"DXY": …, "US10Y": …}, "r2" (null: shocked itself),
+                 "move_pct", "contribution_pct"}, …],
+   "portfolio_pct"}
+corr:
+  {"data_source", "simulated", "lookback": "1y", "series": [...], "weights": [...] (sum 1; equal unless --chat),
+   "window": {"start", "end", "observations"}, "matrix": [[…]], "same_bet_threshold": 0.7,
+   "same_bets": [{"a", "b", "rho", "recent_rho", "change", "hedge_stopped_hedging"}], "mirror_bets": [...],
+   "effective_bets", "weighted_effective_bets", "diversification_ratio", "recent_days": 60, "moves": [...]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+from typing import Any
+
+from bot.cli_common import UsageError, print_json
+from bot.config import Settings
+from handlers.context import Services
+from handlers.registry import Chat, Request
+from macro.catalog import load_catalog
+from macro.correlation import CorrelationError, correlation_report
+from macro.providers import DataError
+from macro.scenario import ScenarioError
+from macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
+from macro.scenario.bonds import BondScenario
+from macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
+from macro.scenario.margin import margin_scenario
+from macro.scenario.presets import load_presets
+from macro.scenario.shocks import shock_scenario
+
+_TAG = re.compile(r"</?(b|i|pre|code)>")
 
 
 def register(sub) -> None:
-    return None
+    sc = sub.add_parser("scenario", help="what-if math: bond funds, leveraged funds, margin, portfolio shocks, bets")
+    sc.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="as in the chat: TLT -100bp | margin lev=2 mm=25%% | …")
+    _common(sc)
+    sc.set_defaults(func=run_scenario)
+    co = sub.add_parser("corr", help="correlation of daily changes, same-bet pairs, effective number of bets")
+    co.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="SERIES… [lookback=1y] (or --chat ID for its portfolio)")
+    _common(co)
+    co.set_defaults(func=run_corr)
+
+
+def _common(parser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output (shape in the README)")
+    parser.add_argument("--chat", metavar="ID", help="use this chat's stored portfolio (shock; corr without series)")
+    parser.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
+
+
+def _split_flags(args) -> list[str]:
+    """Flags written after the words (argparse.REMAINDER keeps them there) are honoured too."""
+    words: list[str] = []
+    items = list(args.words or [])
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--json":
+            args.json = True
+        elif item == "--cached":
+            args.cached = True
+        elif item == "--chat":
+            if i + 1 >= len(items):
+                raise UsageError("--chat: expected a chat id")
+            args.chat = items[i + 1]
+            i += 1
+        elif item.startswith("--chat="):
+            args.chat = item.split("=", 1)[1]
+        elif item.startswith("--"):
+            raise UsageError(f"unknown option {item}; options: --json, --chat ID, --cached")
+        else:
+            words.append(item)
+        i += 1
+    return words
+
+
+def _chat_id(args) -> int | None:
+    if args.chat is None:
+        return None
+    try:
+        return int(args.chat)
+    except ValueError:
+        raise UsageError(f"--chat: expected a numeric chat id, got {args.chat!r}") from None
+
+
+def _plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
+    from handlers.scenario import grammar_message
+
+    return UsageError(grammar_message(settings.language, err, escape=False))
+
+
+def _market(services: Services, cached: bool):
+    return services.market_data.market() if cached else services.market_data.refresh()
+
+
+def _book(services: Services, chat_id: int | None) -> dict[str, float]:
+    from storage.portfolios import load_portfolio
+
+    if chat_id is None:
+        return {}
+    return load_portfolio(services.db, chat_id)
+
+
+def run_scenario(args, settings: Settings) -> int:
+    from handlers import scenario as chat
+
+    words = _split_flags(args)
+    catalog = load_catalog()
+    try:
+        presets = load_presets(settings.scenario_presets)
+    except ScenarioError as exc:
+        raise UsageError(f"scenario presets in the config file: {exc}") from exc
+    if not words:
+        raise UsageError("scenario: expected e.g. `TLT -100bp`, `margin lev=2 mm=25%`, `shock DXY=-5% --chat ID`, `bet p=30% up=35% down=-10%`")
+    try:
+        query = parse_scenario(words, list(presets), catalog)
+    except GrammarError as err:
+        raise _grammar_error(settings, err) from err
+    lang = settings.language
+    try:
+        if isinstance(query, BondQuery):
+            preset, answer = chat.run_bond(query, presets)
+            meta = {"name": preset.name, "source": preset.source, "as_of": preset.as_of}
+            if isinstance(answer, BondScenario):
+                payload: dict[str, Any] = {"kind": "bond", **answer.as_dict(), "preset": meta}
+                text = chat.format_bond(lang, answer, preset, query.horizon.text)
+            else:
+                payload = {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in answer]}
+                text = chat.format_leveraged(lang, answer, preset, preset.underlying or "underlying", query.horizon.text)
+        elif isinstance(query, MarginQuery):
+            answer = margin_scenario(query.leverage, query.maintenance, query.fall)
+            payload = {"kind": "margin", **answer.as_dict(), "maintenance_assumed": not query.maintenance_given}
+            text = chat.format_margin(lang, answer, not query.maintenance_given)
+        elif isinstance(query, BetQuery):
+            answer = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
+            payload = {"kind": "bet", **answer.as_dict()}
+            text = chat.format_bet(lang, answer)
+        else:
+            payload, text = _shock(args, settings, query)
+    except ScenarioError as exc:
+        raise UsageError(f"cannot compute this scenario: {exc}") from exc
+    if args.json:
+        print_json(payload)
+    else:
+        print(_plain(text))
+    return 0
+
+
+def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
+    from bot.services import build_services
+    from handlers.scenario import format_shock
+
+    chat_id = _chat_id(args)
+    if chat_id is None:
+        raise UsageError("scenario shock: give the chat whose portfolio to shock with --chat ID")
+    services = build_services(settings, with_watchlist=False)
+    book = _book(services, chat_id)
+    if not book:
+        raise UsageError(f"chat {chat_id} has no portfolio: set one with /portfolio set TLT 30 GOLD 20 … in that chat")
+    market = _market(services, args.cached)
+    answer = shock_scenario(market, services.catalog, book, query.shocks, query.lookback.days)
+    payload = {"kind": "shock", "data_source": market.label, "simulated": market.simulated, "chat_id": chat_id, **answer.as_dict()}
+    req = Request("scenario", (), Chat(chat_id), None, settings.language, services)
+    return payload, format_shock(req, answer, market, query.lookback.text)
+
+
+def run_corr(args, settings: Settings) -> int:
+    from bot.services import build_services
+    from handlers.correlation import format_correlation
+
+    words = _split_flags(args)
+    catalog = load_catalog()
+    try:
+        query = parse_corr(words, catalog)
+    except GrammarError as err:
+        raise _grammar_error(settings, err) from err
+    chat_id = _chat_id(args)
+    services = build_services(settings, with_watchlist=False)
+    series, weights = list(query.series), None
+    if not series:
+        book = _book(services, chat_id)
+        if len(book) < 2:
+            raise UsageError("corr: name two or more series (e.g. TLT SPX GOLD DXY), or --chat ID with a portfolio of two or more")
+        series, weights = list(book), book
+    elif len(series) < 2:
+        raise UsageError("corr: name at least two series")
+    market = _market(services, args.cached)
+    try:
+        report = correlation_report(market, series, services.catalog, query.lookback.days, weights)
+    except CorrelationError as exc:
+        raise DataError(f"cannot correlate {', '.join(series)} from {market.label}: {exc}") from exc
+    if args.json:
+        print_json({"data_source": market.label, "simulated": market.simulated, "lookback": query.lookback.text, **report.as_dict()})
+    else:
+        req = Request("corr", (), Chat(chat_id or 0), None, settings.language, services)
+        print(_plain(format_correlation(req, report, query.lookback.text, weights is not None, market)))
+    return 0

@@ -40,19 +40,24 @@ def cell(text: str, width: int, left: bool = False) -> str:
     return text + gap if left else gap + text
 
 
+def grammar_message(lang: str, err: GrammarError, escape: bool = True) -> str:
+    """What was wrong with which argument, in `lang` (HTML-escaped unless for a terminal)."""
+    quote = esc if escape else str
+    expected = t(lang, f"scenario.expect.{err.expected}") if err.expected else ""
+    return t(
+        lang,
+        f"scenario.error.{err.reason}",
+        arg=quote(err.arg[:40]),
+        expected=expected,
+        range=quote(err.range),
+        option=quote(err.key),
+        choices=quote(err.choices),
+    )
+
+
 def grammar_problem(req: Request, err: GrammarError) -> Reply:
     """The usage of the asking command plus what was wrong with which argument."""
-    expected = t(req.lang, f"scenario.expect.{err.expected}") if err.expected else ""
-    problem = t(
-        req.lang,
-        f"scenario.error.{err.reason}",
-        arg=esc(err.arg[:40]),
-        expected=expected,
-        range=esc(err.range),
-        option=esc(err.key),
-        choices=esc(err.choices),
-    )
-    return Reply(f"⚠️ {problem}\n{usage_text(req)}")
+    return Reply(f"⚠️ {grammar_message(req.lang, err)}\n{usage_text(req)}")
 
 
 def problem_reply(req: Request, key: str, **values: Any) -> Reply:

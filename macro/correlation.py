@@ -8,9 +8,10 @@ yields and spreads. Definitions:
 - "the same bet": a pair with ρ > SAME_BET (0.7); "mirror bets": ρ < −SAME_BET;
 - effective number of bets (eigenvalues): (Σλ)²/Σλ² of the correlation matrix's eigenvalues
   = n²/Σρ²ᵢⱼ — 1 for identical series, n for independent ones;
-- portfolio-weighted effective bets: (Σwᵢ)²/(wᵀRw) — the inverse Herfindahl of the weights when the
-  holdings are independent, 1 when they are identical (volatilities ignored: every holding counts
-  as a same-size risk);
+- portfolio-weighted effective bets: the same formula over the eigenvalues of √W·R·√W (W = diag of
+  the weights), i.e. (Σwᵢ)²/Σᵢⱼ wᵢwⱼρᵢⱼ² — equal to the above at equal weights, the inverse
+  Herfindahl 1/Σwᵢ² when the holdings are independent, 1 when they are identical, never above n
+  (a hedge, ρ < 0, counts as the same risk reversed, not as an extra bet; volatilities ignored);
 - diversification ratio: (Σ wᵢσᵢ)/√(wᵀΣw) with σ and Σ from the same changes (1: no diversification);
 - hedges that moved: per pair, ρ over the last RECENT_DAYS (60) common days minus ρ over the lookback;
   a pair whose correlation was negative and is now clearly higher is "a hedge that stopped hedging".
@@ -64,9 +65,10 @@ def effective_bets(corr: np.ndarray) -> float:
 
 
 def weighted_effective_bets(corr: np.ndarray, weights: np.ndarray) -> float:
-    """(Σw)²/(wᵀRw): how many independent, equal-risk bets the weights amount to."""
+    """(Σμ)²/Σμ² over the eigenvalues μ of √W·R·√W = (Σw)²/Σᵢⱼ wᵢwⱼρᵢⱼ²: 1 … 1/Σw² (≤ n)."""
     w = np.asarray(weights, dtype="float64")
-    return float(w.sum() ** 2 / (w @ corr @ w))
+    root = np.sqrt(w)
+    return effective_bets(root[:, None] * corr * root[None, :])
 
 
 def diversification_ratio(cov: np.ndarray, weights: np.ndarray) -> float:

@@ -71,6 +71,18 @@ def test_effective_bets_limits():
     assert weighted_effective_bets(np.eye(n), np.full(n, 0.25)) == pytest.approx(4.0)
     assert weighted_effective_bets(np.eye(n), w) == pytest.approx(1 / np.sum(w**2))
     assert diversification_ratio(np.eye(n), np.full(n, 0.25)) == pytest.approx(2.0)  # √4
+    # a hedge is the same risk reversed, not an extra bet: never more than n
+    hedged = np.array([[1.0, -0.9], [-0.9, 1.0]])
+    assert effective_bets(hedged) == pytest.approx(4 / (2 + 2 * 0.81))
+    assert weighted_effective_bets(hedged, np.array([0.5, 0.5])) == pytest.approx(effective_bets(hedged))
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5, 40))
+    r = np.corrcoef(a)
+    v = rng.uniform(0.1, 1, 5)
+    v /= v.sum()
+    expected = v.sum() ** 2 / np.einsum("i,j,ij->", v, v, r**2)
+    assert weighted_effective_bets(r, v) == pytest.approx(expected)
+    assert 1.0 <= weighted_effective_bets(r, v) <= 1 / np.sum(v**2) + 1e-9
     assert diversification_ratio(np.ones((n, n)), w) == pytest.approx(1.0)
 
 

@@ -30,7 +30,7 @@ def test_bond_query():
     q = parse("tlt -100bp +0.5% horizon=6m dur=15.5 cvx=280 yield=4.6%")
     assert isinstance(q, BondQuery)
     assert q.fund == "TLT" and q.shifts_bp == (-100.0, 50.0)
-    assert q.horizon.days == 183 and q.duration == 15.5 and q.convexity == 280 and q.yield_ == pytest.approx(0.046)
+    assert q.horizon.days == 183 and q.horizon.years == 0.5 and q.duration == 15.5 and q.convexity == 280 and q.yield_ == pytest.approx(0.046)
     assert parse("TLT").shifts_bp == ()
     assert parse("TMF −100bp over=12m vol=120 paths=500 seed=3").vol_bp == 120  # phone minus sign
 

@@ -29,6 +29,7 @@ _MULTIPLE = re.compile(rf"^({_NUM})x?$")
 _BP = re.compile(rf"^({_NUM})(?:bp|bps)?$")
 _PERIOD = re.compile(r"^(\d{1,5})(d|w|m|y)$")
 _DAYS = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}
+_YEARS = {"d": 1 / 365.25, "w": 7 / 365.25, "m": 1 / 12, "y": 1.0}
 _TRANSLATE = str.maketrans({"−": "-", "－": "-", "＋": "+", "％": "%", "＝": "=", "，": ",", "–": "-"})
 
 DEFAULT_HORIZON = "12m"
@@ -53,12 +54,15 @@ class GrammarError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
+    """A period as typed (`12m`), in calendar days and in years (12m is exactly 1.0)."""
+
     text: str
     days: int
+    years: float = 0.0
 
-    @property
-    def years(self) -> float:
-        return self.days / 365.25
+    def __post_init__(self) -> None:
+        if not self.years:
+            object.__setattr__(self, "years", self.days / 365.25)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class MarginQuery:
 @dataclass(frozen=True)
 class ShockQuery:
     shocks: Mapping[str, float]  # decimal for % series, bp for bp series
-    lookback: Period = field(default_factory=lambda: Period(DEFAULT_LOOKBACK, 365))
+    lookback: Period = field(default_factory=lambda: Period(DEFAULT_LOOKBACK, 365, 1.0))
 
 
 @dataclass(frozen=True)
@@ -145,10 +149,11 @@ def parse_period(text: str, key: str, min_days: int, max_days: int, range_: str)
     match = _PERIOD.match(text.lower())
     if not match:
         raise GrammarError("bad_value", text, "period", key=key)
-    days = int(round(int(match.group(1)) * _DAYS[match.group(2)]))
+    count, unit = int(match.group(1)), match.group(2)
+    days = int(round(count * _DAYS[unit]))
     if not min_days <= days <= max_days:
         raise GrammarError("out_of_range", text, "period", range_, key=key)
-    return Period(text.lower(), days)
+    return Period(text.lower(), days, count * _YEARS[unit])
 
 
 def _options(words: Sequence[str], allowed: Sequence[str]) -> tuple[dict[str, str], list[str]]:
@@ -225,7 +230,7 @@ def parse_margin(words: Sequence[str]) -> MarginQuery:
 
 def parse_shock(words: Sequence[str], catalog: Catalog) -> ShockQuery:
     shocks: dict[str, float] = {}
-    lookback = Period(DEFAULT_LOOKBACK, 365)
+    lookback = Period(DEFAULT_LOOKBACK, 365, 1.0)
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or not value:
@@ -301,7 +306,7 @@ def parse_scenario(words: Sequence[str], funds: Sequence[str], catalog: Catalog)
 def parse_corr(words: Sequence[str], catalog: Catalog) -> CorrQuery:
     """`[SERIES…] [lookback=1y]`; no series means the chat's portfolio."""
     items = normalise_words(words)
-    lookback = Period(DEFAULT_LOOKBACK, 365)
+    lookback = Period(DEFAULT_LOOKBACK, 365, 1.0)
     series: list[str] = []
     for word in items:
         if "=" in word and catalog.resolve(word) is None:
@@ -330,5 +335,5 @@ def parse_chart(words: Sequence[str], catalog: Catalog) -> ChartQuery:
     found = catalog.resolve(items[0])
     if found is None:
         raise GrammarError("unknown_series", items[0])
-    period = parse_period(items[1], "period", 7, 7305, "7d–20y") if len(items) == 2 else Period(DEFAULT_LOOKBACK, 365)
+    period = parse_period(items[1], "period", 7, 7305, "7d–20y") if len(items) == 2 else Period(DEFAULT_LOOKBACK, 365, 1.0)
     return ChartQuery(found.id, period)
