@@ -134,7 +134,14 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            updater_log = logging.getLogger("telegram.ext.Updater")
+            level = updater_log.level
+            if runtime.conflict_reported:  # its last getUpdates would only repeat the Conflict already reported
+                updater_log.setLevel(logging.CRITICAL)
+            try:
+                await app.updater.stop()
+            finally:
+                updater_log.setLevel(level)
         if started:
             await app.stop()
             if app.post_shutdown:

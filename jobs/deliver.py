@@ -160,6 +160,7 @@ async def deliver_pending(
     for row in rows:
         by_chat[row.chat_id].append(row)
     alerts: dict[int, outbox.AlertRecord | None] = {}
+    moved: dict[int, int] = {}  # chats that turned out to have a new id during this pass
     gate = asyncio.Semaphore(concurrency)
 
     async def chat_worker(chat_id: int, chat_rows: list[outbox.Delivery]) -> None:
@@ -167,7 +168,7 @@ async def deliver_pending(
             for row in chat_rows:
                 if row.alert_id not in alerts:
                     alerts[row.alert_id] = await _storage(services, outbox.get_alert, row.alert_id)
-                gone = await _deliver_one(services, sender, row, alerts[row.alert_id], now, policy, report)
+                gone = await _deliver_one(services, sender, row, alerts[row.alert_id], now, policy, report, moved)
                 if gone:
                     break
 
@@ -183,14 +184,16 @@ async def _deliver_one(
     fixed_now: datetime | None,
     policy: RetryPolicy,
     report: DeliveryReport,
+    moved: dict[int, int],
 ) -> bool:
     """Deliver one row; True when the chat is gone (its other rows are left to the next pass)."""
     now = fixed_now or _utcnow()
+    chat_id = moved.get(row.chat_id, row.chat_id)
     if alert is None:
         await _storage(services, outbox.mark_failed, row.id, f"alert {row.alert_id} no longer exists")
         report.failed += 1
         return False
-    prefs = await _storage(services, chat_store.get_chat, row.chat_id)
+    prefs = await _storage(services, chat_store.get_chat, chat_id)
     if prefs is not None and prefs.paused:
         await _storage(services, outbox.mark_failed, row.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
         report.failed += 1
@@ -203,7 +206,6 @@ async def _deliver_one(
         return False
     lang = prefs.language if prefs is not None else services.settings.language
     reply = format_alert(alert, lang, services.watchlist)
-    chat_id = row.chat_id
     for _ in range(2):  # a second try only after following a ChatMigrated
         try:
             message_id = await sender.send(chat_id, reply, row.thread_id)
@@ -211,10 +213,11 @@ async def _deliver_one(
             await _storage(services, _move_chat, chat_id, exc.new_chat_id)
             log.info("chat %s moved to %s; delivery %s follows it", chat_id, exc.new_chat_id, row.id)
             report.moved += 1
-            moved = await _storage(services, outbox.get_delivery, row.id)
-            if moved is None or moved.status not in ("pending", "held"):
+            current = await _storage(services, outbox.get_delivery, row.id)
+            if current is None or current.status not in ("pending", "held"):
                 report.failed += 1  # the new chat already had this alert: the row was closed as failed, with why
                 return False
+            moved[row.chat_id] = exc.new_chat_id
             chat_id = exc.new_chat_id
             continue
         except RetryLater as exc:

@@ -113,6 +113,10 @@ class BotJobs:
         """The periodic trigger: start a pass in the background unless one is still sending."""
         if self._deliver_lock is not None and self._deliver_lock.locked():
             return
+        application = getattr(context, "application", None)
+        if application is not None:  # PTB awaits its tasks when the bot stops
+            application.create_task(self._deliver_logged(), name="deliver")
+            return
         task = asyncio.create_task(self._deliver_logged())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

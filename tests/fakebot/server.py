@@ -352,6 +352,7 @@ class FakeBotServer:
             if fault.kind == "400":
                 return self._error(call, 400, "Bad Request: can't parse entities")
             if fault.kind == "migrate":
+                self.migrated[chat_id] = fault.new_chat_id  # Telegram keeps answering so for the old id
                 return self._error(call, 400, "Bad Request: group chat was upgraded to a supergroup chat",
                                    {"migrate_to_chat_id": fault.new_chat_id})
         if chat_id in self.migrated:
