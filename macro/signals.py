@@ -11,7 +11,7 @@ On an evaluation date the reading is the latest observation's state if that obse
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
@@ -48,6 +48,7 @@ class SignalResult:
     reason: str = ""
     direction: str | None = None
     observed: date | None = None
+    meaning: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # {language: sentence}
 
     def to_dict(self) -> dict:
         """Plain JSON-able form (evidence of transitions, --json output)."""
@@ -55,7 +56,7 @@ class SignalResult:
             "signal": self.id, "kind": self.kind, "state": self.state, "value": self.value, "unit": self.unit,
             "direction": self.direction, "warn": self.warn, "breach": self.breach, "warn_exit": self.warn_exit,
             "breach_exit": self.breach_exit, "since": self.since, "observed": self.observed,
-            "series": list(self.series), "reason": self.reason,
+            "series": list(self.series), "reason": self.reason, "meaning": dict(self.meaning),
         }
 
 
@@ -199,7 +200,7 @@ def manual_result(spec: SignalSpec, manual: Mapping[str, bool] | None) -> Signal
     on = bool((manual or {}).get(spec.id, False))
     return SignalResult(id=spec.id, kind=spec.kind, state="breach" if on else "ok", value=1.0 if on else 0.0,
                         unit="", warn=None, breach=None, warn_exit=None, breach_exit=None, since=None,
-                        series=(), direction=None)
+                        series=(), direction=None, meaning=spec.meaning)
 
 
 def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | None = None) -> SignalResult:
@@ -207,7 +208,8 @@ def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | 
     spec = track.spec
     pos = int(track.positions(np.array([day]), stale_days)[0])
     base = dict(id=spec.id, kind=spec.kind, unit=spec.unit, warn=spec.warn, breach=spec.breach,
-                warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, series=spec.series, direction=spec.direction)
+                warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, series=spec.series, direction=spec.direction,
+                meaning=spec.meaning)
     if pos < 0:
         return SignalResult(state="unknown", value=None, since=None, observed=None,
                             reason=_why_missing(track, day, stale_days, cache), **base)

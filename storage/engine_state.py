@@ -117,6 +117,7 @@ def evidence_dict(result: Any) -> dict:
         "warn_exit": _number(result.warn_exit),
         "breach_exit": _number(result.breach_exit),
         "since": result.since.isoformat() if result.since else None,
+        "meaning": dict(getattr(result, "meaning", None) or {}),
     }
 
 

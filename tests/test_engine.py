@@ -195,6 +195,8 @@ def test_evaluation_carries_date_source_and_results():
     assert all(t.status in STATUSES + ("unknown",) for t in ev.theses.values())
     assert ev.signals["btc_bottom_lost"].value == pytest.approx(float(market.series("BTC").iloc[-1]))
     assert ev.signals["move_stress"].since is not None
+    assert ev.signals["move_stress"].meaning == WL.signals["move_stress"].meaning  # the human sentence, both languages
+    assert ev.signals["tariffs_landed"].meaning["zh-TW"]
     for thesis in ev.theses.values():
         assert [r.id for r in thesis.signals] == list(WL.theses[thesis.id].invalidation)
 

@@ -21,7 +21,8 @@ DAY = date(2025, 4, 9)
 
 def signal(sid: str, state: str, value: float | None = 1.0) -> SignalResult:
     return SignalResult(id=sid, kind="level", state=state, value=value, unit="%", warn=1.0, breach=2.0, warn_exit=0.8,
-                        breach_exit=1.5, since=DAY, series=("X",), direction="above")
+                        breach_exit=1.5, since=DAY, series=("X",), direction="above",
+                        meaning={"en": f"{sid} is high", "zh-TW": f"{sid} 偏高"})
 
 
 def evaluation(as_of: date = DAY, **statuses: str) -> Evaluation:
@@ -69,6 +70,7 @@ def test_a_change_is_recorded_once_with_its_evidence():
     assert [e["signal"] for e in tr.evidence] == ["a", "b"]
     a = tr.evidence[0]
     assert (a["state"], a["value"], a["warn"], a["breach"], a["unit"]) == ("breach", 2.5, 1.0, 2.0, "%")
+    assert a["meaning"] == {"en": "a is high", "zh-TW": "a 偏高"} and a["since"] == DAY.isoformat()
     assert get_transition(db, tr.id) == tr
     assert get_transition(db, 999_999) is None
     assert record_evaluation(db, evaluation(later, t1="invalidated")) == []
