@@ -14,7 +14,7 @@ from macro.scenario import ScenarioError
 from macro.scenario.bets import DEFAULT_MAX_STAKE, BetScenario, bet_scenario
 from macro.scenario.bonds import DEFAULT_SHIFTS_BP, BondScenario, bond_scenario, fit_ladder
 from macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_scenario
-from macro.scenario.leveraged import LeveragedScenario, leveraged_scenario
+from macro.scenario.leveraged import DAYS_PER_YEAR, LeveragedScenario, leveraged_scenario
 from macro.scenario.margin import MarginScenario, margin_scenario
 from macro.scenario.presets import Preset, load_presets
 from macro.scenario.shocks import ShockScenario, shock_scenario
@@ -23,6 +23,7 @@ from storage.portfolios import load_portfolio
 DEFAULT_VOL_BP = 100.0  # assumed annual yield volatility for leveraged funds (override vol=)
 DEFAULT_FINANCING = 0.04  # assumed financing rate on the borrowed part (override fin=)
 DEFAULT_PATHS = 2000
+MAX_STEPS = 2_000_000  # paths × days simulated per shift: bounds memory (~100 MB) and time
 DEFAULT_SEED = 7
 LEVERAGED_SHIFTS_BP = (-100.0, 100.0)
 LOW_R2 = 0.3
@@ -152,6 +153,11 @@ def run_bond(query: BondQuery, presets: dict[str, Preset]) -> tuple[Preset, Bond
     if leverage == 1.0:
         return used, bond_scenario(query.fund, duration, convexity, y, query.shifts_bp or DEFAULT_SHIFTS_BP, query.horizon.years, preset.ladder)
     ladder = fit_ladder(duration, y, preset.ladder)
+    days = max(1, round(query.horizon.years * DAYS_PER_YEAR))
+    most = max(1, MAX_STEPS // days)
+    if query.paths is not None and query.paths > most:
+        raise ScenarioError(f"paths={query.paths} over {query.horizon.text} is too many: at most {most}")
+    paths = query.paths or min(DEFAULT_PATHS, most)
     answers = [
         leveraged_scenario(
             query.fund,
@@ -163,7 +169,7 @@ def run_bond(query: BondQuery, presets: dict[str, Preset]) -> tuple[Preset, Bond
             leverage=leverage,
             expense_ratio=query.fee if query.fee is not None else preset.expense_ratio,
             financing=query.financing if query.financing is not None else DEFAULT_FINANCING,
-            paths=query.paths or DEFAULT_PATHS,
+            paths=paths,
             seed=query.seed if query.seed is not None else DEFAULT_SEED,
         )
         for bp in (query.shifts_bp or LEVERAGED_SHIFTS_BP)

@@ -110,6 +110,10 @@ def test_leveraged_fund_shows_paths_and_percentiles(services):
     assert "400 simulated yield paths (seed 7)" in text and "120bp" in text
     assert "5%" in text and "50%" in text and "95%" in text and "3× TLT" in text
     assert "1.00% a year in fees" in text and "volatility drag" in text
+    long = ask(services, "/scenario TMF -100bp over=10y").text  # fewer paths keep memory bounded, and it says so
+    assert "793 simulated yield paths" in long
+    too_many = ask(services, "/scenario TMF -100bp over=10y paths=20000").text
+    assert "at most 793" in too_many and "Usage: /scenario" in too_many
 
 
 def test_margin_and_bet_hand_worked(services):
