@@ -139,6 +139,7 @@ class Pacer:
         self._last: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
         self._blocked_until = 0.0
+        self._next_slot = 0.0
 
     def block_for(self, seconds: float) -> None:
         """Telegram said "retry after": nothing is sent for that long."""
@@ -147,8 +148,8 @@ class Pacer:
     def _wait(self, chat_id: int, now: float) -> float:
         lim = self.limits
         wait = self._blocked_until - now
-        if self._overall:  # evenly spaced, so network jitter cannot bunch a burst into the server's window
-            wait = max(wait, self._overall[-1] + (lim.overall_period + lim.margin) / lim.overall - now)
+        # evenly spaced slots, so network jitter cannot bunch a burst into the server's window
+        wait = max(wait, self._next_slot - now)
         if len(self._overall) >= lim.overall:
             wait = max(wait, self._overall[-lim.overall] + lim.overall_period + lim.margin - now)
         last = self._last.get(chat_id)
@@ -168,6 +169,9 @@ class Pacer:
                 break
             await asyncio.sleep(wait)
         lim = self.limits
+        spacing = (lim.overall_period + lim.margin) / lim.overall
+        # stay on the slot grid despite sleep overshoot; restart it after an idle spell
+        self._next_slot = max(self._next_slot, now - spacing) + spacing
         self._overall.append(now)
         while len(self._overall) > lim.overall:
             self._overall.popleft()

@@ -1,0 +1,96 @@
+"""Fan-out benchmark: one alert to N subscribed chats through the fake Bot API, which enforces Telegram's limits.
+
+Runs the real delivery path (outbox → BotJobs.deliver_now → TelegramSender → PTB Bot with AIORateLimiter)
+against tests/fakebot on loopback, and prints the time taken against the floor N / 30 messages per
+second, and how many requests the server refused with 429.
+
+    .venv/bin/python bench/fanout.py            # 1,000 chats, one run
+    .venv/bin/python bench/fanout.py --runs 3   # median of three runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import AppOptions, build_application  # noqa: E402
+from bot.config import DataSource, Settings  # noqa: E402
+from bot.services import build_services  # noqa: E402
+from macro.providers.demo import DemoProvider  # noqa: E402
+from storage import chats, outbox  # noqa: E402
+from tests.fakebot import FakeBotServer  # noqa: E402
+
+TOKEN = "123123:bench-token"
+
+
+async def one_run(n_chats: int) -> tuple[float, float, int, int]:
+    """Returns (seconds from first to last accepted message, total seconds, 429s, messages accepted)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeBotServer() as server:
+            settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=server.base_url, db=Path(tmp) / "bench.db",
+                                data=DataSource("demo"), history_start=date(2024, 1, 1))
+            services = build_services(settings, provider=DemoProvider(years=2), db_path=settings.db)
+            db = services.db
+            with db.atomic():
+                for chat_id in range(10_000, 10_000 + n_chats):
+                    chats.ensure_chat(db, chat_id, "private")
+                    chats.subscribe(db, chat_id, "*")
+            alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
+                                        [{"signal": "dxy_trend_break", "state": "breach", "value": -5.5, "unit": "%",
+                                          "direction": "below", "warn": -3.0, "breach": -5.0}])
+            recipients = [p.chat_id for p in chats.subscribers(db, "long_usd_ai", alert.created_at)]
+            outbox.enqueue_deliveries(db, alert.id, recipients)
+            app = build_application(settings, services, AppOptions(schedule_jobs=False))
+            await app.initialize()
+            jobs = app.bot_data["runtime"].jobs
+            started = time.monotonic()
+            while True:
+                await jobs.deliver_now()
+                backlog = outbox.delivery_backlog(db)
+                if backlog["pending"] == 0 and backlog["held"] == 0:
+                    break
+                await asyncio.sleep(0.05)
+            total = time.monotonic() - started
+            await app.shutdown()
+            sent = [m["at"] for m in server.sent]
+            span = max(sent) - min(sent) if sent else 0.0
+            accepted = len(server.sent)
+            refused = server.rejected_429
+            db.close()
+    return span, total, refused, accepted
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=1000, help="subscribed chats (default 1000)")
+    parser.add_argument("--runs", type=int, default=1, help="runs; the median is reported (default 1)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    floor = args.chats / 30.0
+    results = []
+    for i in range(args.runs):
+        span, total, refused, accepted = asyncio.run(one_run(args.chats))
+        results.append((total, span, refused, accepted))
+        print(f"run {i + 1}: {accepted} messages in {total:.2f} s (first→last accepted {span:.2f} s), 429s: {refused}")
+    total = statistics.median(r[0] for r in results)
+    refused = max(r[2] for r in results)
+    print(f"fan-out of one alert to {args.chats} chats: {total:.2f} s (median of {args.runs}); "
+          f"floor {floor:.1f} s (N / 30 msg/s); ratio {total / floor:.3f} ({(total / floor - 1) * 100:+.1f}%); "
+          f"429 responses: {refused}")
+    ok = total <= floor * 1.10 and refused == 0 and all(r[3] == args.chats for r in results)
+    print("target (within 10% of the floor, zero 429s, every chat reached):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

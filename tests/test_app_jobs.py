@@ -1,0 +1,135 @@
+"""Scheduled jobs: dead-man switch, daily digests rebuilt from SQLite, the sending pacer's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.telegram_io import Limits, Pacer
+from handlers.context import Services
+from handlers.i18n import t
+from jobs.deadman import deadman_due
+from jobs.schedule import BotJobs
+from storage import chats, outbox
+from storage.db import open_database
+from tests.fakebot import FakeBotServer
+from tests.fakebot.harness import evaluate, make_settings, running_bot
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+HOUR = 3600
+
+
+def test_deadman_due_counts_from_the_last_success_or_the_start():
+    assert not deadman_due(None, T0, T0 + timedelta(hours=1), 2 * HOUR)
+    assert deadman_due(None, T0, T0 + timedelta(hours=2, seconds=1), 2 * HOUR)
+    assert not deadman_due(T0 + timedelta(hours=5), T0, T0 + timedelta(hours=6), 2 * HOUR)
+    assert deadman_due(T0 + timedelta(hours=5), T0, T0 + timedelta(hours=7, seconds=1), 2 * HOUR)
+    warned = T0 + timedelta(hours=7, seconds=1)
+    assert not deadman_due(T0 + timedelta(hours=5), T0, warned + timedelta(hours=1), 2 * HOUR, warned)
+    assert deadman_due(T0 + timedelta(hours=5), T0, warned + timedelta(hours=2, seconds=1), 2 * HOUR, warned)
+
+
+class RecordingSender:
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, chat_id, reply, thread_id=None):
+        self.sent.append((chat_id, reply))
+        return len(self.sent)
+
+
+def test_deadman_job_warns_every_admin_once_per_silence():
+    db = open_database(None)
+    settings = Settings(admins=frozenset({11, 12}), deadman_after=2 * HOUR)
+    services = Services(settings=settings, db=db, catalog=None, market_data=None)
+    sender = RecordingSender()
+    jobs = BotJobs(services, sender)
+    jobs.started_at = T0
+    run = outbox.start_run(db, now=T0)
+    outbox.finish_run(db, run, ok=True, now=T0 + timedelta(minutes=1))
+    assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2)))
+    assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2, minutes=2)))
+    assert sorted(c for c, _ in sender.sent) == [11, 12]
+    assert "2026-03-02 12:01 UTC" in sender.sent[0][1].text
+    assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=3)))  # no repeat within the period
+    failed = outbox.start_run(db, now=T0 + timedelta(hours=3))
+    outbox.finish_run(db, failed, ok=False, error="DataError", now=T0 + timedelta(hours=3))
+    assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=4, minutes=3)))  # failures do not count as life
+    assert len(sender.sent) == 4
+
+
+def test_pacer_keeps_every_window_within_the_limits():
+    limits = Limits(overall=10, overall_period=0.2, chat_interval=0.1, group=3, group_period=0.5, margin=0.0)
+    pacer = Pacer(limits)
+    stamps: list[tuple[int, float]] = []
+
+    async def send(chat_id):
+        await pacer.acquire(chat_id)
+        stamps.append((chat_id, time.monotonic()))
+
+    async def scenario():
+        await asyncio.gather(*(send(c) for c in range(1, 26)), *(send(7) for _ in range(3)), *(send(-5) for _ in range(5)))
+
+    asyncio.run(scenario())
+    times = sorted(s for _, s in stamps)
+    eps = 1e-3
+    for i, start in enumerate(times):
+        assert sum(1 for s in times[i:] if s < start + 0.2 - eps) <= 10
+    seven = sorted(s for c, s in stamps if c == 7)
+    assert all(b - a >= 0.1 - eps for a, b in zip(seven, seven[1:]))
+    group = sorted(s for c, s in stamps if c == -5)
+    assert group[3] - group[0] >= 0.5 - eps and len(group) == 5
+
+
+def test_digests_are_rebuilt_from_sqlite_at_start_and_sent_silently(tmp_path):
+    db_path = tmp_path / "bot.db"
+    db = open_database(db_path)
+    chats.ensure_chat(db, 901, "private", timezone="Asia/Taipei")
+    chats.update_chat(db, 901, digest_time="07:30")
+    chats.ensure_chat(db, 902, "private", language="zh-TW")
+    chats.update_chat(db, 902, digest_time="18:00")
+    chats.ensure_chat(db, 903, "private")
+    db.close()
+
+    async def scenario():
+        async with FakeBotServer() as server:
+            async with running_bot(server, make_settings(server, db_path)) as rt:
+                await server.wait_for(lambda: len(rt.jobs.scheduled_digests()) == 2, what="digest jobs")
+                scheduled = rt.jobs.scheduled_digests()
+                await evaluate(rt)
+                assert await rt.jobs.send_digest(901)
+                assert await rt.jobs.send_digest(902)
+                await server.wait_for(lambda: server.messages_to(901) and server.messages_to(902), what="digests")
+            return server, scheduled
+
+    server, scheduled = asyncio.run(scenario())
+    assert scheduled == {901: ("07:30", "Asia/Taipei"), 902: ("18:00", "UTC")}
+    en, zh = server.messages_to(901)[0], server.messages_to(902)[0]
+    assert en["silent"] and zh["silent"]
+    assert en["text"].startswith("<b>Daily digest</b>") and "(SIMULATED)" in en["text"]
+    assert zh["text"].startswith("<b>每日摘要</b>")
+    assert t("en", "digest.theses_title") in en["text"]
+
+
+def test_digest_job_fires_at_the_chats_local_time(tmp_path):
+    db_path = tmp_path / "bot.db"
+    db = open_database(db_path)
+    chats.ensure_chat(db, 911, "private", timezone="America/New_York")
+    chats.update_chat(db, 911, digest_time="06:45")
+    db.close()
+
+    async def scenario():
+        async with FakeBotServer() as server:
+            async with running_bot(server, make_settings(server, db_path)) as rt:
+                await server.wait_for(lambda: rt.jobs.scheduled_digests(), what="digest job")
+                job = rt.jobs._digests[911][2]
+                return job.next_t
+
+    next_t = asyncio.run(scenario())
+    local = next_t.astimezone(ZoneInfo("America/New_York"))
+    assert (local.hour, local.minute) == (6, 45)
+    assert timedelta(0) < next_t - datetime.now(timezone.utc) <= timedelta(days=1)
