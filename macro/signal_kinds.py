@@ -114,27 +114,28 @@ def rolling_correlation(x: np.ndarray, y: np.ndarray, window: int) -> np.ndarray
     return out
 
 
-def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int) -> pd.Series:
-    """Rolling correlation of two series' returns, on the dates both have an observation."""
-    sa, sb = cache.get(a), cache.get(b)
+def _pair_days(cache: SeriesCache, a: str, b: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions in each series of the days both have an observation."""
     da, db = cache.days(a), cache.days(b)
     if np.array_equal(da, db):
-        ia = ib = np.arange(len(da))
-    else:
-        _, ia, ib = np.intersect1d(da, db, assume_unique=True, return_indices=True)
-    ra = _returns(sa.to_numpy()[ia], cache.in_bp(a))
-    rb = _returns(sb.to_numpy()[ib], cache.in_bp(b))
-    return pd.Series(rolling_correlation(ra, rb, window), index=sa.index[ia], dtype="float64")
+        both = np.arange(len(da))
+        return da, both, both
+    return np.intersect1d(da, db, assume_unique=True, return_indices=True)
 
 
-def _calendar(cache: SeriesCache, members: tuple[str, ...]) -> pd.DatetimeIndex:
-    """Observation dates of a multi-series measure: its exchange-traded members' dates."""
-    trading = [m for m in members if m in cache.catalog and cache.catalog[m].calendar == "trading"]
-    chosen = trading or list(members)
-    index = pd.DatetimeIndex([], name="date")
-    for m in chosen:
-        index = index.union(cache.get(m).index)
-    return index
+def _pair_values(cache: SeriesCache, a: str, b: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(common days, rolling correlation of the two series' returns on them)."""
+    days, ia, ib = _pair_days(cache, a, b)
+    ra = _returns(cache.get(a).to_numpy()[ia], cache.in_bp(a))
+    rb = _returns(cache.get(b).to_numpy()[ib], cache.in_bp(b))
+    return days, rolling_correlation(ra, rb, window)
+
+
+def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int) -> pd.Series:
+    """Rolling correlation of two series' returns, on the dates both have an observation."""
+    _, ia, _ = _pair_days(cache, a, b)
+    _, corr = _pair_values(cache, a, b, window)
+    return pd.Series(corr, index=cache.get(a).index[ia], dtype="float64")
 
 
 def align(values: pd.Series, dates: pd.DatetimeIndex, stale_days: int) -> np.ndarray:
@@ -142,16 +143,18 @@ def align(values: pd.Series, dates: pd.DatetimeIndex, stale_days: int) -> np.nda
 
     An observation whose value is unknown (NaN) stays unknown: no older value is carried over it.
     """
-    out = np.full(len(dates), np.nan)
-    if len(values) == 0 or len(dates) == 0:
-        return out
-    have = _days(values.index)
-    want = _days(dates)
+    return _align_days(_days(values.index), values.to_numpy(dtype="float64"), _days(dates), stale_days)
+
+
+def _align_days(have: np.ndarray, values: np.ndarray, want: np.ndarray, stale_days: int) -> np.ndarray:
     if np.array_equal(have, want):
-        return values.to_numpy(dtype="float64", copy=True)
+        return values.copy()
+    out = np.full(len(want), np.nan)
+    if len(have) == 0 or len(want) == 0:
+        return out
     pos = np.searchsorted(have, want, side="right") - 1
     ok = (pos >= 0) & (want - have[np.maximum(pos, 0)] <= stale_days)
-    out[ok] = values.to_numpy()[pos[ok]]
+    out[ok] = values[pos[ok]]
     return out
 
 
@@ -160,16 +163,24 @@ def _days(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> pd.Series:
-    """Mean pairwise rolling correlation over the members with data (at least min_members)."""
+    """Mean pairwise rolling correlation over the members with data (at least min_members).
+
+    Measured on the exchange-traded members' dates; each pair's correlation is taken on the days
+    both members have, then read on each of those dates if no older than `stale_days`.
+    """
     members = measure.series
-    dates = _calendar(cache, members)
+    trading = [m for m in members if m in cache.catalog and cache.catalog[m].calendar == "trading"]
+    calendar = np.zeros(0, dtype=np.int64)
+    for m in trading or members:
+        calendar = np.union1d(calendar, cache.days(m))
+    dates = pd.DatetimeIndex(calendar.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
     if len(dates) == 0:
         return pd.Series(dtype="float64", index=dates)
     pairs = list(combinations(range(len(members)), 2))
     matrix = np.full((len(dates), len(pairs)), np.nan)
     for col, (i, j) in enumerate(pairs):
-        corr = _pair_correlation(cache, members[i], members[j], measure.window)
-        matrix[:, col] = align(corr, dates, stale_days)
+        days, corr = _pair_values(cache, members[i], members[j], measure.window)
+        matrix[:, col] = _align_days(days, corr, calendar, stale_days)
     valid = ~np.isnan(matrix)
     has_data = np.zeros((len(dates), len(members)), dtype=bool)
     for col, (i, j) in enumerate(pairs):
