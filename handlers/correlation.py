@@ -45,7 +45,10 @@ def format_correlation(req: Request, report: CorrelationReport, lookback: str, w
     parts.append(
         t(lang, key, eig=f"{report.effective_bets:.1f}", n=len(report.series), weighted=f"{report.weighted_effective_bets:.1f}")
     )
-    parts.append(t(lang, "corr.dr", dr=f"{report.diversification_ratio:.2f}", max=f"{len(report.series) ** 0.5:.2f}"))
+    if report.diversification_ratio is None:
+        parts.append(t(lang, "corr.dr_unknown"))
+    else:
+        parts.append(t(lang, "corr.dr", dr=f"{report.diversification_ratio:.2f}", max=f"{len(report.series) ** 0.5:.2f}"))
     if report.moves:
         moves = []
         for p in report.moves:

@@ -27,6 +27,7 @@ MAX_STEPS = 2_000_000  # paths × days simulated per shift: bounds memory (~100 
 DEFAULT_SEED = 7
 LEVERAGED_SHIFTS_BP = (-100.0, 100.0)
 LOW_R2 = 0.3
+MAX_BETA_COLUMNS = 3
 
 
 def pct(value: float, digits: int = 1) -> str:
@@ -242,6 +243,14 @@ def format_shock(req: Request, answer: ShockScenario, market: Any, lookback: str
         r2 = "—" if h.r2 is None else f"{h.r2:.2f}"
         lines.append(f"{h.series:<6} {h.weight * 100:>4.0f}% {pct(h.move):>7} {pct(h.contribution):>7} {r2:>4}")
     parts = [f"<b>{head}</b>", "<pre>" + esc("\n".join(lines)) + "</pre>"]
+    estimated = [h for h in answer.holdings if h.r2 is not None]
+    shocked = list(answer.shocks)[:MAX_BETA_COLUMNS]
+    if estimated:
+        rows = [" ".join([cell("β", 6, left=True)] + [cell(sid[:7], 7) for sid in shocked])]
+        for h in estimated:
+            values = [h.betas[sid] * (10_000.0 if answer.units[sid] == "bp" else 1.0) for sid in shocked]
+            rows.append(" ".join([cell(h.series, 6, left=True)] + [f"{v:>+7.2f}" for v in values]))
+        parts.append("<pre>" + esc("\n".join(rows)) + "</pre>" + t(lang, "scenario.shock.beta_units"))
     parts.append(
         t(
             lang,

@@ -12,7 +12,8 @@ yields and spreads. Definitions:
   the weights), i.e. (Σwᵢ)²/Σᵢⱼ wᵢwⱼρᵢⱼ² — equal to the above at equal weights, the inverse
   Herfindahl 1/Σwᵢ² when the holdings are independent, 1 when they are identical, never above n
   (a hedge, ρ < 0, counts as the same risk reversed, not as an extra bet; volatilities ignored);
-- diversification ratio: (Σ wᵢσᵢ)/√(wᵀΣw) with σ and Σ from the same changes (1: no diversification);
+- diversification ratio: (Σ wᵢσᵢ)/√(wᵀΣw) with σ and Σ from the same returns (1: no diversification;
+  unknown — None — when a yield or spread is among the series, as bp changes are not returns);
 - hedges that moved: per pair, ρ over the last RECENT_DAYS (60) common days minus ρ over the lookback;
   a pair whose correlation was negative and is now clearly higher is "a hedge that stopped hedging".
 """
@@ -108,7 +109,7 @@ class CorrelationReport:
     observations: int
     effective_bets: float
     weighted_effective_bets: float
-    diversification_ratio: float
+    diversification_ratio: float | None  # None: a bp series is in the set
     same_bets: tuple[Pair, ...]
     mirror_bets: tuple[Pair, ...]
     moves: tuple[Pair, ...]
@@ -154,6 +155,7 @@ def correlation_report(
     if flat:
         raise CorrelationError(f"{', '.join(flat)} did not move in the lookback")
     data = window.to_numpy().T
+    any_bp = any(sid in catalog and catalog[sid].changes_in_bp for sid in ids)
     corr = np.corrcoef(data)
     cov = np.cov(data)
     w = np.array([float((weights or {}).get(sid, 1.0)) for sid in ids])
@@ -174,7 +176,7 @@ def correlation_report(
         observations=len(window),
         effective_bets=effective_bets(corr),
         weighted_effective_bets=weighted_effective_bets(corr, w),
-        diversification_ratio=diversification_ratio(cov, w),
+        diversification_ratio=None if any_bp else diversification_ratio(cov, w),
         same_bets=tuple(sorted((p for p in pairs if p.rho > SAME_BET), key=lambda p: -p.rho)),
         mirror_bets=tuple(sorted((p for p in pairs if p.rho < -SAME_BET), key=lambda p: p.rho)),
         moves=tuple(moves),

@@ -150,6 +150,14 @@ def test_shock_needs_a_portfolio_then_uses_betas(services):
     text = ask(services, "/scenario shock DXY=-5% US10Y=-100bp lookback=1y").text
     assert "lookback 1y" in text and "R²" in text
     assert "DXY      20%   -5.0%   -1.0%" in text  # a shocked holding moves by its shock
+    closes = MARKET.closes[["DXY", "US10Y", "SPX", "SPHB"]].dropna()
+    changes = pd.DataFrame({"DXY": closes["DXY"].pct_change(), "US10Y": closes["US10Y"].diff() * 100, "SPX": closes["SPX"].pct_change()})
+    changes = changes.loc[changes.index > closes.index[-1] - pd.Timedelta(days=365)]  # the last 365 days of changes
+    x = np.column_stack([np.ones(len(changes)), changes["DXY"], changes["US10Y"]])
+    coef = np.linalg.lstsq(x, changes["SPX"].to_numpy(), rcond=None)[0]
+    assert f"SPX    {coef[1]:>+7.2f} {coef[2] * 10_000:>+7.2f}" in text  # β per 1% DXY, per 100bp US10Y
+    move = coef[1] * -0.05 + coef[2] * -100
+    assert f"SPX      50% {move * 100:>+6.1f}%" in text
     assert "SIMULATED" in text
 
 
