@@ -3,7 +3,7 @@
 Both take the same words as the chat commands (macro/scenario/grammar.py), e.g.
 `regimebot scenario TLT -100bp horizon=6m`, `regimebot scenario margin lev=2 mm=25%`,
 `regimebot scenario shock DXY=-5% US10Y=-100bp --chat 12345` (the chat's stored portfolio),
-`regimebot corr TLT SPX GOLD DXY lookback=2y`. `--json` prints one JSON object (NaN → null);
+`regimebot corr TLT SPX GOLD DXY lookback=2y [--png heatmap.png]`. `--json` prints one JSON object (NaN → null);
 percentages in JSON are in percent (16.4 means +16.4%), yields moves in bp, dates ISO.
 
 JSON shapes
@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 from bot.cli_common import UsageError, print_json
@@ -76,6 +77,7 @@ def register(sub) -> None:
     sc.set_defaults(func=run_scenario)
     co = sub.add_parser("corr", help="correlation of daily changes, same-bet pairs, effective number of bets")
     co.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="SERIES… [lookback=1y] (or --chat ID for its portfolio)")
+    co.add_argument("--png", metavar="PATH", help="also write the heatmap to this PNG file")
     _common(co)
     co.set_defaults(func=run_corr)
 
@@ -104,8 +106,13 @@ def _split_flags(args) -> list[str]:
             i += 1
         elif item.startswith("--chat="):
             args.chat = item.split("=", 1)[1]
+        elif item == "--png" and hasattr(args, "png"):
+            if i + 1 >= len(items):
+                raise UsageError("--png: expected a file path")
+            args.png = items[i + 1]
+            i += 1
         elif item.startswith("--"):
-            raise UsageError(f"unknown option {item}; options: --json, --chat ID, --cached")
+            raise UsageError(f"unknown option {item}; options: --json, --chat ID, --cached (corr: --png PATH)")
         else:
             words.append(item)
         i += 1
@@ -231,6 +238,10 @@ def run_corr(args, settings: Settings) -> int:
         report = correlation_report(market, series, services.catalog, query.lookback.days, weights)
     except CorrelationError as exc:
         raise DataError(f"cannot correlate {', '.join(series)} from {market.label}: {exc}") from exc
+    if args.png:
+        from handlers.charts import render_heatmap
+
+        Path(args.png).write_bytes(render_heatmap(report.matrix, report.series, f"{query.lookback.text} → {report.end.isoformat()}", market.label))
     if args.json:
         print_json({"data_source": market.label, "simulated": market.simulated, "lookback": query.lookback.text, **report.as_dict()})
     else:

@@ -87,6 +87,21 @@ def test_corr_json_matches_numpy(env, capsys):
         assert key in out
 
 
+def test_corr_writes_the_heatmap_and_uses_a_chats_portfolio(env, capsys):
+    from bot.config import load_settings
+    from storage.db import open_database
+    from storage.portfolios import save_portfolio
+
+    db = open_database(load_settings(None).db)
+    save_portfolio(db, 42, {"TLT": 60.0, "GOLD": 40.0})
+    db.close()
+    png = env / "corr.png"
+    out = run_json(capsys, "corr", "--chat", "42", "--json", "--png", str(png))
+    assert out["series"] == ["TLT", "GOLD"] and out["weights"] == pytest.approx([0.6, 0.4])
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert main(["corr", "SPX", "GOLD", "--png"]) == 2
+
+
 def test_corr_needs_two_series_or_a_portfolio(env, capsys):
     assert main(["corr", "TLT"]) == 2
     assert main(["corr"]) == 2

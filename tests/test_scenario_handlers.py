@@ -228,9 +228,10 @@ ARGS = st.lists(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(["scenario", "portfolio", "corr", "chart"]), ARGS)
-def test_random_arguments_never_raise(services, command, args):
-    req = Request(command=command, args=tuple(args), chat=PRIVATE, user_id=7, lang="en", services=services)
+@given(st.sampled_from(["scenario", "portfolio", "corr", "chart"]), ARGS, st.sampled_from(["en", "zh-TW"]), st.booleans())
+def test_random_arguments_never_raise(services, command, args, lang, in_group):
+    chat = GROUP if in_group else PRIVATE
+    req = Request(command=command, args=tuple(args), chat=chat, user_id=7, lang=lang, services=services, is_admin=not in_group)
     reply = REGISTRY.get(command).handler(req)
     assert isinstance(reply, Reply) and reply.text
     check_html(reply.text)
