@@ -120,6 +120,7 @@ def evaluation_json(ev: Evaluation) -> dict:
             tid: {
                 "status": t.status,
                 "since": t.since,
+                "held": t.held,
                 "signals": [signal_json(s) for s in t.signals],
                 "evidence": [s.id for s in t.evidence],
             }
@@ -180,7 +181,8 @@ def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
     lines.append("")
     for tid, t in ev.theses.items():
         name = watchlist.theses[tid].name.get(language) or watchlist.theses[tid].name["en"]
-        lines.append(f"[{t.status.upper()}] {name} ({tid}) since {t.since}")
+        held = " — held through a data gap" if t.held else ""
+        lines.append(f"[{t.status.upper()}] {name} ({tid}) since {t.since}{held}")
         for s in t.signals:
             lines.append("    " + format_signal(s))
         lines.append("")

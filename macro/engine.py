@@ -22,7 +22,7 @@ from macro.signal_kinds import SeriesCache
 from macro.signals import (
     UNKNOWN, SignalResult, SignalTrack, compute_track, from_day, manual_result, reading, to_days,
 )
-from macro.theses import STATUSES, recovery, status_codes, status_name, toward_invalidation
+from macro.theses import STATUSES, hold_through_gaps, recovery, status_codes, status_name, toward_invalidation
 from macro.watchlist import Watchlist
 
 __all__ = [
@@ -39,6 +39,7 @@ class ThesisResult:
     since: date | None
     signals: tuple[SignalResult, ...]
     evidence: tuple[SignalResult, ...]
+    held: bool = False  # kept at this status through a data gap (a warn/breach signal is now unknown)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class _History:
     days: np.ndarray                      # evaluation days, ascending (int days)
     signal_states: dict[str, np.ndarray] = field(default_factory=dict)
     statuses: dict[str, np.ndarray] = field(default_factory=dict)
+    held: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[str, bool] | None) -> _History:
@@ -132,7 +134,7 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
     for tid, thesis in watchlist.theses.items():
         specs = [watchlist.signals[s] for s in thesis.invalidation]
         matrix = np.vstack([hist.signal_states[s] for s in thesis.invalidation])
-        hist.statuses[tid] = status_codes(thesis, matrix, specs)
+        hist.statuses[tid], hist.held[tid] = hold_through_gaps(status_codes(thesis, matrix, specs), matrix, days)
     return hist
 
 
@@ -158,7 +160,7 @@ def _evaluation_at(hist: _History, i: int) -> Evaluation:
         start = int(changed[-1]) + 1 if len(changed) else 0
         own = tuple(results[s] for s in thesis.invalidation)
         theses[tid] = ThesisResult(id=tid, status=status_name(int(codes[-1])), since=from_day(hist.days[start]),
-                                   signals=own, evidence=_evidence(own))
+                                   signals=own, evidence=_evidence(own), held=bool(hist.held[tid][i]))
     return Evaluation(as_of=from_day(day), source=hist.market.label, simulated=hist.market.simulated,
                       signals=results, theses=theses, regime=regime_from(results, hist.watchlist.regime))
 

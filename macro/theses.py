@@ -5,7 +5,9 @@
 - intact: otherwise;
 - unknown: every market signal of the thesis is unknown and no manual signal is switched on.
 Unknown signals count as neither warn nor breach, so missing data never pushes a thesis toward
-invalidation.
+invalidation. Nor does a data gap announce a recovery: while a signal whose last reading was warn
+or breach is unknown (for at most HOLD_DAYS after that reading), the status does not fall; it
+recovers once the signal reads again (or the hold expires).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from macro.watchlist import SignalSpec, ThesisSpec
 STATUSES = ("intact", "weakening", "invalidated")
 UNKNOWN_STATUS = "unknown"
 RANK = {"intact": 0, "weakening": 1, "invalidated": 2}
+HOLD_DAYS = 30  # a feed silent for longer is dead, not a gap: the status may then recover
 
 
 def status_name(code: int) -> str:
@@ -38,6 +41,42 @@ def status_codes(thesis: ThesisSpec, states: np.ndarray, specs: list[SignalSpec]
         manual_on = (states[manual_rows] == 2).any(axis=0) if manual_rows else np.zeros(states.shape[1], bool)
         codes = np.where(all_unknown & ~manual_on, -1, codes)
     return codes.astype(np.int8)
+
+
+def hold_through_gaps(codes: np.ndarray, states: np.ndarray, days: np.ndarray,
+                      hold_days: int = HOLD_DAYS) -> tuple[np.ndarray, np.ndarray]:
+    """(statuses, held flags): `codes` per day, except that no recovery happens on a data gap.
+
+    `states` rows are the thesis's signals, columns the evaluation `days` (int days). A day is a
+    gap day when some signal is unknown while its last known reading (at most `hold_days` earlier)
+    was warn or breach. On a gap day the status keeps the previous day's if `codes` is lower.
+    Moves toward invalidation always come from `codes`, i.e. from known readings only.
+    """
+    n = len(codes)
+    if n == 0:
+        return codes.astype(np.int8), np.zeros(0, bool)
+    idx = np.arange(n)
+    known = states >= 0
+    last = np.maximum.accumulate(np.where(known, idx, -1), axis=1)
+    safe = np.maximum(last, 0)
+    last_state = np.where(last >= 0, np.take_along_axis(states, safe, axis=1), -1)
+    recent = (days[None, :] - days[safe]) <= hold_days
+    gap = (~known & (last_state >= 1) & recent).any(axis=0)
+    change = np.ones(n, bool)
+    change[1:] = (codes[1:] != codes[:-1]) | (gap[1:] != gap[:-1])
+    events = np.flatnonzero(change)
+    out = np.empty(len(events), dtype=np.int8)
+    held = np.zeros(len(events), dtype=bool)
+    prev = -2
+    for k, i in enumerate(events):  # statuses only change on these days; few of them
+        code = int(codes[i])
+        if gap[i] and prev >= 0 and 0 <= code < prev:
+            out[k], held[k] = prev, True
+        else:
+            out[k] = code
+        prev = int(out[k])
+    pos = np.searchsorted(events, idx, side="right") - 1
+    return out[pos], held[pos]
 
 
 def toward_invalidation(old: str | None, new: str) -> bool:

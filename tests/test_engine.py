@@ -158,18 +158,38 @@ def test_flapping_inside_the_hysteresis_band_makes_no_transitions(flaps):
     assert [(r.id, r.state) for r in ev] == [("move", "warn"), ("vix", "warn")]
 
 
-def test_stale_input_is_unknown_not_breach():
-    wl = _band_watchlist()
-    days = pd.bdate_range("2024-01-01", periods=30)
-    move = pd.Series(150.0, index=days[:20])  # MOVE in breach, then the feed stops
+def _gap_market(days, move_values):
+    """MOVE with NaN where the feed is silent; VIX in breach throughout."""
+    move = pd.Series(move_values, index=days, dtype="float64").dropna()
     vix = pd.Series(40.0, index=days)
-    market = Market(make_closes({"MOVE": move, "VIX": vix}, CATALOG), "test", True)
-    ev = evaluate(market, wl)
+    return Market(make_closes({"MOVE": move, "VIX": vix}, CATALOG), "test", True)
+
+
+def test_stale_input_is_unknown_not_breach_and_a_gap_is_not_a_recovery():
+    wl = _band_watchlist()
+    days = pd.bdate_range("2024-01-01", periods=60)
+    market = _gap_market(days, [150.0] * 20 + [np.nan] * 40)  # MOVE in breach, then the feed stops
+    ev = evaluate(market, wl, days[25].date())
     assert ev.signals["move"].state == "unknown" and ev.signals["vix"].state == "breach"
-    assert ev.theses["bonds"].status == "weakening"   # one breach (VIX); MOVE no longer counts
+    assert ev.theses["bonds"].status == "invalidated" and ev.theses["bonds"].held  # no recovery on a gap
+    assert [r.id for r in ev.theses["bonds"].evidence] == ["vix"]                  # the unknown is not evidence
     rp = replay(market, wl, days[0].date(), days[-1].date())
-    assert [(t.old, t.new) for t in rp.transitions] == [("invalidated", "weakening")]
+    # the hold ends HOLD_DAYS after the last day MOVE was fresh (last close + 5 days): then it recovers
+    last_fresh = days[19] + pd.Timedelta(days=5)
+    expiry = next(d for d in days if (d - last_fresh).days > 30)
+    assert [(t.old, t.new, t.date) for t in rp.transitions] == [("invalidated", "weakening", expiry.date())]
     assert rp.transitions[0].recovery and not rp.transitions[0].toward_invalidation
+
+
+def test_a_short_gap_makes_no_messages():
+    wl = _band_watchlist()
+    days = pd.bdate_range("2024-01-01", periods=50)
+    same = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [150.0] * 20)
+    assert replay(same, wl, days[0].date(), days[-1].date()).transitions == []
+    cleared = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [100.0] * 20)
+    rp = replay(cleared, wl, days[0].date(), days[-1].date())
+    # MOVE reads again at 100 (two closes below both exits): one recovery, on real data
+    assert [(t.old, t.new, t.date) for t in rp.transitions] == [("invalidated", "weakening", days[31].date())]
 
 
 def test_transition_alert_flags():

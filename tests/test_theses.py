@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from macro.catalog import load_catalog
-from macro.theses import recovery, status_codes, status_name, toward_invalidation
+from macro.theses import hold_through_gaps, recovery, status_codes, status_name, toward_invalidation
 from macro.watchlist import load_watchlist
 
 WL = load_watchlist(None, load_catalog())
@@ -118,3 +118,18 @@ def test_vectorised_over_days():
 def test_alert_directions(old, new, toward, back):
     assert toward_invalidation(old, new) is toward
     assert recovery(old, new) is back
+
+
+def test_hold_through_gaps():
+    days = np.arange(100, 110)
+    # one signal: breach, breach, unknown x3, ok, ...; codes as status_codes would give (unknown counted as nothing)
+    states = np.array([[2, 2, -1, -1, -1, 0, 0, -1, 1, -1]], dtype=np.int8)
+    codes = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.int8)
+    held_codes, held = hold_through_gaps(codes, states, days)
+    assert list(held_codes) == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]   # held while the breached signal is unknown
+    assert list(held) == [False, False, True, True, True, False, False, False, False, False]
+    # a gap after an ok reading holds nothing; a gap after warn (code 0 anyway) changes nothing
+    expired, _ = hold_through_gaps(codes, states, days * 0 + np.array([0, 1, 40, 41, 42, 43, 44, 45, 46, 47]))
+    assert list(expired) == [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]       # last reading 39+ days old: no hold
+    rising = np.array([0, 1, 2], dtype=np.int8)
+    assert list(hold_through_gaps(rising, np.array([[-1, -1, -1]], dtype=np.int8), np.arange(3))[0]) == [0, 1, 2]
