@@ -3,7 +3,7 @@
 Every signal is measured over the whole history in one vectorised pass and its hysteresis and
 persistence state machine is run over all its observations (macro.signals). A thesis's status on
 each evaluation day (every date on which any series has an observation) follows from its signals'
-states that day. `evaluate(as_of)` reads that history on one day; `replay` lists the status changes
+states that day (macro.theses; no recovery is announced on a data gap). `evaluate(as_of)` reads that history on one day; `replay` lists the status changes
 between two dates. Measures are causal, so a replay's state on day d equals a live evaluation run
 with data up to d. Manual signals are held at the given switch positions for the whole history.
 """
@@ -80,6 +80,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class ThesisStats:
+    """Per thesis over a replay: messages (alerts + recoveries) per year, calendar days in each status."""
+
     transitions_per_year: float
     days_in_status: dict[str, int]
     alerts: int = 0  # moves toward invalidation in the window
