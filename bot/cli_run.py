@@ -75,8 +75,8 @@ class TokenRedactor(logging.Filter):
 
 def protect_token(token: str) -> TokenRedactor:
     """Keep the token out of logs: quiet httpx's per-request URL lines and redact every handler's records."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for noisy in ("httpx", "httpcore", "apscheduler"):  # per-request URLs (with the token) and per-tick job lines
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     redactor = TokenRedactor(token)
     root = logging.getLogger()
     root.addFilter(redactor)

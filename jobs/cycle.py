@@ -89,8 +89,7 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
             raise
         with services.db_lock:
             outbox.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
-    if alert_ids:
-        log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
-                 evaluation.as_of, len(transitions), len(alert_ids), rows)
+    log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
+             evaluation.as_of, len(transitions), len(alert_ids), rows)
     errors = dict(getattr(market, "errors", {}) or {})
     return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=errors)
