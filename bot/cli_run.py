@@ -112,7 +112,8 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
             print("regimebot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (or try `regimebot demo`).", file=sys.stderr)
             return 2
         except NetworkError as exc:
-            print(f"regimebot: cannot reach the Telegram Bot API at the configured URL: {exc}", file=sys.stderr)
+            reason = str(exc).replace(runtime.settings.telegram_bot_token or "\0", "[token]")
+            print(f"regimebot: cannot reach the Telegram Bot API (REGIMEBOT_TELEGRAM_API_URL): {reason}", file=sys.stderr)
             return 1
         if app.post_init:
             await app.post_init(app)

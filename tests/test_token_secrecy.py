@@ -53,3 +53,17 @@ def test_redactor_scrubs_messages_arguments_and_tracebacks():
     text = "\n".join(records)
     assert TOKEN not in text
     assert text.count("[token]") == 2 and "RuntimeError" in text
+
+
+def test_unreachable_api_is_one_line_without_the_token(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = start_bot(bot_env(f"http://127.0.0.1:{port}/bot", tmp_path / "bot.db", TOKEN), "-v", "run")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = [line for line in err.splitlines() if line.startswith("regimebot:")]
+    assert len(lines) == 1 and "cannot reach the Telegram Bot API" in lines[0]
+    assert TOKEN not in out + err and "Traceback" not in err
