@@ -120,7 +120,13 @@ def _pair_days(cache: SeriesCache, a: str, b: str) -> tuple[np.ndarray, np.ndarr
     if np.array_equal(da, db):
         both = np.arange(len(da))
         return da, both, both
-    return np.intersect1d(da, db, assume_unique=True, return_indices=True)
+    if len(db) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    pos = np.searchsorted(db, da)  # both sorted and unique
+    match = db[np.minimum(pos, len(db) - 1)] == da
+    ia = np.flatnonzero(match)
+    return da[ia], ia, pos[ia]
 
 
 def _pair_values(cache: SeriesCache, a: str, b: str, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,9 +176,7 @@ def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> 
     """
     members = measure.series
     trading = [m for m in members if m in cache.catalog and cache.catalog[m].calendar == "trading"]
-    calendar = np.zeros(0, dtype=np.int64)
-    for m in trading or members:
-        calendar = np.union1d(calendar, cache.days(m))
+    calendar = np.unique(np.concatenate([np.zeros(0, dtype=np.int64)] + [cache.days(m) for m in trading or members]))
     dates = pd.DatetimeIndex(calendar.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
     if len(dates) == 0:
         return pd.Series(dtype="float64", index=dates)
