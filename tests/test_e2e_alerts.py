@@ -8,7 +8,9 @@ from collections import Counter
 from handlers.i18n import t
 from storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
-from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, deliver_all, evaluate, make_settings, running_bot
+from tests.fakebot.harness import (
+    ADMIN, STRESS_END, demo_provider, deliver_all, evaluate, fast_options, make_settings, quick_chat_limits, running_bot,
+)
 
 SUBSCRIBED_ALL = (501, 502, -100777)
 UNSUBSCRIBED = 503
@@ -30,10 +32,12 @@ def _alert_messages(server: FakeBotServer, chat_id: int) -> list[dict]:
 
 def test_a_flip_pushes_exactly_one_alert_to_each_subscribed_chat_and_nothing_on_reevaluation(tmp_path):
     provider = demo_provider()
+    server_limits, bot_limits = quick_chat_limits()
 
     async def scenario():
-        async with FakeBotServer() as server:
-            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider) as rt:
+        async with FakeBotServer(limits=server_limits) as server:
+            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider,
+                                   options=fast_options(bot_limits)) as rt:
                 _subscribe(server)
                 await server.wait_for(lambda: all(server.messages_to(c) for c in (*SUBSCRIBED_ALL, UNSUBSCRIBED, ONE_THESIS)),
                                       what="subscriptions answered")
@@ -69,9 +73,12 @@ def test_a_flip_pushes_exactly_one_alert_to_each_subscribed_chat_and_nothing_on_
 def test_alert_buttons_show_details_snooze_and_mute(tmp_path):
     provider = demo_provider()
 
+    server_limits, bot_limits = quick_chat_limits()  # many messages to one chat
+
     async def scenario():
-        async with FakeBotServer() as server:
-            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider) as rt:
+        async with FakeBotServer(limits=server_limits) as server:
+            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider,
+                                   options=fast_options(bot_limits)) as rt:
                 server.command(601, "/subscribe all")
                 await server.wait_for(lambda: server.messages_to(601), what="subscribed")
                 await evaluate(rt)
@@ -115,13 +122,15 @@ def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tm
     provider = demo_provider()
     chat_ids = [701, 702, 703, 704, 705, 706, -100708]
 
+    server_limits, bot_limits = quick_chat_limits()
+
     async def scenario():
-        async with FakeBotServer(hang_seconds=1.5) as server:
-            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider) as rt:
+        async with FakeBotServer(hang_seconds=1.5, limits=server_limits) as server:
+            async with running_bot(server, make_settings(server, tmp_path / "bot.db"), provider=provider,
+                                   options=fast_options(bot_limits)) as rt:
                 for chat_id in chat_ids:
                     server.command(chat_id, "/subscribe all", user_id=ADMIN, chat_type="supergroup" if chat_id < 0 else "private")
                 await server.wait_for(lambda: all(server.messages_to(c) for c in chat_ids), what="subscribed")
-                await asyncio.sleep(1.1)  # let the per-chat window pass
                 await evaluate(rt)
                 server.faults += [
                     Fault("429", chat_id=701, retry_after=1),

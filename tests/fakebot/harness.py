@@ -17,7 +17,7 @@ from bot.telegram_io import Limits
 from jobs.deliver import RetryPolicy
 from jobs.schedule import JobOptions
 from macro.providers.demo import DemoProvider, stress_window
-from tests.fakebot import FakeBotServer
+from tests.fakebot import FakeBotServer, ServerLimits
 
 TOKEN = "424242:E2E-fake-token-Zq9xW3"
 ADMIN = 9001
@@ -38,11 +38,16 @@ def make_settings(server: FakeBotServer, db: Path, **changes) -> Settings:
     return replace(base, **changes)
 
 
-def fast_options(**job_changes) -> AppOptions:
-    """Telegram's real overall and group limits; jobs that wait for the test to trigger them."""
+def fast_options(limits: Limits | None = None, **job_changes) -> AppOptions:
+    """Telegram's real limits unless given; jobs that wait for the test to trigger them."""
     jobs = JobOptions(first_evaluation=3600, delivery_interval=0.2, digest_sync_interval=3600,
                       deadman_check=3600, policy=RetryPolicy(base=0.2, cap=1.0), after_close=False)
-    return AppOptions(limits=Limits(), jobs=replace(jobs, **job_changes), read_timeout=1.0)
+    return AppOptions(limits=limits or Limits(), jobs=replace(jobs, **job_changes), read_timeout=1.0)
+
+
+def quick_chat_limits() -> tuple[ServerLimits, Limits]:
+    """Per-chat window shortened to 0.1 s on both sides (server and bot), other limits as Telegram's."""
+    return ServerLimits(chat=1, chat_period=0.1), Limits(chat_interval=0.1)
 
 
 @contextlib.asynccontextmanager
