@@ -106,6 +106,13 @@ def _causes(alert: AlertRecord) -> list[dict]:
     return moving if moving and alert.toward_invalidation else [e for e in alert.evidence if isinstance(e, dict)]
 
 
+def source_label(alert: AlertRecord, lang: str) -> str:
+    """The data source, with simulated data always labelled as such."""
+    if not alert.simulated or "SIMULATED" in alert.source:
+        return alert.source
+    return f"{alert.source} {t(lang, 'alerts.simulated')}"
+
+
 def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
     """The pushed alert: thesis, old → new, causing signals vs thresholds, meaning, as-of and source, buttons."""
     name = thesis_name(watchlist, alert.thesis_id, lang)
@@ -124,8 +131,7 @@ def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
     if alert.new not in STATUS_ICONS:
         meaning_key = "alerts.meaning.weakening"
     lines.append(t(lang, meaning_key))
-    source = alert.source + (" " + t(lang, "alerts.simulated") if alert.simulated else "")
-    lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source)))
+    lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source_label(alert, lang))))
     lines.append(t(lang, "alerts.id_line", id=alert.id))
     buttons = (
         (
@@ -149,8 +155,7 @@ def format_alert_details(alert: AlertRecord, lang: str, watchlist: Any) -> Reply
     lines.extend(format_evidence_line(item, lang, watchlist, with_meaning=True) for item in items)
     if not items:
         lines.append(t(lang, "alerts.no_evidence"))
-    source = alert.source + (" " + t(lang, "alerts.simulated") if alert.simulated else "")
-    lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source)))
+    lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source_label(alert, lang))))
     lines.append(t(lang, "alerts.created", created=esc(alert.created_at.strftime("%Y-%m-%d %H:%M UTC"))))
     return Reply("\n".join(lines))
 

@@ -80,10 +80,11 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
             with services.db_lock:
                 manual = engine_state.manual_signals(services.db)
             evaluation = engine.evaluate(market, services.watchlist, manual=manual)
-            with services.db_lock:
+            # One transaction: a crash can never leave a stored transition without its alert and deliveries.
+            with services.db_lock, services.db.atomic():
                 transitions = engine_state.record_evaluation(services.db, evaluation)
-            alert_ids, rows = fan_out(services, transitions, evaluation.source, evaluation.simulated, now)
-        except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the job's error handler
+                alert_ids, rows = fan_out(services, transitions, market.source, market.simulated, now)
+        except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
             with services.db_lock:
                 outbox.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
             raise

@@ -46,7 +46,9 @@ def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord],
                            old=_esc(_status(lang, alert.old or "intact")), new=_esc(_status(lang, alert.new))))
     else:
         lines.append(t(lang, "digest.no_changes"))
-    source = evaluation.source + (" " + t(lang, "alerts.simulated") if evaluation.simulated else "")
+    source = evaluation.source
+    if evaluation.simulated and "SIMULATED" not in source:
+        source += " " + t(lang, "alerts.simulated")
     lines.append(t(lang, "digest.as_of", as_of=_esc(evaluation.as_of), source=_esc(source)))
     return Reply("\n".join(lines), silent=True)
 

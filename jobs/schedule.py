@@ -18,8 +18,10 @@ from jobs.cycle import CycleResult, run_cycle
 from jobs.deadman import deadman_due, format_deadman
 from jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
 from jobs.digest import build_digest
+from macro.providers import DataError
 from storage import chats as chat_store
 from storage import outbox
+from storage.db import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,10 @@ class BotJobs:
         """Refresh + evaluate off the event loop, then deliver what it enqueued."""
         try:
             result = await asyncio.to_thread(run_cycle, self.services)
-        except Exception:  # a failed cycle is recorded in runs (for /status, dead-man); the bot keeps running
+        except (DataError, StorageError) as exc:  # expected faults: one line; the run is recorded as failed
+            log.error("refresh + evaluate failed: %s", exc)
+            return None
+        except Exception:  # anything else: with its traceback; the bot keeps running
             log.exception("refresh + evaluate failed")
             return None
         if result.deliveries:
