@@ -29,7 +29,7 @@ def format_backtest(lang: str, name: str, thesis_id: str, result: Any, short_fro
                years=f"{span_years:.1f}")]
     if short_from is not None:
         lines.append(t(lang, "backtest.short_history", start=short_from.isoformat()))
-    mine = [tr for tr in result.transitions if tr.thesis_id == thesis_id]
+    mine = [tr for tr in result.alerts() if tr.thesis_id == thesis_id]
     lines.append(t(lang, "backtest.alerts", count=stats.alerts, rate=f"{stats.alerts / span_years:.1f}" if span_years else "—"))
     lines.append(t(lang, "backtest.messages", count=len(mine), rate=f"{stats.transitions_per_year:.1f}"))
     total = sum(stats.days_in_status.values()) or 1
