@@ -106,6 +106,11 @@ def _causes(alert: AlertRecord) -> list[dict]:
     return moving if moving and alert.toward_invalidation else [e for e in alert.evidence if isinstance(e, dict)]
 
 
+def status_text(lang: str, status: str) -> str:
+    """A thesis status in the chat's language (unknown words shown as they are)."""
+    return t(lang, f"alerts.status.{status}") if status in STATUS_ICONS else status
+
+
 def source_label(alert: AlertRecord, lang: str) -> str:
     """The data source, with simulated data always labelled as such."""
     if not alert.simulated or "SIMULATED" in alert.source:
@@ -120,8 +125,7 @@ def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
     headline_key = "alerts.headline_toward" if alert.toward_invalidation else "alerts.headline_recovery"
     lines = [
         t(lang, headline_key, icon=STATUS_ICONS.get(alert.new, "⚪"), thesis=esc(name)),
-        t(lang, "alerts.status_line", old=esc(t(lang, f"alerts.status.{old}") if old in STATUS_ICONS else old),
-          new=esc(t(lang, f"alerts.status.{alert.new}") if alert.new in STATUS_ICONS else alert.new)),
+        t(lang, "alerts.status_line", old=esc(status_text(lang, old)), new=esc(status_text(lang, alert.new))),
     ]
     causes = _causes(alert)
     if causes:
@@ -148,7 +152,7 @@ def format_alert_details(alert: AlertRecord, lang: str, watchlist: Any) -> Reply
     name = thesis_name(watchlist, alert.thesis_id, lang)
     lines = [
         t(lang, "alerts.why_title", id=alert.id, thesis=esc(name)),
-        t(lang, "alerts.status_line", old=esc(alert.old or "—"), new=esc(alert.new)),
+        t(lang, "alerts.status_line", old=esc(status_text(lang, alert.old or "intact")), new=esc(status_text(lang, alert.new))),
         t(lang, "alerts.evidence_title"),
     ]
     items = [e for e in alert.evidence if isinstance(e, dict)]
@@ -168,8 +172,8 @@ def format_alert_list(alerts: list[AlertRecord], lang: str, watchlist: Any) -> R
     for alert in alerts:
         lines.append(
             t(lang, "alerts.list_line", id=alert.id, icon=STATUS_ICONS.get(alert.new, "⚪"),
-              thesis=esc(thesis_name(watchlist, alert.thesis_id, lang)), old=esc(alert.old or "—"),
-              new=esc(alert.new), as_of=esc(alert.as_of))
+              thesis=esc(thesis_name(watchlist, alert.thesis_id, lang)), old=esc(status_text(lang, alert.old or "intact")),
+              new=esc(status_text(lang, alert.new)), as_of=esc(alert.as_of))
         )
     lines.append(t(lang, "alerts.list_hint"))
     return Reply("\n".join(lines))
