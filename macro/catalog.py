@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pandas as pd
+
+from macro.tomlfile import read_toml
 
 KINDS = ("price", "index", "yield", "derived")
 CALENDARS = ("trading", "daily")
@@ -155,19 +155,7 @@ def parse_catalog(data: Mapping, origin: str = "catalog") -> Catalog:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """Load the bundled catalog, or the given TOML file."""
-    if path is None:
-        text = resources.files("macro").joinpath("data/catalog.toml").read_text(encoding="utf-8")
-        origin = "bundled catalog"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CatalogError(f"cannot read catalog file {path}: {exc.strerror}") from exc
-        origin = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{origin}: not valid TOML ({exc})") from exc
+    data, origin = read_toml("catalog.toml", path, CatalogError, "catalog")
     return parse_catalog(data, origin)
 
 

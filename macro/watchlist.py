@@ -7,14 +7,13 @@ Signal entries are parsed in macro.signal_specs.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from macro.catalog import Catalog
+from macro.tomlfile import read_toml
 from macro.signal_specs import (  # noqa: F401 - re-exported: the watch list's public names
     DEFAULT_PERSISTENCE, DEFAULT_STALE_AFTER_DAYS, DIRECTIONS, LANGUAGES, LEVELS, MEASURE_KINDS, SIGNAL_KINDS,
     Condition, Measure, SignalSpec, WatchlistError, _ID, _keys, _parse_signal, _texts,
@@ -92,19 +91,7 @@ class Watchlist:
 
 def load_watchlist(path: Path | None, catalog: Catalog) -> Watchlist:
     """Load the bundled watch list (path None) or a user file, which replaces it entirely."""
-    if path is None:
-        text = resources.files("macro").joinpath("data/watchlist.toml").read_text(encoding="utf-8")
-        origin = "bundled watch list"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise WatchlistError(f"cannot read watch-list file {path}: {exc.strerror}; check REGIMEBOT_WATCHLIST") from exc
-        origin = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WatchlistError(f"{origin}: not valid TOML ({exc})") from exc
+    data, origin = read_toml("watchlist.toml", path, WatchlistError, "watch-list", "check REGIMEBOT_WATCHLIST")
     return parse_watchlist(data, catalog, origin)
 
 
