@@ -286,11 +286,14 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
         .token(token)
         .base_url(settings.telegram_api_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=limits.overall, overall_time_period=limits.overall_period,
-                                     group_max_rate=limits.group, group_time_period=limits.group_period, max_retries=1))
+                                     group_max_rate=limits.group, group_time_period=limits.group_period, max_retries=0))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    # RetryAfter reaches bot.telegram_io, which pauses the pacer, retries once and logs one line; the
+    # limiter's own report of it would be a traceback per 429.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     if options.read_timeout is not None:
         builder = builder.read_timeout(options.read_timeout).write_timeout(options.read_timeout).connect_timeout(options.read_timeout)
     app = builder.build()

@@ -120,24 +120,42 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 @dataclass(frozen=True)
 class Limits:
-    """Telegram's sending limits: overall per second, per chat, per group per minute (plus a safety margin)."""
+    """Telegram's sending limits: overall per second, per chat, per group per minute (plus a small margin)."""
 
     overall: int = 30
     overall_period: float = 1.0
     chat_interval: float = 1.0
     group: int = 20
     group_period: float = 60.0
-    margin: float = 0.05
+    margin: float = 0.005
+
+
+class _Send:
+    """One paced request: when it started and when its answer came back (None while in flight)."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.end: float | None = None
+
+
+_IN_FLIGHT_POLL = 0.005
 
 
 class Pacer:
-    """Waits before each message so the bot stays within Limits (a sliding window, like the server's)."""
+    """Waits before each message so the bot stays within Limits, whatever the network's delays.
+
+    Windows are counted from the *answers* of earlier requests: the 31st request starts only a full
+    period after the answer to the 1st came back, so it reaches Telegram more than a period after the
+    1st did, however late or early each request travelled. Sends are also spread evenly over the period.
+    """
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._overall: deque[float] = deque()
-        self._last: dict[int, float] = {}
-        self._groups: dict[int, deque[float]] = {}
+        self._overall: deque[_Send] = deque()
+        self._last: dict[int, _Send] = {}
+        self._groups: dict[int, deque[_Send]] = {}
         self._blocked_until = 0.0
         self._next_slot = 0.0
 
@@ -145,23 +163,25 @@ class Pacer:
         """Telegram said "retry after": nothing is sent for that long."""
         self._blocked_until = max(self._blocked_until, time.monotonic() + seconds)
 
+    @staticmethod
+    def _after(send: _Send, period: float, now: float) -> float:
+        return _IN_FLIGHT_POLL if send.end is None else send.end + period - now
+
     def _wait(self, chat_id: int, now: float) -> float:
         lim = self.limits
-        wait = self._blocked_until - now
-        # evenly spaced slots, so network jitter cannot bunch a burst into the server's window
-        wait = max(wait, self._next_slot - now)
+        wait = max(self._blocked_until - now, self._next_slot - now)
         if len(self._overall) >= lim.overall:
-            wait = max(wait, self._overall[-lim.overall] + lim.overall_period + lim.margin - now)
+            wait = max(wait, self._after(self._overall[-lim.overall], lim.overall_period + lim.margin, now))
         last = self._last.get(chat_id)
         if last is not None:
-            wait = max(wait, last + lim.chat_interval + lim.margin - now)
+            wait = max(wait, self._after(last, lim.chat_interval + lim.margin, now))
         group = self._groups.get(chat_id)
         if chat_id < 0 and group is not None and len(group) >= lim.group:
-            wait = max(wait, group[-lim.group] + lim.group_period + lim.margin - now)
+            wait = max(wait, self._after(group[-lim.group], lim.group_period + lim.margin, now))
         return wait
 
-    async def acquire(self, chat_id: int) -> None:
-        """Return when a message to `chat_id` may be sent now (and count it)."""
+    async def acquire(self, chat_id: int) -> _Send:
+        """Return when a message to `chat_id` may be sent now; pass the result to release() once answered."""
         while True:
             now = time.monotonic()
             wait = self._wait(chat_id, now)
@@ -169,21 +189,28 @@ class Pacer:
                 break
             await asyncio.sleep(wait)
         lim = self.limits
-        spacing = (lim.overall_period + lim.margin) / lim.overall
+        spacing = lim.overall_period / lim.overall
         # stay on the slot grid despite sleep overshoot; restart it after an idle spell
         self._next_slot = max(self._next_slot, now - spacing) + spacing
-        self._overall.append(now)
+        send = _Send(now)
+        self._overall.append(send)
         while len(self._overall) > lim.overall:
             self._overall.popleft()
-        self._last[chat_id] = now
+        self._last[chat_id] = send
         if chat_id < 0:
             group = self._groups.setdefault(chat_id, deque())
-            group.append(now)
+            group.append(send)
             while len(group) > lim.group:
                 group.popleft()
         if len(self._last) > 50_000:  # forget chats not written to for a while
             cutoff = now - 2 * lim.chat_interval
-            self._last = {c: t for c, t in self._last.items() if t > cutoff}
+            self._last = {c: s for c, s in self._last.items() if s.end is None or s.end > cutoff}
+        return send
+
+    @staticmethod
+    def release(send: _Send) -> None:
+        """The request's answer came back (or it failed): its window starts counting from now."""
+        send.end = time.monotonic()
 
 
 def map_telegram_error(exc: TelegramError) -> DeliveryError:
@@ -229,15 +256,20 @@ async def send_reply(
         common["message_thread_id"] = thread_id
 
     async def call(method, **kwargs):
-        if pacer is not None:
-            await pacer.acquire(chat_id)
-        try:
-            return await method(chat_id=chat_id, **common, **kwargs)
-        except TelegramError as exc:
-            mapped = map_telegram_error(exc)
-            if isinstance(mapped, RetryLater) and pacer is not None:
+        for attempt in range(2):  # one more try after Telegram's "retry after", with every send paused meanwhile
+            send = await pacer.acquire(chat_id) if pacer is not None else None
+            try:
+                return await method(chat_id=chat_id, **common, **kwargs)
+            except TelegramError as exc:
+                mapped = map_telegram_error(exc)
+                if not isinstance(mapped, RetryLater) or pacer is None or attempt == 1:
+                    raise mapped from exc
+                log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
                 pacer.block_for(mapped.seconds)
-            raise mapped from exc
+            finally:
+                if send is not None:
+                    pacer.release(send)
+        raise AssertionError("unreachable")
 
     message_id = 0
     text_parts = split_html(reply.text) if reply.text else []

@@ -68,8 +68,10 @@ def test_pacer_keeps_every_window_within_the_limits():
     stamps: list[tuple[int, float]] = []
 
     async def send(chat_id):
-        await pacer.acquire(chat_id)
+        handle = await pacer.acquire(chat_id)
         stamps.append((chat_id, time.monotonic()))
+        await asyncio.sleep(0.01)  # the request's round trip
+        pacer.release(handle)
 
     async def scenario():
         await asyncio.gather(*(send(c) for c in range(1, 26)), *(send(7) for _ in range(3)), *(send(-5) for _ in range(5)))

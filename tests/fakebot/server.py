@@ -9,11 +9,12 @@ per minute), answering 429 with `retry_after` beyond them, and injects faults on
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import math
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -68,6 +69,7 @@ class FakeBotServer:
     calls: list[Call] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     rejected_429: int = 0
+    limit_hits: Counter = field(default_factory=Counter)  # which limit refused a send (overall, chat, group)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → administrator user ids
     blocked: set[int] = field(default_factory=set)  # chats that answer 403 forever
     migrated: dict[int, int] = field(default_factory=dict)  # old chat id → new id, forever
@@ -219,9 +221,10 @@ class FakeBotServer:
         return web.json_response(payload, status=status)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # limits count requests as they arrive
         method = request.match_info["method"].lower()
         params = await self._params(request)
-        call = Call(method, params, time.monotonic(), 0, request.match_info["token"])
+        call = Call(method, params, arrived, 0, request.match_info["token"])
         self.calls.append(call)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -314,10 +317,10 @@ class FakeBotServer:
         """Seconds until a send to chat_id is within every limit (0: allowed now)."""
         lim = self.limits
         waits = [0.0]
-        for window, count, period in (
-            (self._overall, lim.overall, lim.overall_period),
-            (self._per_chat[chat_id], lim.chat, lim.chat_period),
-            (self._groups[chat_id] if chat_id < 0 else None, lim.group, lim.group_period),
+        for name, window, count, period in (
+            ("overall", self._overall, lim.overall, lim.overall_period),
+            ("chat", self._per_chat[chat_id], lim.chat, lim.chat_period),
+            ("group", self._groups[chat_id] if chat_id < 0 else None, lim.group, lim.group_period),
         ):
             if window is None:
                 continue
@@ -325,6 +328,7 @@ class FakeBotServer:
                 window.popleft()
             if len(window) >= count:
                 waits.append(window[-count] + period - now)
+                self.limit_hits[name] += 1
         return max(waits)
 
     async def _send(self, call: Call) -> web.Response:
@@ -360,16 +364,16 @@ class FakeBotServer:
                                {"migrate_to_chat_id": self.migrated[chat_id]})
         if chat_id in self.blocked:
             return self._error(call, 403, "Forbidden: bot was blocked by the user")
-        now = time.monotonic()
+        now = call.at
         wait = self._limit_wait(chat_id, now)
         if wait > 0:
             self.rejected_429 += 1
             retry = max(1, math.ceil(wait))
             return self._error(call, 429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
-        self._overall.append(now)
-        self._per_chat[chat_id].append(now)
+        bisect.insort(self._overall, now)  # kept in arrival order even when bodies finish parsing out of order
+        bisect.insort(self._per_chat[chat_id], now)
         if chat_id < 0:
-            self._groups[chat_id].append(now)
+            bisect.insort(self._groups[chat_id], now)
         message_id = self._new_message_id()
         record = {
             "method": call.method, "chat_id": chat_id, "message_id": message_id, "at": now,
