@@ -262,10 +262,12 @@ async def send_reply(
                 return await method(chat_id=chat_id, **common, **kwargs)
             except TelegramError as exc:
                 mapped = map_telegram_error(exc)
-                if not isinstance(mapped, RetryLater) or pacer is None or attempt == 1:
-                    raise mapped from exc
-                log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
-                pacer.block_for(mapped.seconds)
+                if isinstance(mapped, RetryLater) and pacer is not None:
+                    log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
+                    pacer.block_for(mapped.seconds)
+                    if attempt == 0:
+                        continue
+                raise mapped from exc
             finally:
                 if send is not None:
                     pacer.release(send)

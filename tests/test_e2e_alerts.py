@@ -139,6 +139,7 @@ def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tm
                     Fault("502", chat_id=704),
                     Fault("403", chat_id=705),
                     Fault("migrate", chat_id=-100708, new_chat_id=-100709),
+                    Fault("429", chat_id=706, retry_after=1, times=2),  # outlasts the in-place retry: rescheduled
                 ]
                 provider.reveal_until = STRESS_END
                 result = await evaluate(rt)
@@ -163,5 +164,10 @@ def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tm
     for chat_id in (701, 702, 703, 704, 706, -100709):
         assert len(_alert_messages(server, chat_id)) == n, chat_id  # each alert exactly once
     assert _alert_messages(server, 705) == [] and _alert_messages(server, -100708) == []
+    to_706 = [c for c in server.calls if c.method == "sendmessage" and int(c.params["chat_id"]) == 706]
+    limited = [c for c in to_706 if c.status == 429]
+    assert len(limited) == 2
+    accepted = [c for c in to_706 if c.status == 200 and c.at > limited[-1].at]
+    assert accepted and accepted[0].at - limited[-1].at >= 1.0  # retry_after honoured (in the outbox after the second 429)
     statuses = Counter(c.status for c in server.calls if c.method == "sendmessage")
-    assert statuses[429] >= 1 and statuses[500] >= 2 and statuses[502] >= 1 and statuses[403] >= 1
+    assert statuses[429] >= 3 and statuses[500] >= 2 and statuses[502] >= 1 and statuses[403] >= 1
