@@ -7,6 +7,9 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bot.config import Settings
 from handlers.context import Services
@@ -202,3 +205,50 @@ def test_runs_record_success_and_failure(services):
     assert outbox.last_success(db) == NOW + timedelta(seconds=3)
     runs = outbox.last_runs(db, 5)
     assert [(r.ok, r.error, r.alerts) for r in runs] == [(False, "DataError: DXY", 0), (True, None, 1)]
+
+
+FAULTS = {
+    "retry": lambda: RetryLater(30),
+    "transient": lambda: TransientFailure("HTTP 500"),
+    "permanent": lambda: PermanentFailure("Bad Request"),
+    "gone": lambda: ChatGone("Forbidden: bot was kicked"),
+}
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.integers(1, 12), st.lists(st.sampled_from(sorted(FAULTS)), max_size=6), min_size=1, max_size=8),
+       st.integers(1, 3))
+def test_any_fault_sequence_ends_with_every_row_sent_once_or_failed_with_a_reason(script, n_alerts):
+    db = open_database(None)
+    services = Services(settings=Settings(), db=db, catalog=None, market_data=None, watchlist=None)
+    for chat_id in script:
+        chats.ensure_chat(db, chat_id, "private")
+    alert_ids = []
+    for _ in range(n_alerts):
+        alert = _alert(db)
+        outbox.enqueue_deliveries(db, alert.id, sorted(script), now=NOW)
+        alert_ids.append(alert.id)
+    sender = ScriptedSender({c: [FAULTS[k]() for k in kinds] for c, kinds in script.items()})
+    policy = RetryPolicy(base=1.0, cap=8.0, max_attempts=4)
+    now = NOW
+    for _ in range(60):
+        asyncio.run(deliver_pending(services, sender, now=now, policy=policy))
+        if not outbox.due_deliveries(db, now + timedelta(days=1)):
+            break
+        now += timedelta(seconds=31)
+    rows = [d for a in alert_ids for d in outbox.deliveries_for_alert(db, a)]
+    assert len(rows) == n_alerts * len(script)
+    assert {d.status for d in rows} <= {"sent", "failed"}  # nothing left waiting, nothing vanished
+    assert all(d.last_error for d in rows if d.status == "failed")
+    sent = sorted(d.chat_id for d in rows if d.status == "sent")
+    assert sorted(c for c, *_ in sender.accepted) == sent  # each sent row went out exactly once
+    for chat_id, kinds in script.items():
+        chat_rows = [d for d in rows if d.chat_id == chat_id]
+        if chats.get_chat(db, chat_id).paused:  # only a chat that told us it is gone is paused
+            assert "gone" in kinds
+        failures_possible = kinds.count("permanent") + kinds.count("transient") // policy.max_attempts
+        if "gone" not in kinds:
+            assert sum(d.status == "failed" for d in chat_rows) <= failures_possible
+        if not set(kinds) & {"gone", "permanent"} and kinds.count("transient") < policy.max_attempts:
+            assert all(d.status == "sent" for d in chat_rows), (chat_id, kinds)
+    db.close()
