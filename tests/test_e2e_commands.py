@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from dataclasses import replace
 
 from handlers import load_commands
 from handlers.i18n import t
@@ -146,3 +147,27 @@ def test_the_token_only_travels_in_the_api_path(tmp_path, caplog):
     assert {c.token for c in server.calls} == {TOKEN}
     assert all(TOKEN not in str(c.params) for c in server.calls)
     assert all(TOKEN not in (m["text"] or "") for m in server.sent)
+
+
+def test_no_admin_command_runs_for_a_plain_member_of_a_group(tmp_path, monkeypatch):
+    admin_commands = [c for c in REGISTRY.commands() if c.admin]
+    assert {"subscribe", "evaluate", "signal"} <= {c.name for c in admin_commands}
+    called = []
+    for command in admin_commands:  # any call of an admin handler would be recorded here
+        monkeypatch.setitem(REGISTRY._commands, command.name,
+                            replace(command, handler=lambda req, name=command.name: called.append(name)))
+
+    async def scenario():
+        async with FakeBotServer() as server:
+            async with running_bot(server, make_settings(server, tmp_path / "bot.db")):
+                for i, command in enumerate(admin_commands):
+                    server.command(-1005000 - i, f"/{command.name} all on", user_id=501, chat_type="supergroup")
+                await server.wait_for(lambda: all(server.messages_to(-1005000 - i) for i in range(len(admin_commands))),
+                                      timeout=30, what="refusals")
+            return server
+
+    server = asyncio.run(scenario())
+    assert called == []
+    for i, command in enumerate(admin_commands):
+        (answer,) = server.messages_to(-1005000 - i)
+        assert answer["text"] == "⛔ " + t("en", "runtime.admin_only", command=command.name)
