@@ -59,6 +59,7 @@ class BotJobs:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._digests: dict[int, tuple[str, str, Any]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self.job_queue: Any = None
 
     # --- installation --------------------------------------------------------------------
 
@@ -66,6 +67,7 @@ class BotJobs:
         """Schedule every job (call from post_init, on the running event loop)."""
         self._loop = asyncio.get_running_loop()
         self._deliver_lock = asyncio.Lock()
+        self.job_queue = job_queue
         settings = self.services.settings
         opts = self.options
         job_queue.run_repeating(self.evaluate_job, interval=settings.evaluate_every, first=opts.first_evaluation, name="evaluate")

@@ -135,3 +135,20 @@ def test_digest_job_fires_at_the_chats_local_time(tmp_path):
     local = next_t.astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (6, 45)
     assert timedelta(0) < next_t - datetime.now(timezone.utc) <= timedelta(days=1)
+
+
+def test_evaluation_is_scheduled_periodically_and_after_the_us_close(tmp_path):
+    from tests.fakebot.harness import fast_options
+
+    async def scenario():
+        async with FakeBotServer() as server:
+            settings = make_settings(server, tmp_path / "bot.db", evaluate_every=900)
+            async with running_bot(server, settings, options=fast_options(after_close=True)) as rt:
+                app_jobs = {job.name: job for job in rt.jobs.job_queue.jobs()}
+                return app_jobs
+
+    jobs = asyncio.run(scenario())
+    assert {"evaluate", "evaluate-after-close", "deliver", "digest-sync", "deadman"} <= set(jobs)
+    assert jobs["evaluate"].trigger.interval == timedelta(seconds=900)
+    close = jobs["evaluate-after-close"].next_t.astimezone(ZoneInfo("America/New_York"))
+    assert (close.hour, close.minute) == (16, 20) and close.weekday() < 5
