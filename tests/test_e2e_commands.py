@@ -171,3 +171,25 @@ def test_no_admin_command_runs_for_a_plain_member_of_a_group(tmp_path, monkeypat
     for i, command in enumerate(admin_commands):
         (answer,) = server.messages_to(-1005000 - i)
         assert answer["text"] == "⛔ " + t("en", "runtime.admin_only", command=command.name)
+
+
+def test_settings_buttons_work_through_telegram_and_change_the_language(tmp_path):
+    async def scenario():
+        async with FakeBotServer() as server:
+            async with running_bot(server, make_settings(server, tmp_path / "bot.db")) as rt:
+                server.command(51, "/settings")
+                await server.wait_for(lambda: server.messages_to(51), what="the settings menu")
+                buttons = [b["callback_data"] for row in server.messages_to(51)[0]["reply_markup"]["inline_keyboard"] for b in row]
+                server.press(51, "set:lang:zh-TW")
+                await server.wait_for(lambda: len(server.calls_of("answerCallbackQuery")) == 1, what="the button answer")
+                await asyncio.sleep(0.3)
+                server.command(51, "/alerts")
+                await server.wait_for(lambda: any(m["text"] == t("zh-TW", "alerts.none") for m in server.messages_to(51)),
+                                      what="an answer in Chinese")
+                with rt.services.db_lock:
+                    language = chats.get_chat(rt.services.db, 51).language
+            return buttons, language
+
+    buttons, language = asyncio.run(scenario())
+    assert "set:lang:zh-TW" in buttons
+    assert language == "zh-TW"
