@@ -1,7 +1,7 @@
 """One refresh + evaluate cycle: fetch data, evaluate the watch list, store transitions, create and fan out alerts.
 
 Synchronous (pandas, SQLite, network): the bot runs it with asyncio.to_thread. Each status change of a
-thesis (not its first observation) becomes one alert, with one outbox row per subscribed chat plus the
+thesis between known statuses (not its first observation, not a data gap) becomes one alert, with one outbox row per subscribed chat plus the
 configured alert chats (channels). Transitions are stored once by the engine state, and an alert is
 keyed by its transition, so re-evaluating the same data creates nothing new.
 """
@@ -55,8 +55,8 @@ def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool,
     rows = 0
     with services.db_lock:
         for tr in transitions:
-            if tr.old is None or tr.old == tr.new:
-                continue  # a thesis's first observation is not news
+            if not (tr.toward_invalidation or tr.recovery):
+                continue  # a first observation, or a move to or from unknown (missing data), is not news
             evidence = [e if isinstance(e, dict) else e.to_dict() for e in tr.evidence]
             alert = outbox.create_alert(
                 services.db, tr.thesis_id, tr.old, tr.new, as_of=str(getattr(tr, "as_of", None) or tr.date), source=source, simulated=simulated,

@@ -1,0 +1,41 @@
+"""Which status changes become messages: known-to-known moves only, never a data gap or a first observation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.config import DataSource, Settings
+from bot.services import build_services
+from jobs.cycle import fan_out
+from macro.providers.demo import DemoProvider
+from storage import chats, outbox
+from storage.engine_state import StoredTransition
+
+
+@pytest.fixture
+def services():
+    services = build_services(Settings(data=DataSource("demo")), provider=DemoProvider(end=date(2026, 3, 31), years=2), db_path=":memory:")
+    chats.ensure_chat(services.db, 1, "private")
+    chats.subscribe(services.db, 1, "*")
+    yield services
+    services.db.close()
+
+
+def change(i: int, old: str | None, new: str) -> StoredTransition:
+    return StoredTransition(id=i, thesis_id="long_usd_ai", old=old, new=new, as_of=date(2026, 3, 31), evidence=[], created_at="2026-03-31T22:00:00+00:00")
+
+
+@pytest.mark.parametrize("old, new, alerts", [
+    (None, "intact", 0),            # first observation
+    ("weakening", "unknown", 0),    # data went missing: not a recovery
+    ("unknown", "invalidated", 0),  # data came back: not news by itself
+    ("intact", "weakening", 1),
+    ("weakening", "invalidated", 1),
+    ("invalidated", "intact", 1),   # a recovery: the quieter message
+])
+def test_only_moves_between_known_statuses_are_sent(services, old, new, alerts):
+    ids, rows = fan_out(services, [change(1, old, new)], "demo", True)
+    assert len(ids) == alerts and rows == alerts
+    assert outbox.delivery_backlog(services.db)["pending"] == alerts
