@@ -106,6 +106,17 @@ def _causes(alert: AlertRecord) -> list[dict]:
     return moving if moving and alert.toward_invalidation else [e for e in alert.evidence if isinstance(e, dict)]
 
 
+def _primary_meaning(causes: list[dict], lang: str, watchlist: Any) -> str:
+    """What the strongest cause (the first signal in breach, else the first in warn) means, in one sentence."""
+    ranked = sorted(causes, key=lambda e: e.get("state") != "breach")
+    for item in ranked:
+        spec = _signal_spec(watchlist, str(item.get("signal") or item.get("signal_id") or ""))
+        meaning = _localized(getattr(spec, "meaning", None), lang, "")
+        if meaning:
+            return meaning
+    return ""
+
+
 def status_text(lang: str, status: str) -> str:
     """A thesis status in the chat's language (unknown words shown as they are)."""
     return t(lang, f"alerts.status.{status}") if status in STATUS_ICONS else status
@@ -131,6 +142,9 @@ def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
     if causes:
         lines.append(t(lang, "alerts.signals_title"))
         lines.extend(format_evidence_line(item, lang, watchlist) for item in causes)
+    primary = _primary_meaning(causes, lang, watchlist) if alert.toward_invalidation else ""
+    if primary:
+        lines.append("<i>" + esc(primary) + "</i>")
     meaning_key = f"alerts.meaning.{alert.new}" if alert.toward_invalidation else "alerts.meaning.recovery"
     if alert.new not in STATUS_ICONS:
         meaning_key = "alerts.meaning.weakening"

@@ -50,6 +50,7 @@ def test_alert_names_thesis_transition_causes_thresholds_meaning_and_source():
     assert "dxy_trend_break" in text and "-5.53%" in text and "&lt;-3.00%" in text and "&lt;-5.00%" in text
     assert "dxy_quarter_drop" not in text  # only the signals that caused the move
     assert t("en", "alerts.meaning.weakening") in text
+    assert "<i>The dollar lost its trend</i>" in text  # what the signal in breach means
     assert "2026-03-20" in text and "demo (SIMULATED)" in text
     assert [b.data for b in reply.buttons[0]] == ["alert:42", "snooze:long_usd", "mute:long_usd"]
     assert not reply.silent
@@ -64,6 +65,7 @@ def test_recoveries_are_silent_and_say_so():
 def test_chinese_alert_uses_the_chinese_catalog_and_name():
     reply = format_alert(_alert(new="invalidated", old="weakening"), "zh-TW", WATCHLIST)
     assert "做多美元" in reply.text and "失效" in reply.text and "（模擬數據）" in reply.text
+    assert "美元跌破趨勢" in reply.text
     assert [b.text for b in reply.buttons[0]] == [t("zh-TW", "alerts.button.details"), t("zh-TW", "alerts.button.snooze"),
                                                    t("zh-TW", "alerts.button.mute")]
 
