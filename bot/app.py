@@ -267,10 +267,11 @@ async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
     if rt.lock_owner is not None:
         from storage import outbox
+        from storage import process_lock
 
         def release() -> None:
             with rt.services.db_lock:
-                outbox.release_lock(rt.services.db, rt.lock_owner)
+                process_lock.release_lock(rt.services.db, rt.lock_owner)
 
         await asyncio.to_thread(release)
 

@@ -23,6 +23,7 @@ from handlers import load_commands
 from handlers.i18n import LANGUAGES, t
 from handlers.registry import REGISTRY
 from storage import chats, outbox
+from storage import process_lock
 from storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
@@ -95,9 +96,9 @@ def run_chat(args: Any, settings: Settings) -> int:
     load_commands()
     settings = _console_settings(settings)
     services = build_services(settings)
-    owner = outbox.lock_owner()
+    owner = process_lock.lock_owner()
     with services.db_lock:
-        holder = outbox.acquire_lock(services.db, owner, LOCK_TTL)
+        holder = process_lock.acquire_lock(services.db, owner, LOCK_TTL)
     if holder is not None:
         raise StorageError(f"another regimebot process ({holder}) is using {settings.db}; stop it first, "
                            "or point REGIMEBOT_DB at another file (or try `regimebot demo`)")
@@ -121,7 +122,7 @@ def run_chat(args: Any, settings: Settings) -> int:
             except asyncio.TimeoutError:
                 pass
             with services.db_lock:
-                outbox.refresh_lock(services.db, owner, LOCK_TTL)
+                process_lock.refresh_lock(services.db, owner, LOCK_TTL)
             waited += LOCK_REFRESH
             if waited >= settings.evaluate_every and not stop.is_set():
                 waited = 0.0
@@ -137,7 +138,7 @@ def run_chat(args: Any, settings: Settings) -> int:
     finally:
         chat.close()
         with services.db_lock:
-            outbox.release_lock(services.db, owner)
+            process_lock.release_lock(services.db, owner)
         services.db.close()
     return 0
 

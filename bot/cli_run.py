@@ -158,11 +158,12 @@ def run(args, settings) -> int:
     from bot.app import build_application
     from bot.services import build_services
     from storage import outbox
+    from storage import process_lock
 
     services = build_services(settings)
-    owner = outbox.lock_owner()
+    owner = process_lock.lock_owner()
     with services.db_lock:
-        holder = outbox.acquire_lock(services.db, owner, LOCK_TTL)
+        holder = process_lock.acquire_lock(services.db, owner, LOCK_TTL)
     if holder is not None:
         print(f"regimebot: another regimebot process ({holder}) is running on database {settings.db}; "
               "stop it first — one `regimebot run` per database and token.", file=sys.stderr)
@@ -172,4 +173,4 @@ def run(args, settings) -> int:
         return asyncio.run(serve(app, webhook))
     finally:
         with services.db_lock:
-            outbox.release_lock(services.db, owner)
+            process_lock.release_lock(services.db, owner)

@@ -11,6 +11,7 @@ from handlers.reply import Reply
 from handlers.usage import esc, market_clock, market_now, usage_reply
 from macro.readings import last_expected_close
 from storage import outbox, prices
+from storage import run_log
 
 
 def _when(moment: datetime | None) -> str:
@@ -89,7 +90,7 @@ def status(req: Request) -> Reply:
     now = market_clock(market) or datetime.now(timezone.utc)
     with services.db_lock:
         fetches = prices.fetch_log(services.db)
-        runs = outbox.last_runs(services.db, 1, kind="evaluate")
+        runs = run_log.last_runs(services.db, 1, kind="evaluate")
         backlog = outbox.delivery_backlog(services.db)
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
     lines.append("")

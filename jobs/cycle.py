@@ -16,6 +16,7 @@ from typing import Any
 
 from storage import chats as chat_store
 from storage import outbox
+from storage import run_log
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
 
     with _RUNNING:
         with services.db_lock:
-            run_id = outbox.start_run(services.db, "evaluate", now=now)
+            run_id = run_log.start_run(services.db, "evaluate", now=now)
         try:
             market = services.market_data.refresh()
             with services.db_lock:
@@ -86,10 +87,10 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
                 alert_ids, rows = fan_out(services, transitions, market.source, market.simulated, now)
         except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
             with services.db_lock:
-                outbox.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
+                run_log.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
             raise
         with services.db_lock:
-            outbox.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
+            run_log.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
     log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
              evaluation.as_of, len(transitions), len(alert_ids), rows)
     errors = dict(getattr(market, "errors", {}) or {})

@@ -21,6 +21,8 @@ from jobs.digest import build_digest
 from macro.providers import DataError
 from storage import chats as chat_store
 from storage import outbox
+from storage import run_log
+from storage import process_lock
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -122,7 +124,8 @@ class BotJobs:
             return
         application = getattr(context, "application", None)
         if application is not None:  # PTB awaits its tasks when the bot stops
-            application.create_task(self._deliver_logged(), name="deliver")
+            if application.running:  # stopping: pending rows stay pending for the next start
+                application.create_task(self._deliver_logged(), name="deliver")
             return
         task = asyncio.create_task(self._deliver_logged())
         self._tasks.add(task)
@@ -193,7 +196,7 @@ class BotJobs:
         now = now or datetime.now(timezone.utc)
         settings = self.services.settings
         with self.services.db_lock:
-            last = outbox.last_success(self.services.db)
+            last = run_log.last_success(self.services.db)
         if not deadman_due(last, self.started_at, now, settings.deadman_after, self.last_warned):
             return False
         self.last_warned = now
@@ -212,7 +215,7 @@ class BotJobs:
         """Keep our database lock; if another process took it, stop rather than double-send."""
         def refresh() -> bool:
             with self.services.db_lock:
-                return outbox.refresh_lock(self.services.db, self.lock_owner, self.options.lock_ttl)
+                return process_lock.refresh_lock(self.services.db, self.lock_owner, self.options.lock_ttl)
 
         if not await asyncio.to_thread(refresh):
             log.error("another regimebot process took over the database lock; stopping this one")

@@ -1,4 +1,4 @@
-"""Alerts and their delivery outbox (one row per alert × chat), the process lock, and evaluation runs.
+"""Alerts and their delivery outbox (one row per alert × chat); schema v5 also holds the run log and process lock.
 
 A delivery row is created `pending`; the delivery job sends due rows and marks one `sent` only after
 Telegram accepted it. A row never disappears: it ends `sent` or `failed` (with the error kept), or
@@ -8,13 +8,14 @@ waits (`pending` with a retry time, `held` during the chat's quiet hours).
 from __future__ import annotations
 
 import json
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import sqlite_utils
+
+from storage.timestamps import parse_ts as _parse_ts
+from storage.timestamps import to_ts as _ts
 
 STATUS_ORDER = {"intact": 0, "weakening": 1, "invalidated": 2}
 
@@ -73,18 +74,6 @@ def _v5_outbox(db: sqlite_utils.Database) -> None:
             error TEXT
         )"""
     )
-
-
-def _ts(when: datetime | None) -> str:
-    """UTC timestamp text that sorts like the instant it names."""
-    when = when or datetime.now(timezone.utc)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _parse_ts(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -335,133 +324,3 @@ def failed_deliveries(db: sqlite_utils.Database, limit: int = 10) -> list[Delive
         f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE status = 'failed' ORDER BY id DESC LIMIT ?", [limit]
     ).fetchall()
     return [_delivery(r) for r in rows]
-
-
-# --- evaluation runs -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One refresh + evaluate cycle (or another scheduled job), for /status and the dead-man switch."""
-
-    id: int
-    kind: str
-    started_at: datetime
-    finished_at: datetime | None
-    ok: bool | None
-    transitions: int
-    alerts: int
-    error: str | None
-
-
-def start_run(db: sqlite_utils.Database, kind: str = "evaluate", now: datetime | None = None) -> int:
-    with db.atomic():
-        cur = db.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", [kind, _ts(now)])
-    return cur.lastrowid
-
-
-def finish_run(
-    db: sqlite_utils.Database,
-    run_id: int,
-    ok: bool,
-    error: str | None = None,
-    transitions: int = 0,
-    alerts: int = 0,
-    now: datetime | None = None,
-) -> None:
-    with db.atomic():
-        db.execute(
-            "UPDATE runs SET finished_at = ?, ok = ?, error = ?, transitions = ?, alerts = ? WHERE id = ?",
-            [_ts(now), int(ok), error, transitions, alerts, run_id],
-        )
-
-
-def last_runs(db: sqlite_utils.Database, n: int = 5, kind: str | None = None) -> list[Run]:
-    sql = "SELECT id, kind, started_at, finished_at, ok, transitions, alerts, error FROM runs"
-    params: list[Any] = []
-    if kind is not None:
-        sql += " WHERE kind = ?"
-        params.append(kind)
-    rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", params + [n]).fetchall()
-    return [
-        Run(r[0], r[1], _parse_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
-        for r in rows
-    ]
-
-
-def last_success(db: sqlite_utils.Database, kind: str = "evaluate") -> datetime | None:
-    """When the last successful run of `kind` finished."""
-    row = db.execute("SELECT MAX(finished_at) FROM runs WHERE kind = ? AND ok = 1", [kind]).fetchone()
-    return _parse_ts(row[0])
-
-
-# --- process lock ----------------------------------------------------------------------------
-
-
-def lock_owner() -> str:
-    """This process's lock owner name: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_is_dead(owner: str) -> bool:
-    """A lock left by a process on this host that no longer exists (killed) can be taken over."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def acquire_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> str | None:
-    """Take the lock `name` for `ttl` seconds. Returns None on success, else the current holder's owner name.
-
-    Each step is one conditional statement, so two processes racing cannot both win.
-    """
-    from datetime import timedelta
-
-    now = now or datetime.now(timezone.utc)
-    expires = _ts(now + timedelta(seconds=ttl))
-    with db.atomic():
-        db.execute(
-            "INSERT INTO process_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, "
-            "expires_at = excluded.expires_at WHERE process_locks.owner = excluded.owner OR process_locks.expires_at <= ?",
-            [name, owner, _ts(now), expires, _ts(now)],
-        )
-    holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
-    if holder == owner:
-        return None
-    if _owner_is_dead(holder):
-        with db.atomic():
-            db.execute(
-                "UPDATE process_locks SET owner = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND owner = ?",
-                [owner, _ts(now), expires, name, holder],
-            )
-        holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
-        if holder == owner:
-            return None
-    return holder
-
-
-def refresh_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:
-    """Extend our lock; False when another process holds it now (we lost it)."""
-    from datetime import timedelta
-
-    now = now or datetime.now(timezone.utc)
-    with db.atomic():
-        before = db.conn.total_changes
-        db.execute(
-            "UPDATE process_locks SET expires_at = ? WHERE name = ? AND owner = ?",
-            [_ts(now + timedelta(seconds=ttl)), name, owner],
-        )
-        return db.conn.total_changes > before
-
-
-def release_lock(db: sqlite_utils.Database, owner: str, name: str = "bot") -> None:
-    with db.atomic():
-        db.execute("DELETE FROM process_locks WHERE name = ? AND owner = ?", [name, owner])

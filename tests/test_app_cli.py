@@ -76,25 +76,3 @@ def test_sigint_stops_the_bot_gracefully(tmp_path):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-
-
-def _has_webhooks_extra() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("tornado") is not None
-
-
-@pytest.mark.skipif(_has_webhooks_extra(), reason="this checks the message shown when PTB's webhooks extra is absent")
-def test_webhook_mode_without_the_webhooks_extra_is_one_line(tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with FakeBotServer().run_in_thread() as server:
-        proc = start_bot(bot_env(server.base_url, tmp_path / "bot.db", TOKEN), "run",
-                         "--webhook", "https://bot.example.com/tg", "--listen", f"127.0.0.1:{port}")
-        out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1
-    lines = [line for line in err.splitlines() if line.startswith("regimebot:")]
-    assert len(lines) == 1 and "webhook" in lines[0] and "Traceback" not in err

@@ -14,6 +14,7 @@ from handlers.i18n import t
 from jobs.deadman import deadman_due
 from jobs.schedule import BotJobs
 from storage import chats, outbox
+from storage import run_log
 from storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import evaluate, make_settings, running_bot
@@ -48,15 +49,15 @@ def test_deadman_job_warns_every_admin_once_per_silence():
     sender = RecordingSender()
     jobs = BotJobs(services, sender)
     jobs.started_at = T0
-    run = outbox.start_run(db, now=T0)
-    outbox.finish_run(db, run, ok=True, now=T0 + timedelta(minutes=1))
+    run = run_log.start_run(db, now=T0)
+    run_log.finish_run(db, run, ok=True, now=T0 + timedelta(minutes=1))
     assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2)))
     assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2, minutes=2)))
     assert sorted(c for c, _ in sender.sent) == [11, 12]
     assert "2026-03-02 12:01 UTC" in sender.sent[0][1].text
     assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=3)))  # no repeat within the period
-    failed = outbox.start_run(db, now=T0 + timedelta(hours=3))
-    outbox.finish_run(db, failed, ok=False, error="DataError", now=T0 + timedelta(hours=3))
+    failed = run_log.start_run(db, now=T0 + timedelta(hours=3))
+    run_log.finish_run(db, failed, ok=False, error="DataError", now=T0 + timedelta(hours=3))
     assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=4, minutes=3)))  # failures do not count as life
     assert len(sender.sent) == 4
 

@@ -15,6 +15,8 @@ import pytest
 from bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
 from handlers.reply import Button, Reply
 from storage import chats, outbox
+from storage import run_log
+from storage import process_lock
 from tests.chat_world import make_services, with_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +115,7 @@ def test_evaluate_in_the_console_runs_the_real_cycle(console):
     console.services.evaluate_now = console.run_cycle
     console.say("/evaluate")
     assert "Evaluated on data up to 2026-03-02" in console.screen.out.getvalue()
-    assert outbox.last_runs(console.services.db, 1)[0].ok is True
+    assert run_log.last_runs(console.services.db, 1)[0].ok is True
 
 
 def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
@@ -155,7 +157,7 @@ def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
 
     db_path = tmp_path / "busy.db"
     db = open_database(db_path)
-    outbox.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(timezone.utc) + timedelta(seconds=5))
+    process_lock.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(timezone.utc) + timedelta(seconds=5))
     db.close()
     env = {**os.environ, "REGIMEBOT_DB": str(db_path), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)

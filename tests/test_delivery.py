@@ -24,6 +24,8 @@ from jobs.deliver import (
     quiet_until,
 )
 from storage import chats, outbox
+from storage import run_log
+from storage import process_lock
 from storage.db import open_database
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -175,14 +177,14 @@ def test_recoveries_are_sent_silently(services):
 
 def test_process_lock_refuses_a_second_owner_until_it_expires(services):
     db = services.db
-    assert outbox.acquire_lock(db, "hostA:1", ttl=30, now=NOW) is None
-    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW) == "hostA:1"
-    assert outbox.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=20))
-    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=45)) == "hostA:1"
-    assert outbox.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=51)) is None
-    assert not outbox.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=52))
-    outbox.release_lock(db, "hostB:2")
-    assert outbox.acquire_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=53)) is None
+    assert process_lock.acquire_lock(db, "hostA:1", ttl=30, now=NOW) is None
+    assert process_lock.acquire_lock(db, "hostB:2", ttl=30, now=NOW) == "hostA:1"
+    assert process_lock.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=20))
+    assert process_lock.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=45)) == "hostA:1"
+    assert process_lock.acquire_lock(db, "hostB:2", ttl=30, now=NOW + timedelta(seconds=51)) is None
+    assert not process_lock.refresh_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=52))
+    process_lock.release_lock(db, "hostB:2")
+    assert process_lock.acquire_lock(db, "hostA:1", ttl=30, now=NOW + timedelta(seconds=53)) is None
 
 
 def test_lock_of_a_dead_process_on_this_host_is_taken_over(services):
@@ -192,18 +194,18 @@ def test_lock_of_a_dead_process_on_this_host_is_taken_over(services):
 
     proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = f"{socket.gethostname()}:{proc.stdout.strip()}"
-    assert outbox.acquire_lock(services.db, dead, ttl=600, now=NOW) is None
-    assert outbox.acquire_lock(services.db, outbox.lock_owner(), ttl=600, now=NOW) is None
+    assert process_lock.acquire_lock(services.db, dead, ttl=600, now=NOW) is None
+    assert process_lock.acquire_lock(services.db, process_lock.lock_owner(), ttl=600, now=NOW) is None
 
 
 def test_runs_record_success_and_failure(services):
     db = services.db
-    r1 = outbox.start_run(db, now=NOW)
-    outbox.finish_run(db, r1, ok=True, transitions=2, alerts=1, now=NOW + timedelta(seconds=3))
-    r2 = outbox.start_run(db, now=NOW + timedelta(hours=1))
-    outbox.finish_run(db, r2, ok=False, error="DataError: DXY", now=NOW + timedelta(hours=1, seconds=2))
-    assert outbox.last_success(db) == NOW + timedelta(seconds=3)
-    runs = outbox.last_runs(db, 5)
+    r1 = run_log.start_run(db, now=NOW)
+    run_log.finish_run(db, r1, ok=True, transitions=2, alerts=1, now=NOW + timedelta(seconds=3))
+    r2 = run_log.start_run(db, now=NOW + timedelta(hours=1))
+    run_log.finish_run(db, r2, ok=False, error="DataError: DXY", now=NOW + timedelta(hours=1, seconds=2))
+    assert run_log.last_success(db) == NOW + timedelta(seconds=3)
+    runs = run_log.last_runs(db, 5)
     assert [(r.ok, r.error, r.alerts) for r in runs] == [(False, "DataError: DXY", 0), (True, None, 1)]
 
 

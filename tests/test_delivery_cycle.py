@@ -11,6 +11,7 @@ from bot.services import build_services
 from jobs import cycle
 from macro.providers.demo import DemoProvider, stress_window
 from storage import chats, outbox
+from storage import run_log
 
 END = date(2026, 3, 31)
 START, STRESS_END = stress_window(END)
@@ -52,7 +53,7 @@ def test_changes_fan_out_once_to_subscribers_and_alert_chats(world):
     assert second.deliveries == expected
     third = cycle.run_cycle(services)
     assert third.alert_ids == [] and third.deliveries == 0
-    runs = outbox.last_runs(services.db, 3)
+    runs = run_log.last_runs(services.db, 3)
     assert [r.ok for r in runs] == [True, True, True] and runs[1].alerts == len(second.alert_ids)
 
 
@@ -67,8 +68,8 @@ def test_a_crash_during_fan_out_loses_no_alert(world, monkeypatch):
     monkeypatch.setattr(outbox, "enqueue_deliveries", crash)
     with pytest.raises(OSError):
         cycle.run_cycle(services)
-    assert outbox.last_runs(services.db, 1)[0].ok is False
-    assert "disk full" in outbox.last_runs(services.db, 1)[0].error
+    assert run_log.last_runs(services.db, 1)[0].ok is False
+    assert "disk full" in run_log.last_runs(services.db, 1)[0].error
     monkeypatch.undo()
     retried = cycle.run_cycle(services)  # the transitions were rolled back with the alerts: found again
     assert retried.alert_ids and retried.deliveries > 0

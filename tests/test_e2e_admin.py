@@ -9,6 +9,7 @@ from dataclasses import replace
 from handlers import load_commands
 from handlers.i18n import t
 from storage import engine_state, outbox
+from storage import process_lock
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot
 
@@ -98,7 +99,7 @@ def test_losing_the_database_lock_stops_the_bot_with_exit_status_1(tmp_path):
             from tests.fakebot.harness import fast_options
 
             services = build_services(settings, provider=demo_provider(), db_path=settings.db)
-            assert outbox.acquire_lock(services.db, "me:1", ttl=0.6) is None
+            assert process_lock.acquire_lock(services.db, "me:1", ttl=0.6) is None
             app = build_application(settings, services, fast_options(lock_ttl=0.6), lock_owner="me:1")
             task = asyncio.create_task(serve(app, install_signals=False, poll_timeout=0.2))
             await server.wait_for(lambda: bool(server.calls_of("getUpdates")), what="polling")

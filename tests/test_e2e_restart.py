@@ -6,6 +6,8 @@ import signal
 from collections import Counter
 
 from storage import chats, outbox
+
+from storage import process_lock
 from storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
@@ -74,7 +76,7 @@ def test_a_second_process_on_the_same_database_refuses_with_one_line(tmp_path):
     db_path = tmp_path / "bot.db"
     db = open_database(db_path)
     holder = f"{socket.gethostname()}:{os.getpid()}"  # this test process: alive
-    assert outbox.acquire_lock(db, holder, ttl=600) is None
+    assert process_lock.acquire_lock(db, holder, ttl=600) is None
     db.close()
     with FakeBotServer().run_in_thread() as server:
         proc = start_bot(bot_env(server.base_url, db_path, TOKEN), "run")

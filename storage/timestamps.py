@@ -1,0 +1,17 @@
+"""Timestamps as stored: UTC ISO text that sorts like the instants it names."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def to_ts(when: datetime | None) -> str:
+    """UTC timestamp text (now when None) that sorts like the instant it names."""
+    when = when or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
