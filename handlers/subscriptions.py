@@ -44,6 +44,8 @@ def subscribe(req: Request) -> Reply:
     chat_prefs(req)
     with req.services.db_lock:
         added = chats.subscribe(req.services.db, req.chat.id, target)
+        if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
+            chats.update_chat(req.services.db, req.chat.id, alert_thread_id=req.chat.thread_id)
         current = chats.subscriptions(req.services.db, req.chat.id)
     which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req, target))
     head = t(req.lang, "sub.added" if added else "sub.already", thesis=which)

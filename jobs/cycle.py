@@ -41,12 +41,14 @@ class CycleResult:
         return self.alert_ids
 
 
-def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[int]:
-    chat_ids = [prefs.chat_id for prefs in chat_store.subscribers(db, thesis_id, now)]
+def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
+    """(chat id, forum topic id) of every subscriber, then the configured alert chats (channels)."""
+    recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in chat_store.subscribers(db, thesis_id, now)]
+    known = {chat_id for chat_id, _ in recipients}
     for chat_id in getattr(settings, "alert_chats", ()) or ():
-        if chat_id not in chat_ids:
-            chat_ids.append(int(chat_id))
-    return chat_ids
+        if int(chat_id) not in known:
+            recipients.append((int(chat_id), None))
+    return recipients
 
 
 def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool, now: datetime | None = None) -> tuple[list[int], int]:

@@ -43,10 +43,12 @@ class ChatPrefs:
     digest_time: str | None = None  # "HH:MM" local time, None: no digest
     paused: bool = False  # delivery paused (bot blocked / removed)
     paused_reason: str | None = None
+    alert_thread_id: int | None = None  # forum topic where alerts go (the one /subscribe was sent from)
 
 
 _COLUMNS = [f.name for f in fields(ChatPrefs)]
-_UPDATABLE = {"type", "title", "language", "timezone", "quiet_start", "quiet_end", "urgent_bypass_quiet", "digest_time"}
+_UPDATABLE = {"type", "title", "language", "timezone", "quiet_start", "quiet_end", "urgent_bypass_quiet", "digest_time",
+              "alert_thread_id"}
 
 
 def create_chat_tables(db: sqlite_utils.Database) -> None:
@@ -84,6 +86,11 @@ def create_chat_tables(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (chat_id, thesis_id)
         )"""
     )
+
+
+def add_alert_topic(db: sqlite_utils.Database) -> None:
+    """Schema version 6: the forum topic a group's alerts go to."""
+    db.execute("ALTER TABLE chats ADD COLUMN alert_thread_id INTEGER")
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +146,10 @@ def _check(field_name: str, value: Any) -> Any:
             return None
         if not isinstance(value, str) or not _HHMM.match(value):
             raise ChatError(f"{field_name} must be a time HH:MM (00:00-23:59) or None, got {value!r}")
+        return value
+    if field_name == "alert_thread_id":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ChatError(f"alert_thread_id must be a forum topic id (a positive integer) or None, got {value!r}")
         return value
     if field_name in ("urgent_bypass_quiet", "paused"):
         if not isinstance(value, bool):

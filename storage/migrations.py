@@ -1,8 +1,8 @@
 """Versioned schema migrations. Each version runs once, in order, and is recorded in schema_migrations.
 
-Versions are reserved by concept: 1 prices, 2 engine states and transitions, 3 chats, subscriptions,
-alerts and deliveries, 4 portfolios. A new change to the schema is a new version, never an edit
-of an applied one.
+Versions: 1 prices, 2 engine states and transitions, 3 chats and subscriptions, 4 portfolios,
+5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts. A new change
+to the schema is a new version, never an edit of an applied one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from storage.chats import create_chat_tables
+from storage.chats import add_alert_topic, create_chat_tables
 from storage.engine_state import _v2_engine_state
 from storage.outbox import _v5_outbox
 from storage.portfolios import create_portfolio_table
@@ -51,6 +51,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "chats", create_chat_tables),
     Migration(4, "portfolios", create_portfolio_table),
     Migration(5, "outbox", _v5_outbox),
+    Migration(6, "alert_topics", add_alert_topic),
 ]
 
 

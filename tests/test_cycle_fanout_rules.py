@@ -39,3 +39,17 @@ def test_only_moves_between_known_statuses_are_sent(services, old, new, alerts):
     ids, rows = fan_out(services, [change(1, old, new)], "demo", True)
     assert len(ids) == alerts and rows == alerts
     assert outbox.delivery_backlog(services.db)["pending"] == alerts
+
+
+def test_alerts_go_to_the_forum_topic_subscribed_from(services):
+    from handlers import load_commands
+    from handlers.registry import Chat, Request
+
+    registry = load_commands()
+    forum = Chat(id=-100777, type="supergroup", title="Fund desk", thread_id=42)
+    chats.ensure_chat(services.db, forum.id, "supergroup", "Fund desk")
+    reply = registry.get("subscribe").handler(Request("subscribe", ("all",), forum, 9, "en", services, is_admin=True))
+    assert "all" in reply.text.lower()
+    fan_out(services, [change(1, "intact", "weakening")], "demo", True)
+    rows = {d.chat_id: d.thread_id for d in outbox.due_deliveries(services.db)}
+    assert rows == {1: None, -100777: 42}
