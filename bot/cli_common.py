@@ -13,6 +13,14 @@ class UsageError(ValueError):
     """Bad command-line arguments; the message names the argument and what was expected (exit 2)."""
 
 
+def iso_date(text: str, argument: str) -> date:
+    """An ISO date argument, or a UsageError naming the argument."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{argument}: expected an ISO date like 2024-01-31, got {text!r}") from None
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()

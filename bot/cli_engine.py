@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from bot.cli_common import UsageError, print_json
+from bot.cli_common import UsageError, iso_date, print_json
 from bot.config import Settings
 from macro.engine import Evaluation, Replay, Transition, evaluate, replay
 from macro.providers import DataError
@@ -28,13 +28,6 @@ def register(sub) -> None:
     rp.add_argument("--json", action="store_true", help="machine-readable output")
     rp.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
     rp.set_defaults(func=run_replay)
-
-
-def _iso_date(text: str, argument: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{argument}: expected an ISO date like 2024-01-31, got {text!r}") from None
 
 
 def _services(settings: Settings):
@@ -66,7 +59,7 @@ def run_evaluate(args, settings: Settings) -> int:
         print(f"watch list OK ({wl.origin}): {len(wl.signals)} signals, {len(wl.theses)} theses, "
               f"{len(wl.manual_signals())} manual")
         return 0
-    as_of = _iso_date(args.as_of, "--as-of") if args.as_of else None
+    as_of = iso_date(args.as_of, "--as-of") if args.as_of else None
     services = _services(settings)
     market = _market(services, args.cached)
     if as_of is not None:
@@ -82,8 +75,8 @@ def run_evaluate(args, settings: Settings) -> int:
 
 
 def run_replay(args, settings: Settings) -> int:
-    start = _iso_date(args.start, "--start")
-    end = _iso_date(args.end, "--end")
+    start = iso_date(args.start, "--start")
+    end = iso_date(args.end, "--end")
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
     warm = start - timedelta(days=WARM_UP_DAYS)

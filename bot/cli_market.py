@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 
-from bot.cli_common import UsageError, print_json
+from bot.cli_common import UsageError, iso_date, print_json
 from bot.config import Settings
 from bot.services import build_services
 from handlers.readings_format import format_reading
@@ -23,13 +22,6 @@ def register(sub) -> None:
     fetch = sub.add_parser("fetch", help="fill the price cache from the data source")
     fetch.add_argument("--start", metavar="DATE", help="first date to fetch for series not cached yet (ISO, default: history_start)")
     fetch.set_defaults(func=run_fetch)
-
-
-def _iso_date(text: str, argument: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{argument}: expected an ISO date like 2024-01-31, got {text!r}") from None
 
 
 def run_quote(args, settings: Settings) -> int:
@@ -73,7 +65,7 @@ def _reading_json(r) -> dict:
 
 def run_fetch(args, settings: Settings) -> int:
     if args.start:
-        settings = dataclasses.replace(settings, history_start=_iso_date(args.start, "--start"))
+        settings = dataclasses.replace(settings, history_start=iso_date(args.start, "--start"))
     services = build_services(settings, with_watchlist=False)
     requests = services.market_data.requests()
     market = services.market_data.refresh()
