@@ -266,7 +266,6 @@ async def _post_init(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
     if rt.lock_owner is not None:
-        from storage import outbox
         from storage import process_lock
 
         def release() -> None:

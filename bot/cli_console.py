@@ -22,7 +22,7 @@ from bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from handlers import load_commands
 from handlers.i18n import LANGUAGES, t
 from handlers.registry import REGISTRY
-from storage import chats, outbox
+from storage import chats
 from storage import process_lock
 from storage.db import StorageError
 

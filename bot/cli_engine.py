@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bot.cli_common import UsageError, iso_date, print_json
 from bot.config import Settings

@@ -157,7 +157,6 @@ def run(args, settings) -> int:
     protect_token(token)
     from bot.app import build_application
     from bot.services import build_services
-    from storage import outbox
     from storage import process_lock
 
     services = build_services(settings)

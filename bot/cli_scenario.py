@@ -21,7 +21,7 @@ scenario, leveraged fund (TMF):
    "scenarios": [{"fund", "inputs": {"leverage", "shift_bp", "horizon_years", "vol_bp_per_year", "yield_pct",
                    "expense_ratio_pct", "financing_pct"},
                   "model": {"kind": "daily_reset_simulation", "paths", "seed", "days"},
-                  "underlying": {"p5_pct", "p50_pct", "p95_pct"}, "naive_leveraged": {…}, "fund": {…},
+                  "underlying": {"p5_pct", "p50_pct", "p95_pct"}, "naive_leveraged": {…}, "fund_outcome": {…},
                   "fund_straight_path_pct", "vs_naive_pct", "volatility_drag_pct"}, …]}
 scenario margin:
   {"kind": "margin", "inputs": {"leverage", "maintenance_pct"}, "maintenance_assumed": bool,

@@ -52,7 +52,6 @@ def settings_buttons(lang: str, prefs: ChatPrefs) -> tuple[tuple[Button, ...], .
     def mark(text: str, chosen: bool) -> str:
         return f"✓ {text}" if chosen else text
 
-    off = t(lang, "settings.off")
     return (
         tuple(Button(mark(name, prefs.language == code), f"set:lang:{code}") for code, name in LANGUAGE_NAMES.items()),
         tuple(Button(mark(tz.split("/")[-1].replace("_", " "), prefs.timezone == tz), f"set:tz:{i}") for i, tz in enumerate(TIMEZONE_MENU)),

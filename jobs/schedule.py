@@ -20,7 +20,6 @@ from jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, S
 from jobs.digest import build_digest
 from macro.providers import DataError
 from storage import chats as chat_store
-from storage import outbox
 from storage import run_log
 from storage import process_lock
 from storage.db import StorageError

@@ -13,7 +13,7 @@ from handlers.context import Services
 from handlers.i18n import t
 from jobs.deadman import deadman_due
 from jobs.schedule import BotJobs
-from storage import chats, outbox
+from storage import chats
 from storage import run_log
 from storage.db import open_database
 from tests.fakebot import FakeBotServer

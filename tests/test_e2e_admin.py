@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from handlers import load_commands
 from handlers.i18n import t
-from storage import engine_state, outbox
+from storage import engine_state
 from storage import process_lock
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot

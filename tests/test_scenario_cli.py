@@ -50,7 +50,8 @@ def test_scenario_other_kinds_json(env, capsys):
     assert bet["kelly_pct"] == pytest.approx(100.0) and bet["warning"] is True
     lev = run_json(capsys, "scenario", "TMF", "-100bp", "vol=0", "paths=100", "--json")
     (one,) = lev["scenarios"]
-    assert one["model"]["paths"] == 100 and one["fund"]["p5_pct"] == pytest.approx(one["fund"]["p95_pct"])
+    assert one["model"]["paths"] == 100 and one["fund"] == "TMF"
+    assert one["fund_outcome"]["p5_pct"] == pytest.approx(one["fund_outcome"]["p95_pct"])
 
 
 def test_scenario_bad_input_exits_2(env, capsys):

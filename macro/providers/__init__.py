@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping, Protocol
+from typing import Protocol
 
 import pandas as pd
 

@@ -80,7 +80,7 @@ class LeveragedScenario:
             "model": {"kind": "daily_reset_simulation", "paths": self.paths, "seed": self.seed, "days": self.days},
             "underlying": self.underlying.as_dict(),
             "naive_leveraged": self.naive.as_dict(),
-            "fund": self.fund_outcome.as_dict(),
+            "fund_outcome": self.fund_outcome.as_dict(),
             "fund_straight_path_pct": self.straight * 100,
             "vs_naive_pct": self.drag * 100,
             "volatility_drag_pct": self.volatility_drag * 100,
