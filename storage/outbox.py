@@ -251,41 +251,54 @@ def get_delivery(db: sqlite_utils.Database, delivery_id: int) -> Delivery | None
     return _delivery(row) if row else None
 
 
-def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_id: int | None, now: datetime | None = None) -> None:
-    """Telegram accepted the message: the row is done."""
+# Every transition below starts from a waiting row (pending or held): a row already `sent` or `failed`
+# is final, so a late or repeated update can never resurrect, re-send or un-send it.
+_WAITING = "status IN ('pending', 'held')"
+
+
+def _update_waiting(db: sqlite_utils.Database, sql: str, params: list[Any]) -> bool:
     with db.atomic():
-        db.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-            [message_id, _ts(now), delivery_id],
-        )
+        cur = db.execute(f"{sql} WHERE id = ? AND {_WAITING}", params)
+    return cur.rowcount == 1
 
 
-def reschedule(db: sqlite_utils.Database, delivery_id: int, at: datetime, error: str, count_attempt: bool = True) -> None:
-    """Try again at `at` (rate limit, network or server error); the error stays visible meanwhile."""
-    with db.atomic():
-        db.execute(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
-            [_ts(at), error, 1 if count_attempt else 0, delivery_id],
-        )
+def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_id: int | None, now: datetime | None = None) -> bool:
+    """Telegram accepted the message: the row is done. False when the row was not waiting (left unchanged)."""
+    return _update_waiting(
+        db,
+        "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL",
+        [message_id, _ts(now), delivery_id],
+    )
 
 
-def hold_until(db: sqlite_utils.Database, delivery_id: int, at: datetime, reason: str = "quiet hours") -> None:
-    """Hold the row (quiet hours) until `at`; it is sent then."""
-    with db.atomic():
-        db.execute(
-            "UPDATE deliveries SET status = 'held', next_attempt_at = ?, last_error = ? WHERE id = ?",
-            [_ts(at), reason, delivery_id],
-        )
+def reschedule(db: sqlite_utils.Database, delivery_id: int, at: datetime, error: str, count_attempt: bool = True) -> bool:
+    """Try again at `at` (rate limit, network or server error); False (unchanged) for a sent or failed row."""
+    return _update_waiting(
+        db,
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts + ?",
+        [_ts(at), error, 1 if count_attempt else 0, delivery_id],
+    )
 
 
-def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str, now: datetime | None = None) -> None:
-    """The row cannot be delivered (bad request, chat gone): kept as `failed` with the error, shown in /status."""
-    with db.atomic():
-        db.execute(
-            "UPDATE deliveries SET status = 'failed', last_error = ?, attempts = attempts + 1, sent_at = NULL, "
-            "next_attempt_at = ? WHERE id = ?",
-            [error, _ts(now), delivery_id],
-        )
+def hold_until(db: sqlite_utils.Database, delivery_id: int, at: datetime, reason: str = "quiet hours") -> bool:
+    """Hold the row (quiet hours) until `at`; it is sent then. False (unchanged) for a sent or failed row."""
+    return _update_waiting(
+        db,
+        "UPDATE deliveries SET status = 'held', next_attempt_at = ?, last_error = ?",
+        [_ts(at), reason, delivery_id],
+    )
+
+
+def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str, now: datetime | None = None) -> bool:
+    """The row cannot be delivered (bad request, chat gone): kept as `failed` with the error, shown in /status.
+
+    False (unchanged) when the row was already sent or failed: a sent message is never relabelled failed.
+    """
+    return _update_waiting(
+        db,
+        "UPDATE deliveries SET status = 'failed', last_error = ?, attempts = attempts + 1, sent_at = NULL, next_attempt_at = ?",
+        [error, _ts(now), delivery_id],
+    )
 
 
 def move_chat(db: sqlite_utils.Database, old_chat_id: int, new_chat_id: int) -> int:
