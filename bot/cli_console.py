@@ -31,7 +31,7 @@ LOCK_REFRESH = 60.0
 DEMO_LEAD_DAYS = 3     # business days revealed before the stress episode starts
 DEMO_AFTER_DAYS = 4    # business days shown after it ends
 DEMO_YEARS = 12        # simulated history: enough for /backtest and 200-day averages, quick to evaluate
-TOUR = ("/help", "/dxy", "/regime", "/subscribe all")
+TOUR = ("/help", "/dxy", "/tlt", "/regime", "/subscribe all")
 TOUR_AFTER = ("/theses", "/alerts", "/why {alert}", "/scenario TLT -100bp", "/chart DXY 3m", "/status")
 
 

@@ -131,6 +131,7 @@ def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
     assert headers and all("SIMULATED" in h for h in headers)
     assert "🔔 pushed alert" in out and "Status: intact → weakening" in out
     assert "── /why " in out and "── /alerts" in out
+    assert "\nDXY " in out and "\nTLT " in out  # the README promise: readings of at least DXY and TLT
     assert "Demo finished:" in out
     saved = [line.split("image saved to ", 1)[1] for line in out.splitlines() if "image saved to " in line]
     assert saved and all(Path(p).is_file() and Path(p).read_bytes().startswith(b"\x89PNG") for p in saved)
