@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -57,20 +58,24 @@ def test_changes_fan_out_once_to_subscribers_and_alert_chats(world):
     assert [r.ok for r in runs] == [True, True, True] and runs[1].alerts == len(second.alert_ids)
 
 
-def test_a_crash_during_fan_out_loses_no_alert(world, monkeypatch):
+def test_a_crash_during_fan_out_loses_no_alert(world):
     services, provider = world
     cycle.run_cycle(services)
     provider.reveal_until = STRESS_END
-
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(outbox, "enqueue_deliveries", crash)
-    with pytest.raises(OSError):
+    alerts_before = services.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    transitions_before = services.db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0]
+    # A real storage fault (not a patched function): SQLite itself refuses every outbox row.
+    services.db.execute(
+        "CREATE TRIGGER outbox_full BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
         cycle.run_cycle(services)
     assert run_log.last_runs(services.db, 1)[0].ok is False
     assert "disk full" in run_log.last_runs(services.db, 1)[0].error
-    monkeypatch.undo()
+    # Nothing half-done stays behind: no alert without its rows, no transition without its alert.
+    assert services.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == alerts_before
+    assert services.db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0] == transitions_before
+    services.db.execute("DROP TRIGGER outbox_full")
     retried = cycle.run_cycle(services)  # the transitions were rolled back with the alerts: found again
     assert retried.alert_ids and retried.deliveries > 0
     assert outbox.delivery_backlog(services.db)["pending"] == retried.deliveries
