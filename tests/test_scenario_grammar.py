@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from handlers.scenario import grammar_message
 from macro.catalog import load_catalog
 from macro.scenario.grammar import (
     BetQuery,
@@ -98,6 +102,25 @@ TOKENS = st.lists(st.one_of(WORDS, st.text(max_size=12), WORDS.flatmap(lambda w:
 def test_random_words_parse_or_raise_grammar_error_only(words):
     for parser in (lambda w: parse_scenario(w, FUNDS, CATALOG), lambda w: parse_corr(w, CATALOG), lambda w: parse_chart(w, CATALOG)):
         try:
-            parser(words)
-        except GrammarError:
-            pass
+            query = parser(words)
+        except GrammarError as err:
+            for lang in ("en", "zh-TW"):  # every refusal has a message naming what was wrong, in both languages
+                text = grammar_message(lang, err)
+                assert text and "{" not in text, (lang, err.reason)
+            continue
+        assert not [n for n in _numbers(query) if not math.isfinite(n)], query  # "nan"/"inf" never get through
+
+
+def _numbers(value):
+    """Every number inside a parsed query (dataclass fields, mappings, tuples)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if dataclasses.is_dataclass(value):
+        return [n for f in dataclasses.fields(value) for n in _numbers(getattr(value, f.name))]
+    if isinstance(value, dict) or hasattr(value, "values") and callable(value.values):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, (tuple, list)):
+        return [n for v in value for n in _numbers(v)]
+    return []
