@@ -44,7 +44,7 @@ def format_reading(r: Reading, lang: str, html_mode: bool = True) -> str:
     parts = []
     if r.low_52w is not None:
         parts.append(t(lang, "reading.range", low=esc(format_level(r.low_52w, r.unit)), high=esc(format_level(r.high_52w, r.unit)),
-                       position=f"{r.position_52w * 100:.0f}"))
+                       position="—" if r.position_52w is None else f"{r.position_52w * 100:.0f}"))
     if r.ma200_distance is not None:
         parts.append(t(lang, "reading.ma200", distance=format_change(r.ma200_distance, r.in_bp)))
     if r.z_20d is not None:

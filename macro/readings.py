@@ -27,6 +27,7 @@ from macro.market import Market
 NEW_YORK = ZoneInfo("America/New_York")
 US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
+MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
 
 
 class _NyseHolidays(AbstractHolidayCalendar):
@@ -132,7 +133,8 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     last_ts = s.index[-1]
     last = float(s.iloc[-1])
     changes: dict[str, float | None] = {}
-    changes["1d"] = _change(last, float(s.iloc[-2]) if len(s) > 1 else None, in_bp)
+    previous_close = float(s.iloc[-2]) if len(s) > 1 and (last_ts - s.index[-2]).days <= MAX_GAP_1D else None
+    changes["1d"] = _change(last, previous_close, in_bp)  # after a data gap the move is not a one-day change
     for key, offset in (("1w", pd.DateOffset(weeks=1)), ("1m", pd.DateOffset(months=1)), ("3m", pd.DateOffset(months=3))):
         changes[key] = _change(last, _value_near(s, last_ts - offset), in_bp)
     changes["ytd"] = _change(last, _value_near(s, pd.Timestamp(year=last_ts.year, month=1, day=1) - pd.Timedelta(days=1), 10), in_bp)
@@ -142,7 +144,7 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     low = high = position = None
     if have_year:
         low, high = float(year.min()), float(year.max())
-        position = (last - low) / (high - low) if high > low else 0.5
+        position = (last - low) / (high - low) if high > low else None  # a flat year has no position
     ma_distance = None
     if len(s) >= 200:
         ma = float(s.iloc[-200:].mean())

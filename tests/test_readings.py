@@ -104,3 +104,27 @@ def test_html_is_escaped():
     m = Market(make_closes({"DXY": pd.Series([1.0, 2.0], index=days)}, CATALOG), "csv:<b>evil</b>", errors={"DXY": "<script>"})
     text = format_reading(reading(m, CATALOG["DXY"], now=FRIDAY_EVENING), "en")
     assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_one_day_change_is_unknown_across_a_data_gap():
+    # The previous close is three weeks old: the move since is not a "1d" change, and is not shown as one.
+    days = pd.to_datetime(["2026-10-28", "2026-10-29", "2026-11-19", "2026-11-20"])
+    m = market_of(DXY=pd.Series([100.0, 101.0, 96.0, 97.0], index=days))
+    r = reading(m, CATALOG["DXY"], now=FRIDAY_EVENING)
+    assert r.changes["1d"] == pytest.approx((97.0 / 96.0 - 1.0) * 100)
+    gap = market_of(DXY=pd.Series([100.0, 101.0, 97.0], index=pd.to_datetime(["2026-10-28", "2026-10-29", "2026-11-20"])))
+    assert reading(gap, CATALOG["DXY"], now=FRIDAY_EVENING).changes["1d"] is None
+    # A long weekend (Thursday close before Good Friday → Monday) is still one trading day.
+    easter = market_of(TLT=pd.Series([90.0, 91.8], index=pd.to_datetime(["2026-04-02", "2026-04-06"])))
+    monday_evening = datetime(2026, 4, 6, 23, 0, tzinfo=timezone.utc)
+    assert reading(easter, CATALOG["TLT"], now=monday_evening).changes["1d"] == pytest.approx(2.0)
+
+
+def test_a_flat_year_has_no_range_position():
+    days = pd.bdate_range(end="2026-11-20", periods=270)
+    m = market_of(US3M=pd.Series(np.full(len(days), 5.25), index=days))
+    r = reading(m, CATALOG["US3M"], now=FRIDAY_EVENING)
+    assert r.low_52w == r.high_52w == 5.25
+    assert r.position_52w is None  # not a made-up 50%
+    text = format_reading(r, "en")
+    assert "at —%" in text and "50%" not in text
