@@ -59,6 +59,20 @@ def daily_changes(market: Market, series_ids: Sequence[str], catalog: Catalog, s
     return changes.replace([np.inf, -np.inf], np.nan).dropna(how="any")
 
 
+def without_variation(changes: pd.DataFrame, series_ids: Sequence[str]) -> list[str]:
+    """Series whose daily changes did not vary (flat, or the same step every day): they carry no co-movement.
+
+    Exact zero variance is not enough: a constant step leaves float noise (~1e-14) that np.corrcoef and
+    lstsq would turn into a made-up correlation or beta, so the spread is compared to the step's size.
+    """
+    out = []
+    for sid in series_ids:
+        values = changes[sid].to_numpy(dtype="float64")
+        if len(values) and float(np.ptp(values)) <= 1e-9 * max(1.0, float(np.abs(values).max())):
+            out.append(sid)
+    return out
+
+
 def effective_bets(corr: np.ndarray) -> float:
     """(Σλ)²/Σλ² over the eigenvalues of a correlation matrix: 1 (one bet) … n (independent)."""
     lam = np.clip(np.linalg.eigvalsh(corr), 0.0, None)
@@ -151,9 +165,9 @@ def correlation_report(
     window = full.loc[full.index > start]
     if len(window) < MIN_OBSERVATIONS:
         raise CorrelationError(f"only {len(window)} common daily changes in the lookback; need {MIN_OBSERVATIONS}")
-    flat = [sid for sid in ids if float(window[sid].std()) == 0.0]
+    flat = without_variation(window, ids)
     if flat:
-        raise CorrelationError(f"{', '.join(flat)} did not move in the lookback")
+        raise CorrelationError(f"{', '.join(flat)}: daily changes did not vary in the lookback (no correlation to measure)")
     data = window.to_numpy().T
     any_bp = any(sid in catalog and catalog[sid].changes_in_bp for sid in ids)
     corr = np.corrcoef(data)

@@ -171,3 +171,23 @@ def test_shock_on_an_empty_book_is_an_error():
     market = market_from_returns({"SPX": np.full(30, 0.01)})
     with pytest.raises(ScenarioError):
         shock_scenario(market, CATALOG, {}, {"SPX": -0.1})
+
+
+@pytest.mark.parametrize("step", [0.0, 2.0])  # a yield that never changed, or one that rose 2 bp every single day
+def test_a_shock_to_a_series_that_never_moved_is_an_error_not_a_beta(step):
+    rng = np.random.default_rng(5)
+    market = market_from_returns({"US3M": np.full(120, step), "SPX": rng.normal(0.001, 0.01, 120)})
+    with pytest.raises(ScenarioError, match="US3M: daily changes did not vary"):
+        shock_scenario(market, CATALOG, {"SPX": 1}, {"US3M": 100.0}, lookback_days=10_000)
+    # Shocking a holding itself (a % series) needs no beta, so a flat regressor set is no obstacle then.
+    answer = shock_scenario(market, CATALOG, {"SPX": 1}, {"SPX": -0.1}, lookback_days=10_000)
+    assert answer.total == pytest.approx(-0.1)
+
+
+@pytest.mark.parametrize("step", [0.0, 2.0, 0.0004])  # flat; +2 bp every day; +0.04% every day (float noise only)
+def test_a_series_whose_changes_never_vary_has_no_correlation(step):
+    rng = np.random.default_rng(11)
+    sid = "US3M" if step != 0.0004 else "GOLD"
+    market = market_from_returns({sid: np.full(120, step), "SPX": rng.normal(0.001, 0.01, 120)})
+    with pytest.raises(CorrelationError, match=f"{sid}: daily changes did not vary"):
+        correlation_report(market, [sid, "SPX"], CATALOG, lookback_days=10_000)

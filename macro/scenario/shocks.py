@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from macro.catalog import Catalog
-from macro.correlation import MIN_OBSERVATIONS, CorrelationError, daily_changes
+from macro.correlation import MIN_OBSERVATIONS, CorrelationError, daily_changes, without_variation
 from macro.market import Market
 from macro.scenario import ScenarioError
 
@@ -110,6 +110,9 @@ def shock_scenario(
     estimated = [h for h in weights if h not in shocks or units[h] == "bp"]
     if estimated and len(changes) < MIN_OBSERVATIONS:
         raise ScenarioError(f"only {len(changes)} common daily changes in the lookback; need {MIN_OBSERVATIONS}")
+    flat = without_variation(changes, shocked) if estimated else []
+    if flat:  # no beta to a series whose changes never varied: lstsq's min-norm guess would be a made-up number
+        raise ScenarioError(f"{', '.join(flat)}: daily changes did not vary in the lookback; no sensitivity to it can be estimated")
     x = changes[shocked].to_numpy() if not changes.empty else np.empty((0, len(shocked)))
     shock_vec = np.array([shocks[sid] for sid in shocked])
     holdings = []
