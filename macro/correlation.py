@@ -174,11 +174,18 @@ def correlation_report(
     cov = np.cov(data)
     w = np.array([float((weights or {}).get(sid, 1.0)) for sid in ids])
     w = w / w.sum()
-    recent = np.corrcoef(window.iloc[-RECENT_DAYS:].to_numpy().T) if len(window) >= RECENT_DAYS else None
+    recent_window = window.iloc[-RECENT_DAYS:]
+    recent = None
+    quiet: set[str] = set()
+    if len(window) >= RECENT_DAYS:
+        quiet = set(without_variation(recent_window, ids))  # no recent correlation with a series that sat still
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recent = np.corrcoef(recent_window.to_numpy().T)
     pairs = []
     for i in range(len(ids)):
         for j in range(i + 1, len(ids)):
-            r = None if recent is None or not np.isfinite(recent[i, j]) else float(recent[i, j])
+            unknown = recent is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(recent[i, j])
+            r = None if unknown else float(recent[i, j])
             pairs.append(Pair(ids[i], ids[j], float(corr[i, j]), r))
     moves = sorted((p for p in pairs if p.moved is not None), key=lambda p: -abs(p.moved or 0.0))[:top_moves]
     return CorrelationReport(

@@ -191,3 +191,16 @@ def test_a_series_whose_changes_never_vary_has_no_correlation(step):
     market = market_from_returns({sid: np.full(120, step), "SPX": rng.normal(0.001, 0.01, 120)})
     with pytest.raises(CorrelationError, match=f"{sid}: daily changes did not vary"):
         correlation_report(market, [sid, "SPX"], CATALOG, lookback_days=10_000)
+
+
+def test_no_recent_correlation_for_a_series_that_sat_still_lately():
+    # GOLD moves for a year, then rises by the same 0.05% every day for the last 70 days: its recent
+    # "correlation" would be float noise, so no move is reported for its pairs (the full-window ρ stays).
+    rng = np.random.default_rng(21)
+    spx = rng.normal(0.0005, 0.01, 330)
+    gold = np.concatenate([-0.6 * spx[:260] + rng.normal(0, 0.008, 260), np.full(70, 0.0005)])
+    market = market_from_returns({"SPX": spx, "GOLD": gold})
+    report = correlation_report(market, ["SPX", "GOLD"], CATALOG, lookback_days=10_000)
+    changes = market.closes[["SPX", "GOLD"]].pct_change().iloc[1:]
+    assert report.matrix[0, 1] == pytest.approx(np.corrcoef(changes.to_numpy().T)[0, 1])
+    assert report.moves == ()
