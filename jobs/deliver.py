@@ -172,7 +172,12 @@ async def deliver_pending(
                 if gone:
                     break
 
-    await asyncio.gather(*(chat_worker(c, r) for c, r in by_chat.items()))
+    # Every chat's worker finishes before the pass ends (or raises): a worker left running after a failure
+    # would still be sending while the next pass picks up the same rows, and send them twice.
+    outcomes = await asyncio.gather(*(chat_worker(c, r) for c, r in by_chat.items()), return_exceptions=True)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    if failures:
+        raise failures[0]
     return report
 
 
@@ -225,15 +230,7 @@ async def _deliver_one(
             report.retry += 1
             return False
         except TransientFailure as exc:
-            attempts = row.attempts + 1
-            if attempts >= policy.max_attempts:
-                await _storage(services, outbox.mark_failed, row.id, f"gave up after {attempts} attempts: {exc.reason}")
-                report.failed += 1
-                report.errors.append(exc.reason)
-            else:
-                at = now + timedelta(seconds=policy.delay(attempts))
-                await _storage(services, outbox.reschedule, row.id, at, exc.reason)
-                report.retry += 1
+            await _retry_or_give_up(services, row, exc.reason, now, policy, report)
             return False
         except ChatGone as exc:
             await _storage(services, _pause_chat, chat_id, exc.reason)
@@ -248,12 +245,29 @@ async def _deliver_one(
             report.failed += 1
             report.errors.append(exc.reason)
             return False
+        except Exception as exc:  # a sender fault nobody mapped: kept on the row and retried with backoff, like a 5xx
+            log.exception("delivery %s to chat %s failed unexpectedly", row.id, chat_id)
+            await _retry_or_give_up(services, row, f"unexpected {type(exc).__name__}: {exc}"[:300], now, policy, report)
+            return False
         await _storage(services, outbox.mark_sent, row.id, message_id)
         report.sent += 1
         return False
     await _storage(services, outbox.reschedule, row.id, now, "chat moved twice", False)
     report.retry += 1
     return False
+
+
+async def _retry_or_give_up(services: Any, row: outbox.Delivery, reason: str, now: datetime, policy: RetryPolicy,
+                            report: DeliveryReport) -> None:
+    """A transient fault: back off and retry, or mark the row failed (with why) once the attempts are used up."""
+    attempts = row.attempts + 1
+    if attempts >= policy.max_attempts:
+        await _storage(services, outbox.mark_failed, row.id, f"gave up after {attempts} attempts: {reason}")
+        report.failed += 1
+        report.errors.append(reason)
+    else:
+        await _storage(services, outbox.reschedule, row.id, now + timedelta(seconds=policy.delay(attempts)), reason)
+        report.retry += 1
 
 
 def _move_chat(db: Any, old_id: int, new_id: int) -> None:

@@ -254,3 +254,54 @@ def test_any_fault_sequence_ends_with_every_row_sent_once_or_failed_with_a_reaso
         if not set(kinds) & {"gone", "permanent"} and kinds.count("transient") < policy.max_attempts:
             assert all(d.status == "sent" for d in chat_rows), (chat_id, kinds)
     db.close()
+
+
+class SlowSender(ScriptedSender):
+    """Accepts after yielding to the event loop a few times (so other chats' sends are in flight)."""
+
+    async def send(self, chat_id, reply, thread_id=None):
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return await super().send(chat_id, reply, thread_id)
+
+
+def test_an_unmapped_sender_fault_is_recorded_and_retried_with_backoff(services):
+    alert = _alert(services.db)
+    outbox.enqueue_deliveries(services.db, alert.id, [41, 42, 43], now=NOW)
+    sender = SlowSender({42: [RuntimeError("socket closed mid-write")] * 2})
+    policy = RetryPolicy(base=60, max_attempts=2)
+    first = asyncio.run(deliver_pending(services, sender, now=NOW, policy=policy))
+    # The other chats were not abandoned mid-pass: both were sent and recorded in this same pass.
+    assert (first.sent, first.retry, first.failed) == (2, 1, 0)
+    rows = {d.chat_id: d for d in outbox.deliveries_for_alert(services.db, alert.id)}
+    assert (rows[41].status, rows[43].status) == ("sent", "sent")
+    faulty = rows[42]
+    assert faulty.status == "pending" and faulty.attempts == 1
+    assert "RuntimeError" in faulty.last_error and "socket closed" in faulty.last_error
+    assert faulty.next_attempt_at == NOW + timedelta(seconds=60)  # backoff, not a hot loop every tick
+    assert asyncio.run(deliver_pending(services, sender, now=NOW + timedelta(seconds=59), policy=policy)).attempted == 0
+    second = asyncio.run(deliver_pending(services, sender, now=NOW + timedelta(seconds=60), policy=policy))
+    assert second.failed == 1  # the attempt cap applies to unexpected faults too
+    row = outbox.get_delivery(services.db, faulty.id)
+    assert row.status == "failed" and "gave up after 2 attempts" in row.last_error
+    assert sorted(c for c, *_ in sender.accepted) == [41, 43]
+
+
+def test_a_storage_fault_on_one_row_lets_the_other_chats_finish_before_the_pass_fails(services):
+    import sqlite3
+
+    alert = _alert(services.db)
+    outbox.enqueue_deliveries(services.db, alert.id, [41, 42, 43], now=NOW)
+    services.db.execute(  # a real fault: recording chat 42's outcome fails (e.g. disk full)
+        "CREATE TRIGGER no_update_42 BEFORE UPDATE ON deliveries WHEN OLD.chat_id = 42 "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    sender = SlowSender({42: []})
+    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+        asyncio.run(deliver_pending(services, sender, now=NOW))
+    # Every message Telegram accepted was recorded as sent: nothing in flight was abandoned to be sent twice.
+    rows = {d.chat_id: d for d in outbox.deliveries_for_alert(services.db, alert.id)}
+    accepted = sorted(c for c, *_ in sender.accepted)
+    assert accepted == [41, 42, 43]
+    assert (rows[41].status, rows[43].status) == ("sent", "sent")
+    assert rows[42].status == "pending"  # its outcome could not be stored: it waits, nothing is lost
