@@ -251,6 +251,13 @@ def _known_thesis(req: Request, rest: str) -> str | None:
     return rest
 
 
+def _group_member(req: Request) -> Reply | None:
+    """The refusal when a plain member presses snooze/mute in a group (checked here too, not only by the wiring)."""
+    if req.chat.is_group and not req.is_admin:
+        return Reply("⛔ " + t(req.lang, "alerts.not_admin"))
+    return None
+
+
 def _ensure_chat(req: Request) -> None:
     if chats.get_chat(req.services.db, req.chat.id) is None:
         chats.ensure_chat(
@@ -262,6 +269,9 @@ def _ensure_chat(req: Request) -> None:
 @REGISTRY.callback("snooze", admin=True)
 def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply:
     """Snooze this thesis's alerts in this chat for one day."""
+    refusal = _group_member(req)
+    if refusal is not None:
+        return refusal
     thesis_id = _known_thesis(req, rest)
     if thesis_id is None:
         return Reply(t(req.lang, "alerts.button_stale"))
@@ -276,6 +286,9 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
 @REGISTRY.callback("mute", admin=True)
 def mute_button(req: Request, rest: str) -> Reply:
     """Mute this thesis's alerts in this chat until /subscribe again."""
+    refusal = _group_member(req)
+    if refusal is not None:
+        return refusal
     thesis_id = _known_thesis(req, rest)
     if thesis_id is None:
         return Reply(t(req.lang, "alerts.button_stale"))

@@ -1,0 +1,75 @@
+"""Property: a plain member of a group (not an admin) changes no shared state, whatever command, arguments or button."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers import load_commands
+from handlers.registry import Chat, Request
+from storage import chats, outbox
+from storage.portfolios import save_portfolio
+from tests.chat_world import make_services
+
+REGISTRY = load_commands()
+SERVICES = make_services()
+SERVICES.evaluate_now = lambda: pytest.fail("a group member triggered an evaluation")
+GROUP = Chat(-100900, "supergroup", "Fund desk", thread_id=5)
+MEMBER = 4242  # not in REGIMEBOT_ADMINS, not a chat administrator
+STATE_TABLES = ("chats", "subscriptions", "thesis_mutes", "portfolios", "manual_signals", "manual_history",
+                "deliveries", "alerts", "thesis_states", "transitions")
+
+
+def _seed() -> None:
+    db = SERVICES.db
+    chats.ensure_chat(db, GROUP.id, "supergroup", title=GROUP.title)
+    chats.subscribe(db, GROUP.id, "long_usd_ai")
+    save_portfolio(db, GROUP.id, {"TLT": 60.0, "GOLD": 40.0})
+    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
+    outbox.enqueue_deliveries(db, alert.id, [GROUP.id])
+
+
+_seed()
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    db = SERVICES.db
+    existing = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in STATE_TABLES if t in existing}
+
+
+def test_the_snapshot_covers_the_shared_state():
+    state = _snapshot()
+    assert {"chats", "subscriptions", "portfolios", "deliveries"} <= set(state)
+    assert state["subscriptions"] and state["portfolios"] and state["deliveries"]
+
+
+WORDS = st.one_of(
+    st.sampled_from(["all", "*", "on", "off", "set", "add", "remove", "clear", "TLT", "GOLD", "50", "long_usd_ai",
+                     "tariffs_landed", "language", "zh-TW", "timezone", "Asia/Taipei", "quiet", "22:00-07:00", "digest",
+                     "08:00", "urgent", "1", "#1"]),
+    st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and not any(c.isspace() for c in s)),
+)
+COMMANDS = sorted(c.name for c in REGISTRY.commands() if c.name not in ("backtest", "chart", "corr", "scenario"))  # read-only, slow
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(args=st.lists(WORDS, max_size=3).map(tuple))
+def test_a_group_member_command_changes_nothing(name, args):
+    before = _snapshot()
+    req = Request(command=name, args=args, chat=GROUP, user_id=MEMBER, lang="en", services=SERVICES, is_admin=False)
+    REGISTRY.get(name).handler(req)
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("prefix", sorted(c.prefix for c in REGISTRY.callbacks()))
+@settings(max_examples=30, deadline=None)
+@given(rest=st.one_of(st.sampled_from(["lang:zh-TW", "tz:1", "quiet:2200-0700", "digest:0800", "urgent:off",
+                                       "long_usd_ai", "1", "#1"]), st.text(max_size=20)))
+def test_a_group_member_button_changes_nothing(prefix, rest):
+    before = _snapshot()
+    req = Request(command=prefix, args=(), chat=GROUP, user_id=MEMBER, lang="en", services=SERVICES, is_admin=False)
+    REGISTRY.get_callback(prefix).handler(req, rest)
+    assert _snapshot() == before
