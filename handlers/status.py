@@ -8,7 +8,7 @@ from typing import Any
 from handlers.i18n import t
 from handlers.registry import REGISTRY, Request
 from handlers.reply import Reply
-from handlers.usage import esc, market_clock, market_now, usage_reply
+from handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
 from macro.readings import last_expected_close
 from storage import outbox, prices
 from storage import run_log
@@ -92,6 +92,9 @@ def status(req: Request) -> Reply:
         fetches = prices.fetch_log(services.db)
         runs = run_log.last_runs(services.db, 1, kind="evaluate")
         backlog = outbox.delivery_backlog(services.db)
+    last = backlog.get("last_error")
+    if last and not is_bot_admin(req) and last.get("chat_id") != req.chat.id:
+        backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
     lines.append("")
     lines += format_runs(req.lang, runs, getattr(services.settings, "evaluate_every", None))

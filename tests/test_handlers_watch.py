@@ -150,3 +150,20 @@ def test_status_reports_staleness_missing_series_and_fetch_errors(closes):
     assert "no data: MOVE" in text
     assert "❌ MOVE: no data for symbol ^MOVE" in text
     assert "waiting 0 · held for quiet hours 0 · failed 0 · sent 0" in text
+
+
+def test_status_shows_another_chats_delivery_failure_only_to_bot_admins(services):
+    from storage import outbox
+
+    alert = outbox.create_alert(services.db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
+    outbox.enqueue_deliveries(services.db, alert.id, [777001, 500])
+    row = {d.chat_id: d for d in outbox.deliveries_for_alert(services.db, alert.id)}
+    assert outbox.mark_failed(services.db, row[777001].id, "chat gone: Forbidden: bot was blocked by the user")
+    stranger = ask(services, "/status", chat=Chat(500, "private"), user_id=42).text
+    assert "failed 1" in stranger  # the count is everyone's business…
+    assert "777001" not in stranger and "blocked" not in stranger  # …another chat's id and error are not
+    admin = ask(services, "/status", chat=Chat(500, "private"), user_id=ADMIN).text
+    assert "Last failure (chat 777001): chat gone: Forbidden: bot was blocked by the user" in admin
+    assert outbox.mark_failed(services.db, row[500].id, "refused by Telegram: Bad Request: can't parse entities")
+    own = ask(services, "/status", chat=Chat(500, "private"), user_id=42).text
+    assert "Last failure (chat 500): refused by Telegram" in own  # a chat sees its own failure
