@@ -80,16 +80,21 @@ class Runtime:
         return not allowed or chat_id in allowed
 
     async def is_admin(self, bot: Any, update: Update) -> bool:
-        """A configured admin anywhere; in groups a chat administrator; channel posts come from its admins."""
+        """A configured admin anywhere; in groups a chat administrator; channel posts come from its admins.
+
+        A button press is judged by who pressed it: any subscriber can press a button under a channel post,
+        and that post's sender is the channel itself, so neither counts as an administrator's say-so.
+        """
         chat, user, message = update.effective_chat, update.effective_user, update.effective_message
         if user is not None and user.id in self.settings.admins:
             return True
-        if chat.type == "channel":
-            return True
+        if update.callback_query is None:
+            if chat.type == "channel":
+                return True  # only a channel's administrators can post in it
+            if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+                return True  # an anonymous group administrator
         if chat.type == "private" or user is None:
             return False
-        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-            return True  # an anonymous group administrator
         key = (chat.id, user.id)
         cached = self._admins.get(key)
         if cached is not None and cached[1] > time.monotonic():
