@@ -252,8 +252,7 @@ async def _deliver_one(
         await _storage(services, outbox.mark_sent, row.id, message_id)
         report.sent += 1
         return False
-    await _storage(services, outbox.reschedule, row.id, now, "chat moved twice", False)
-    report.retry += 1
+    await _retry_or_give_up(services, row, "chat moved twice in one attempt", now, policy, report)  # counted, so it cannot loop forever
     return False
 
 

@@ -305,3 +305,20 @@ def test_a_storage_fault_on_one_row_lets_the_other_chats_finish_before_the_pass_
     assert accepted == [41, 42, 43]
     assert (rows[41].status, rows[43].status) == ("sent", "sent")
     assert rows[42].status == "pending"  # its outcome could not be stored: it waits, nothing is lost
+
+
+def test_a_chat_that_keeps_moving_is_retried_with_backoff_then_failed(services):
+    alert = _alert(services.db)
+    outbox.enqueue_deliveries(services.db, alert.id, [-61], now=NOW)
+    hops = {-61 - 100 * k: [ChatMoved(-61 - 100 * (k + 1))] for k in range(10)}  # every new id has moved again
+    sender = ScriptedSender(hops)
+    policy = RetryPolicy(base=60, max_attempts=2)
+    first = asyncio.run(deliver_pending(services, sender, now=NOW, policy=policy))
+    assert first.retry == 1 and first.sent == 0
+    row = outbox.deliveries_for_alert(services.db, alert.id)[0]
+    assert row.status == "pending" and row.attempts == 1 and "moved twice" in row.last_error
+    assert row.next_attempt_at == NOW + timedelta(seconds=60)  # not due again at once: no hot loop
+    asyncio.run(deliver_pending(services, sender, now=NOW + timedelta(seconds=60), policy=policy))
+    row = outbox.get_delivery(services.db, row.id)
+    assert row.status == "failed" and "gave up after 2 attempts" in row.last_error
+    assert sender.accepted == []
