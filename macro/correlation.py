@@ -60,11 +60,9 @@ def daily_changes(market: Market, series_ids: Sequence[str], catalog: Catalog, s
 
 
 def without_variation(changes: pd.DataFrame, series_ids: Sequence[str]) -> list[str]:
-    """Series whose daily changes did not vary (flat, or the same step every day): they carry no co-movement.
-
-    Exact zero variance is not enough: a constant step leaves float noise (~1e-14) that np.corrcoef and
-    lstsq would turn into a made-up correlation or beta, so the spread is compared to the step's size.
-    """
+    """Series whose daily changes did not vary (flat, or the same step every day): they carry no co-movement."""
+    # Exact zero variance is not enough: a constant step leaves float noise (~1e-14) that np.corrcoef and
+    # lstsq would turn into a made-up correlation or beta, so the spread is compared to the step's size.
     out = []
     for sid in series_ids:
         values = changes[sid].to_numpy(dtype="float64")

@@ -257,6 +257,7 @@ _WAITING = "status IN ('pending', 'held')"
 
 
 def _update_waiting(db: sqlite_utils.Database, sql: str, params: list[Any]) -> bool:
+    """Run `sql` (an UPDATE without WHERE) on one row only if it is still waiting; True when it was."""
     with db.atomic():
         cur = db.execute(f"{sql} WHERE id = ? AND {_WAITING}", params)
     return cur.rowcount == 1
