@@ -109,6 +109,16 @@ class Runtime:
             prefs = chat_store.get_chat(self.services.db, chat_id)
         return prefs.language if prefs is not None else normalize_language(user_language)
 
+    def resume(self, chat_id: int) -> bool:
+        """A paused chat (bot blocked or removed) that talks to the bot again gets its alerts again."""
+        with self.services.db_lock:
+            prefs = chat_store.get_chat(self.services.db, chat_id)
+            if prefs is None or not prefs.paused:
+                return False
+            chat_store.set_paused(self.services.db, chat_id, False)
+        log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
+        return True
+
     # --- replies -----------------------------------------------------------------------
 
     async def reply(self, bot: Any, chat_id: int, reply: Reply, thread_id: int | None) -> None:
@@ -174,6 +184,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = rt.registry.get(name)
     if command is None:
         return
+    await asyncio.to_thread(rt.resume, chat.id)
     is_admin = await rt.is_admin(context.bot, update)
     if command.admin and chat.type != "private" and not is_admin:
         await rt.reply(context.bot, chat.id, Reply("⛔ " + t(lang, "runtime.admin_only", command=command.name)), thread_id)
@@ -203,6 +214,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _answer(query, t(lang, "alerts.not_admin"))
         return
     await _answer(query, None)
+    await asyncio.to_thread(rt.resume, chat.id)
     request = Request(callback.prefix, (match.group(2),), _chat(update), user.id if user else None, lang, rt.services, is_admin)
     reply = await asyncio.to_thread(callback.handler, request, match.group(2))
     await rt.reply(context.bot, chat.id, reply, _thread_id(update))
