@@ -266,15 +266,23 @@ def _ensure_chat(req: Request) -> None:
         )
 
 
+def _thesis_button(req: Request, rest: str) -> tuple[str, Reply | None]:
+    """The thesis a snooze/mute button names, unless a plain group member pressed it or it is stale."""
+    refusal = _group_member(req)
+    if refusal is not None:
+        return "", refusal
+    thesis_id = _known_thesis(req, rest)
+    if thesis_id is None:
+        return "", Reply(t(req.lang, "alerts.button_stale"))
+    return thesis_id, None
+
+
 @REGISTRY.callback("snooze", admin=True)
 def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply:
     """Snooze this thesis's alerts in this chat for one day."""
-    refusal = _group_member(req)
+    thesis_id, refusal = _thesis_button(req, rest)
     if refusal is not None:
         return refusal
-    thesis_id = _known_thesis(req, rest)
-    if thesis_id is None:
-        return Reply(t(req.lang, "alerts.button_stale"))
     until = (now or datetime.now(timezone.utc)) + SNOOZE
     with req.services.db_lock:
         _ensure_chat(req)
@@ -286,12 +294,9 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
 @REGISTRY.callback("mute", admin=True)
 def mute_button(req: Request, rest: str) -> Reply:
     """Mute this thesis's alerts in this chat until /subscribe again."""
-    refusal = _group_member(req)
+    thesis_id, refusal = _thesis_button(req, rest)
     if refusal is not None:
         return refusal
-    thesis_id = _known_thesis(req, rest)
-    if thesis_id is None:
-        return Reply(t(req.lang, "alerts.button_stale"))
     with req.services.db_lock:
         _ensure_chat(req)
         chats.mute_thesis(req.services.db, req.chat.id, thesis_id, None)

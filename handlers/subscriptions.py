@@ -33,15 +33,23 @@ def _target(req: Request) -> tuple[str | None, Reply | None]:
     return tid, None
 
 
+def _change_target(req: Request) -> tuple[str | None, Reply | None]:
+    """The thesis to (un)subscribe, once the arguments and the caller's right to change this chat are checked."""
+    target, problem = _target(req)
+    if problem is not None:
+        return None, problem
+    if not may_change_chat(req):
+        return None, admin_only(req)
+    chat_prefs(req)
+    return target, None
+
+
 @REGISTRY.command("subscribe", summary="cmd.subscribe.summary", usage="cmd.subscribe.usage", admin=True, group="alerts")
 def subscribe(req: Request) -> Reply:
     """Receive the alerts of one thesis, or of all."""
-    target, problem = _target(req)
+    target, problem = _change_target(req)
     if problem is not None:
         return problem
-    if not may_change_chat(req):
-        return admin_only(req)
-    chat_prefs(req)
     with req.services.db_lock:
         added = chats.subscribe(req.services.db, req.chat.id, target)
         if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
@@ -55,12 +63,9 @@ def subscribe(req: Request) -> Reply:
 @REGISTRY.command("unsubscribe", summary="cmd.unsubscribe.summary", usage="cmd.unsubscribe.usage", admin=True, group="alerts")
 def unsubscribe(req: Request) -> Reply:
     """Stop the alerts of one thesis, or of all."""
-    target, problem = _target(req)
+    target, problem = _change_target(req)
     if problem is not None:
         return problem
-    if not may_change_chat(req):
-        return admin_only(req)
-    chat_prefs(req)
     with req.services.db_lock:
         before = chats.subscriptions(req.services.db, req.chat.id)
         removed = chats.unsubscribe(req.services.db, req.chat.id, target)

@@ -22,7 +22,7 @@ from macro.signal_kinds import SeriesCache
 from macro.signals import (
     UNKNOWN, SignalResult, SignalTrack, compute_track, from_day, manual_result, reading, to_days,
 )
-from macro.theses import STATUSES, hold_through_gaps, recovery, status_codes, status_name, toward_invalidation
+from macro.theses import STATUSES, StatusChange, hold_through_gaps, status_codes, status_name
 from macro.watchlist import Watchlist
 
 __all__ = [
@@ -55,7 +55,7 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
-class Transition:
+class Transition(StatusChange):
     """A thesis's status change on a date (old is None for the first observation ever)."""
 
     thesis_id: str
@@ -63,19 +63,6 @@ class Transition:
     new: str
     date: date
     evidence: tuple[SignalResult, ...]
-
-    @property
-    def toward_invalidation(self) -> bool:
-        return toward_invalidation(self.old, self.new)
-
-    @property
-    def recovery(self) -> bool:
-        return recovery(self.old, self.new)
-
-    @property
-    def alerted(self) -> bool:
-        """Would the bot have sent a message (an alert, or the quieter recovery note)?"""
-        return self.toward_invalidation or self.recovery
 
 
 @dataclass(frozen=True)

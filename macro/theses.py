@@ -87,3 +87,20 @@ def toward_invalidation(old: str | None, new: str) -> bool:
 def recovery(old: str | None, new: str) -> bool:
     """A move back toward intact between known statuses."""
     return old in RANK and new in RANK and RANK[new] < RANK[old]
+
+
+class StatusChange:
+    """What a thesis status change means for messages; mixed into anything with `old` and `new` statuses."""
+
+    @property
+    def toward_invalidation(self) -> bool:
+        return toward_invalidation(self.old, self.new)  # type: ignore[attr-defined]
+
+    @property
+    def recovery(self) -> bool:
+        return recovery(self.old, self.new)  # type: ignore[attr-defined]
+
+    @property
+    def alerted(self) -> bool:
+        """Would the bot send a message for it (an alert, or the quieter recovery note)?"""
+        return self.toward_invalidation or self.recovery

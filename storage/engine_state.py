@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from macro.theses import recovery, toward_invalidation
+from macro.theses import StatusChange
 
 MAX_NOTE = 500
 
@@ -73,7 +73,7 @@ def _v2_engine_state(db: sqlite_utils.Database) -> None:
 
 
 @dataclass(frozen=True)
-class StoredTransition:
+class StoredTransition(StatusChange):
     """A recorded thesis status change with its evidence (old None: the thesis's first status)."""
 
     id: int
@@ -83,14 +83,6 @@ class StoredTransition:
     as_of: date
     evidence: list[dict]
     created_at: str
-
-    @property
-    def toward_invalidation(self) -> bool:
-        return toward_invalidation(self.old, self.new)
-
-    @property
-    def recovery(self) -> bool:
-        return recovery(self.old, self.new)
 
 
 def _now() -> str:

@@ -14,10 +14,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from macro.theses import StatusChange
 from storage.timestamps import parse_ts as _parse_ts
 from storage.timestamps import to_ts as _ts
-
-STATUS_ORDER = {"intact": 0, "weakening": 1, "invalidated": 2}
 
 
 def _v5_outbox(db: sqlite_utils.Database) -> None:
@@ -77,7 +76,7 @@ def _v5_outbox(db: sqlite_utils.Database) -> None:
 
 
 @dataclass(frozen=True)
-class AlertRecord:
+class AlertRecord(StatusChange):
     """A thesis status change, as stored: what moved, from what to what, and the evidence."""
 
     id: int
@@ -90,11 +89,6 @@ class AlertRecord:
     evidence: list[dict]
     created_at: datetime
     urgent: bool
-
-    @property
-    def toward_invalidation(self) -> bool:
-        """True for a move toward invalidation; False for a recovery (sent quietly)."""
-        return STATUS_ORDER.get(self.new, 0) > STATUS_ORDER.get(self.old or "intact", 0)
 
 
 @dataclass(frozen=True)
