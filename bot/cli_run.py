@@ -144,6 +144,8 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
             finally:
                 updater_log.setLevel(level)
         if started:
+            if runtime.jobs is not None:  # let a running evaluation or delivery pass finish, not be cancelled
+                await runtime.jobs.drain()
             await app.stop()
             if app.post_shutdown:
                 await app.post_shutdown(app)

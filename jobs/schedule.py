@@ -8,6 +8,7 @@ Nothing here imports telegram: messages go out through a jobs.deliver.Sender.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
@@ -60,7 +61,33 @@ class BotJobs:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._digests: dict[int, tuple[str, str, Any]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._running_jobs: set[asyncio.Task] = set()
         self.job_queue: Any = None
+
+    def _tracked(self, job: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """The job, remembered while it runs, so a graceful stop can wait for it (see `drain`)."""
+
+        @functools.wraps(job)
+        async def run(context: Any = None) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running_jobs.add(task)
+            try:
+                return await job(context)
+            finally:
+                self._running_jobs.discard(task)
+
+        return run
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait (up to `timeout` s) for running jobs to finish before the scheduler stops and cancels them."""
+        if self.job_queue is not None and self.job_queue.scheduler.running:
+            self.job_queue.scheduler.pause()  # start nothing new while we wait
+        current = asyncio.current_task()
+        running = {t for t in self._running_jobs if t is not current and not t.done()}
+        if running:
+            log.info("waiting for %d running job(s) to finish before stopping", len(running))
+            await asyncio.wait(running, timeout=timeout)
 
     # --- installation --------------------------------------------------------------------
 
@@ -71,15 +98,15 @@ class BotJobs:
         self.job_queue = job_queue
         settings = self.services.settings
         opts = self.options
-        job_queue.run_repeating(self.evaluate_job, interval=settings.evaluate_every, first=opts.first_evaluation, name="evaluate")
+        job_queue.run_repeating(self._tracked(self.evaluate_job), interval=settings.evaluate_every, first=opts.first_evaluation, name="evaluate")
         if opts.after_close:
-            job_queue.run_daily(self.evaluate_job, time=US_CLOSE, days=WEEKDAYS, name="evaluate-after-close")
-        job_queue.run_repeating(self.deliver_job, interval=opts.delivery_interval, first=0.2, name="deliver")
-        job_queue.run_repeating(self.sync_digests, interval=opts.digest_sync_interval, first=0.1, name="digest-sync")
+            job_queue.run_daily(self._tracked(self.evaluate_job), time=US_CLOSE, days=WEEKDAYS, name="evaluate-after-close")
+        job_queue.run_repeating(self._tracked(self.deliver_job), interval=opts.delivery_interval, first=0.2, name="deliver")
+        job_queue.run_repeating(self._tracked(self.sync_digests), interval=opts.digest_sync_interval, first=0.1, name="digest-sync")
         check = opts.deadman_check or max(1.0, min(settings.deadman_after / 4, 900.0))
-        job_queue.run_repeating(self.deadman_job, interval=check, first=check, name="deadman")
+        job_queue.run_repeating(self._tracked(self.deadman_job), interval=check, first=check, name="deadman")
         if self.lock_owner is not None:
-            job_queue.run_repeating(self.lock_job, interval=max(0.5, opts.lock_ttl / 3), first=opts.lock_ttl / 3, name="lock")
+            job_queue.run_repeating(self._tracked(self.lock_job), interval=max(0.5, opts.lock_ttl / 3), first=opts.lock_ttl / 3, name="lock")
 
     # --- evaluate ------------------------------------------------------------------------
 
@@ -156,7 +183,7 @@ class BotJobs:
             except (ZoneInfoNotFoundError, ValueError):
                 zone = ZoneInfo("UTC")
             hours, minutes = (int(x) for x in hhmm.split(":"))
-            job = job_queue.run_daily(self.digest_job, time=time(hours, minutes, tzinfo=zone), data=chat_id, name=f"digest:{chat_id}")
+            job = job_queue.run_daily(self._tracked(self.digest_job), time=time(hours, minutes, tzinfo=zone), data=chat_id, name=f"digest:{chat_id}")
             self._digests[chat_id] = (hhmm, tz, job)
 
     def scheduled_digests(self) -> dict[int, tuple[str, str]]:
