@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -11,6 +10,7 @@ from typing import Any
 from handlers.i18n import t
 from handlers.registry import REGISTRY, Request
 from handlers.reply import Button, Reply
+from handlers.usage import admin_only, chat_prefs, esc, may_change_chat
 from storage import chats, outbox
 from storage.outbox import AlertRecord
 
@@ -19,11 +19,6 @@ STATE_ICONS = {"ok": "🟢", "warn": "🟡", "breach": "🔴", "unknown": "⚪"}
 _THESIS_ID = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
 _ALERT_ID = re.compile(r"^#?([0-9]{1,12})$")
 SNOOZE = timedelta(days=1)
-
-
-def esc(value: Any) -> str:
-    """A dynamic value made safe for Telegram HTML."""
-    return html.escape(str(value), quote=False)
 
 
 def _localized(mapping: Any, lang: str, fallback: str) -> str:
@@ -251,26 +246,10 @@ def _known_thesis(req: Request, rest: str) -> str | None:
     return rest
 
 
-def _group_member(req: Request) -> Reply | None:
-    """The refusal when a plain member presses snooze/mute in a group (checked here too, not only by the wiring)."""
-    if req.chat.is_group and not req.is_admin:
-        return Reply("⛔ " + t(req.lang, "alerts.not_admin"))
-    return None
-
-
-def _ensure_chat(req: Request) -> None:
-    if chats.get_chat(req.services.db, req.chat.id) is None:
-        chats.ensure_chat(
-            req.services.db, req.chat.id, req.chat.type if req.chat.type in chats.CHAT_TYPES else "private",
-            title=req.chat.title or "", language=req.lang if req.lang in chats.SUPPORTED_LANGUAGES else "en",
-        )
-
-
 def _thesis_button(req: Request, rest: str) -> tuple[str, Reply | None]:
     """The thesis a snooze/mute button names, unless a plain group member pressed it or it is stale."""
-    refusal = _group_member(req)
-    if refusal is not None:
-        return "", refusal
+    if not may_change_chat(req):
+        return "", admin_only(req)
     thesis_id = _known_thesis(req, rest)
     if thesis_id is None:
         return "", Reply(t(req.lang, "alerts.button_stale"))
@@ -284,8 +263,8 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
     if refusal is not None:
         return refusal
     until = (now or datetime.now(timezone.utc)) + SNOOZE
+    chat_prefs(req)
     with req.services.db_lock:
-        _ensure_chat(req)
         chats.mute_thesis(req.services.db, req.chat.id, thesis_id, until)
     name = thesis_name(req.services.watchlist, thesis_id, req.lang)
     return Reply(t(req.lang, "alerts.snoozed", thesis=esc(name), until=esc(until.strftime("%Y-%m-%d %H:%M UTC"))))
@@ -297,8 +276,8 @@ def mute_button(req: Request, rest: str) -> Reply:
     thesis_id, refusal = _thesis_button(req, rest)
     if refusal is not None:
         return refusal
+    chat_prefs(req)
     with req.services.db_lock:
-        _ensure_chat(req)
         chats.mute_thesis(req.services.db, req.chat.id, thesis_id, None)
     name = thesis_name(req.services.watchlist, thesis_id, req.lang)
     return Reply(t(req.lang, "alerts.muted", thesis=esc(name), id=esc(thesis_id)))

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handlers.alerts import STATUS_ICONS, thesis_name
+from handlers.alerts import STATUS_ICONS, status_text, thesis_name
 from handlers.i18n import messages, t
 from handlers.reply import Reply
+from handlers.usage import esc
 from storage import outbox
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=False)
-
-
-def _status(lang: str, status: str) -> str:
-    key = f"alerts.status.{status}"
-    return t(lang, key) if key in messages("en") else status
 
 
 def _verdict(lang: str, verdict: str) -> str:
@@ -28,28 +19,28 @@ def _verdict(lang: str, verdict: str) -> str:
 
 def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord], watchlist: Any, today: str) -> Reply:
     """The digest message (pure): verdict, statuses, the last day's changes; sent without a notification sound."""
-    lines = [t(lang, "digest.title", date=_esc(today))]
+    lines = [t(lang, "digest.title", date=esc(today))]
     if evaluation is None:
         lines.append(t(lang, "digest.no_data"))
         return Reply("\n".join(lines), silent=True)
-    lines.append(t(lang, "digest.regime", verdict=_esc(_verdict(lang, evaluation.regime.verdict))))
+    lines.append(t(lang, "digest.regime", verdict=esc(_verdict(lang, evaluation.regime.verdict))))
     lines.append("")
     lines.append(t(lang, "digest.theses_title"))
     for thesis_id, result in evaluation.theses.items():
         lines.append(t(lang, "digest.thesis_line", icon=STATUS_ICONS.get(result.status, "⚪"),
-                       thesis=_esc(thesis_name(watchlist, thesis_id, lang)), status=_esc(_status(lang, result.status))))
+                       thesis=esc(thesis_name(watchlist, thesis_id, lang)), status=esc(status_text(lang, result.status))))
     lines.append("")
     if changes:
         lines.append(t(lang, "digest.changes_title"))
         for alert in changes:
-            lines.append(t(lang, "digest.change_line", thesis=_esc(thesis_name(watchlist, alert.thesis_id, lang)),
-                           old=_esc(_status(lang, alert.old or "intact")), new=_esc(_status(lang, alert.new))))
+            lines.append(t(lang, "digest.change_line", thesis=esc(thesis_name(watchlist, alert.thesis_id, lang)),
+                           old=esc(status_text(lang, alert.old or "intact")), new=esc(status_text(lang, alert.new))))
     else:
         lines.append(t(lang, "digest.no_changes"))
     source = evaluation.source
     if evaluation.simulated and "SIMULATED" not in source:
         source += " " + t(lang, "alerts.simulated")
-    lines.append(t(lang, "digest.as_of", as_of=_esc(evaluation.as_of), source=_esc(source)))
+    lines.append(t(lang, "digest.as_of", as_of=esc(evaluation.as_of), source=esc(source)))
     return Reply("\n".join(lines), silent=True)
 
 
