@@ -47,13 +47,12 @@ corr:
 from __future__ import annotations
 
 import argparse
-import html
-import re
 from pathlib import Path
 from typing import Any
 
 from bot.cli_common import UsageError, print_json
 from bot.config import Settings
+from bot.console import render_html
 from handlers.context import Services
 from handlers.registry import Chat, Request
 from macro.catalog import load_catalog
@@ -67,7 +66,6 @@ from macro.scenario.margin import margin_scenario
 from macro.scenario.presets import load_presets
 from macro.scenario.shocks import shock_scenario
 
-_TAG = re.compile(r"</?(b|i|pre|code)>")
 
 
 def register(sub) -> None:
@@ -126,10 +124,6 @@ def _chat_id(args) -> int | None:
         return int(args.chat)
     except ValueError:
         raise UsageError(f"--chat: expected a numeric chat id, got {args.chat!r}") from None
-
-
-def _plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
 
 
 def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
@@ -191,7 +185,7 @@ def run_scenario(args, settings: Settings) -> int:
     if args.json:
         print_json(payload)
     else:
-        print(_plain(text))
+        print(render_html(text))
     return 0
 
 
@@ -246,5 +240,5 @@ def run_corr(args, settings: Settings) -> int:
         print_json({"data_source": market.label, "simulated": market.simulated, "lookback": query.lookback.text, **report.as_dict()})
     else:
         req = Request("corr", (), Chat(chat_id or 0), None, settings.language, services)
-        print(_plain(format_correlation(req, report, query.lookback.text, weights is not None, market)))
+        print(render_html(format_correlation(req, report, query.lookback.text, weights is not None, market)))
     return 0

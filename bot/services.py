@@ -9,19 +9,8 @@ from handlers.context import Services
 from jobs.refresh import MarketData
 from macro.catalog import load_catalog
 from macro.providers import Provider, make_provider
+from macro.watchlist import load_watchlist
 from storage.db import open_database
-
-
-def build_provider(settings: Settings) -> Provider:
-    """The provider named by REGIMEBOT_DATA."""
-    return make_provider(settings.data.kind, settings.data.directory)
-
-
-def load_watchlist_for(settings: Settings, catalog):
-    """The watch list of REGIMEBOT_WATCHLIST, or the bundled default."""
-    from macro.watchlist import load_watchlist
-
-    return load_watchlist(settings.watchlist, catalog)
 
 
 def build_services(settings: Settings, provider: Provider | None = None, db_path=None, with_watchlist: bool = True) -> Services:
@@ -29,6 +18,6 @@ def build_services(settings: Settings, provider: Provider | None = None, db_path
     lock = threading.RLock()
     db = open_database(db_path if db_path is not None else settings.db)
     catalog = load_catalog()
-    market_data = MarketData(db, catalog, provider or build_provider(settings), settings.history_start, lock)
-    watchlist = load_watchlist_for(settings, catalog) if with_watchlist else None
+    market_data = MarketData(db, catalog, provider or make_provider(settings.data.kind, settings.data.directory), settings.history_start, lock)
+    watchlist = load_watchlist(settings.watchlist, catalog) if with_watchlist else None
     return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock)
