@@ -20,11 +20,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from macro.catalog import load_catalog
-from macro.engine import evaluate, replay
-from macro.market import Market, make_closes
-from macro.providers.demo import simulate_closes
-from macro.watchlist import load_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.engine import evaluate, replay
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.providers.demo import simulate_closes
+from regimebot.macro.watchlist import load_watchlist
 
 END = date(2026, 6, 30)
 
@@ -50,8 +50,8 @@ def main() -> None:
     catalog = load_catalog()
     watchlist = load_watchlist(None, catalog)
     if args.csv:
-        from macro.providers import FetchRequest
-        from macro.providers.csvdir import CsvDirProvider
+        from regimebot.macro.providers import FetchRequest
+        from regimebot.macro.providers.csvdir import CsvDirProvider
 
         provider = CsvDirProvider(args.csv)
         fetched = provider.fetch([FetchRequest(s.id, s.symbol or s.id, date(1900, 1, 1)) for s in catalog.downloadable()])

@@ -28,14 +28,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
-from handlers import load_commands
-from handlers.i18n import normalize_language, t
-from handlers.registry import Chat, Registry, Request
-from handlers.reply import Reply
-from jobs.deliver import DeliveryError
-from jobs.schedule import BotJobs, JobOptions
-from storage import chats as chat_store
+from regimebot.bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
+from regimebot.handlers import load_commands
+from regimebot.handlers.i18n import normalize_language, t
+from regimebot.handlers.registry import Chat, Registry, Request
+from regimebot.handlers.reply import Reply
+from regimebot.jobs.deliver import DeliveryError
+from regimebot.jobs.schedule import BotJobs, JobOptions
+from regimebot.storage import chats as chat_store
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ async def _post_init(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
     if rt.lock_owner is not None:
-        from storage import process_lock
+        from regimebot.storage import process_lock
 
         def release() -> None:
             with rt.services.db_lock:

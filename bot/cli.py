@@ -7,16 +7,16 @@ import importlib
 import logging
 import sys
 
-from bot.cli_common import UsageError
-from bot.config import ConfigError, load_settings
+from regimebot.bot.cli_common import UsageError
+from regimebot.bot.config import ConfigError, load_settings
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
 SUBCOMMAND_MODULES = (
-    "bot.cli_market",    # quote, fetch
-    "bot.cli_engine",    # evaluate, replay
-    "bot.cli_scenario",  # scenario, corr
-    "bot.cli_run",       # run (Telegram)
-    "bot.cli_console",   # demo, chat
+    "regimebot.bot.cli_market",    # quote, fetch
+    "regimebot.bot.cli_engine",    # evaluate, replay
+    "regimebot.bot.cli_scenario",  # scenario, corr
+    "regimebot.bot.cli_run",       # run (Telegram)
+    "regimebot.bot.cli_console",   # demo, chat
 )
 
 
@@ -38,11 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or config (exit 2), from each layer's exception family."""
-    from macro.catalog import CatalogError
+    from regimebot.macro.catalog import CatalogError
 
     errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError]
     try:
-        from macro.watchlist import WatchlistError
+        from regimebot.macro.watchlist import WatchlistError
 
         errors.append(WatchlistError)
     except ImportError:
@@ -52,8 +52,8 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _runtime_errors() -> tuple[type[BaseException], ...]:
     """Faults at run time (exit 1): storage and data problems."""
-    from macro.providers import DataError
-    from storage.db import StorageError
+    from regimebot.macro.providers import DataError
+    from regimebot.storage.db import StorageError
 
     return (StorageError, DataError, OSError)
 

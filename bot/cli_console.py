@@ -16,15 +16,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli_common import UsageError
-from bot.config import DataSource, Settings
-from bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
-from handlers import load_commands
-from handlers.i18n import LANGUAGES, t
-from handlers.registry import REGISTRY
-from storage import chats
-from storage import process_lock
-from storage.db import StorageError
+from regimebot.bot.cli_common import UsageError
+from regimebot.bot.config import DataSource, Settings
+from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
+from regimebot.handlers import load_commands
+from regimebot.handlers.i18n import LANGUAGES, t
+from regimebot.handlers.registry import REGISTRY
+from regimebot.storage import chats
+from regimebot.storage import process_lock
+from regimebot.storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
 LOCK_REFRESH = 60.0
@@ -91,7 +91,7 @@ async def _interactive(chat: ConsoleChat, background: Any = None) -> None:
 
 def run_chat(args: Any, settings: Settings) -> int:
     """The console chat on the configured data source and database."""
-    from bot.services import build_services
+    from regimebot.bot.services import build_services
 
     load_commands()
     settings = _console_settings(settings)
@@ -171,8 +171,8 @@ class Demo:
 
 def build_demo(args: Any, settings: Settings, db_path: Path, end: date | None = None) -> Demo:
     """Services on the simulated market in a throwaway database, revealed up to just before the stress."""
-    from bot.services import build_services
-    from macro.providers.demo import DemoProvider, next_business_day, stress_window
+    from regimebot.bot.services import build_services
+    from regimebot.macro.providers.demo import DemoProvider, next_business_day, stress_window
 
     load_commands()
     end = end or _last_business_day(date.today())
@@ -255,7 +255,7 @@ async def _live_demo(demo: Demo, step_seconds: float) -> None:
 def run_demo(args: Any, settings: Settings) -> int:
     """`regimebot demo`: offline, on the SIMULATED market, in a temporary database."""
     if not getattr(args, "verbose", False):
-        logging.getLogger("jobs").setLevel(logging.WARNING)
+        logging.getLogger("regimebot.jobs").setLevel(logging.WARNING)
     if args.step <= 0 or args.step > 60:
         raise UsageError(f"--step: expected seconds between 0 and 60, got {args.step:g}")
     with tempfile.TemporaryDirectory(prefix="regimebot-demo-") as tmp:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.cli_common import UsageError, iso_date, print_json
-from bot.config import Settings
-from macro.engine import Evaluation, Replay, Transition, evaluate, replay
-from macro.providers import DataError
-from macro.signals import SignalResult
+from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.config import Settings
+from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
+from regimebot.macro.providers import DataError
+from regimebot.macro.signals import SignalResult
 
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 
 def _services(settings: Settings):
-    from bot.services import build_services
+    from regimebot.bot.services import build_services
 
     return build_services(settings)
 
@@ -44,7 +44,7 @@ def _market(services, cached: bool):
 
 
 def _manual(services) -> dict[str, bool]:
-    from storage.engine_state import manual_signals
+    from regimebot.storage.engine_state import manual_signals
 
     with services.db_lock:
         return manual_signals(services.db)
@@ -52,8 +52,8 @@ def _manual(services) -> dict[str, bool]:
 
 def run_evaluate(args, settings: Settings) -> int:
     if args.check:
-        from macro.catalog import load_catalog
-        from macro.watchlist import load_watchlist
+        from regimebot.macro.catalog import load_catalog
+        from regimebot.macro.watchlist import load_watchlist
 
         wl = load_watchlist(settings.watchlist, load_catalog())
         print(f"watch list OK ({wl.origin}): {len(wl.signals)} signals, {len(wl.theses)} theses, "

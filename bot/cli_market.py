@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.cli_common import UsageError, iso_date, print_json
-from bot.config import Settings
-from bot.services import build_services
-from handlers.readings_format import format_reading
-from macro.catalog import adhoc_series
-from macro.readings import reading
+from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.config import Settings
+from regimebot.bot.services import build_services
+from regimebot.handlers.readings_format import format_reading
+from regimebot.macro.catalog import adhoc_series
+from regimebot.macro.readings import reading
 
 
 def register(sub) -> None:

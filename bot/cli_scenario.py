@@ -50,21 +50,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.cli_common import UsageError, print_json
-from bot.config import Settings
-from bot.console import render_html
-from handlers.context import Services
-from handlers.registry import Chat, Request
-from macro.catalog import load_catalog
-from macro.correlation import CorrelationError, correlation_report
-from macro.providers import DataError
-from macro.scenario import ScenarioError
-from macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
-from macro.scenario.bonds import BondScenario
-from macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
-from macro.scenario.margin import margin_scenario
-from macro.scenario.presets import load_presets
-from macro.scenario.shocks import shock_scenario
+from regimebot.bot.cli_common import UsageError, print_json
+from regimebot.bot.config import Settings
+from regimebot.bot.console import render_html
+from regimebot.handlers.context import Services
+from regimebot.handlers.registry import Chat, Request
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.correlation import CorrelationError, correlation_report
+from regimebot.macro.providers import DataError
+from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
+from regimebot.macro.scenario.bonds import BondScenario
+from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
+from regimebot.macro.scenario.margin import margin_scenario
+from regimebot.macro.scenario.presets import load_presets
+from regimebot.macro.scenario.shocks import shock_scenario
 
 
 
@@ -127,7 +127,7 @@ def _chat_id(args) -> int | None:
 
 
 def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
-    from handlers.scenario import grammar_message
+    from regimebot.handlers.scenario import grammar_message
 
     return UsageError(grammar_message(settings.language, err, escape=False))
 
@@ -137,7 +137,7 @@ def _market(services: Services, cached: bool):
 
 
 def _book(services: Services, chat_id: int | None) -> dict[str, float]:
-    from storage.portfolios import load_portfolio
+    from regimebot.storage.portfolios import load_portfolio
 
     if chat_id is None:
         return {}
@@ -145,7 +145,7 @@ def _book(services: Services, chat_id: int | None) -> dict[str, float]:
 
 
 def run_scenario(args, settings: Settings) -> int:
-    from handlers import scenario as chat
+    from regimebot.handlers import scenario as chat
 
     words = _split_flags(args)
     catalog = load_catalog()
@@ -190,8 +190,8 @@ def run_scenario(args, settings: Settings) -> int:
 
 
 def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
-    from bot.services import build_services
-    from handlers.scenario import format_shock
+    from regimebot.bot.services import build_services
+    from regimebot.handlers.scenario import format_shock
 
     chat_id = _chat_id(args)
     if chat_id is None:
@@ -208,8 +208,8 @@ def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any],
 
 
 def run_corr(args, settings: Settings) -> int:
-    from bot.services import build_services
-    from handlers.correlation import format_correlation
+    from regimebot.bot.services import build_services
+    from regimebot.handlers.correlation import format_correlation
 
     words = _split_flags(args)
     catalog = load_catalog()
@@ -233,7 +233,7 @@ def run_corr(args, settings: Settings) -> int:
     except CorrelationError as exc:
         raise DataError(f"cannot correlate {', '.join(series)} from {market.label}: {exc}") from exc
     if args.png:
-        from handlers.charts import render_heatmap
+        from regimebot.handlers.charts import render_heatmap
 
         Path(args.png).write_bytes(render_heatmap(report.matrix, report.series, f"{query.lookback.text} → {report.end.isoformat()}", market.label))
     if args.json:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Chat, Request
-from handlers.reply import Button, Reply
-from handlers.usage import default_timezone
-from storage import chats
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Chat, Request
+from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.usage import default_timezone
+from regimebot.storage import chats
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Screen:
 
 
 class ConsoleSender:
-    """jobs.deliver's Sender for the terminal: prints each alert pushed to the console chat.
+    """regimebot.jobs.deliver's Sender for the terminal: prints each alert pushed to the console chat.
 
     Rows for other (Telegram) chats are left pending, due at once, for the Telegram bot to send.
     """
@@ -102,7 +102,7 @@ class ConsoleSender:
 
     async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
         """Print the alert; the terminal always accepts it. Other chats' rows are not ours to send."""
-        from jobs.deliver import RetryLater
+        from regimebot.jobs.deliver import RetryLater
 
         if chat_id != self.chat_id:
             raise RetryLater(0, "left for the Telegram bot by the console chat")
@@ -187,13 +187,13 @@ class ConsoleChat:
 
     def run_cycle(self) -> Any:
         """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
-        from jobs.cycle import run_cycle
+        from regimebot.jobs.cycle import run_cycle
 
         return run_cycle(self.services)
 
     async def deliver(self) -> Any:
         """Send every due outbox row; pushed alerts for this chat are printed."""
-        from jobs.deliver import deliver_pending
+        from regimebot.jobs.deliver import deliver_pending
 
         return await deliver_pending(self.services, self.sender)
 

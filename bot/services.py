@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from bot.config import Settings
-from handlers.context import Services
-from jobs.refresh import MarketData
-from macro.catalog import load_catalog
-from macro.providers import Provider, make_provider
-from macro.watchlist import load_watchlist
-from storage.db import open_database
+from regimebot.bot.config import Settings
+from regimebot.handlers.context import Services
+from regimebot.jobs.refresh import MarketData
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.providers import Provider, make_provider
+from regimebot.macro.watchlist import load_watchlist
+from regimebot.storage.db import open_database
 
 
 def build_services(settings: Settings, provider: Provider | None = None, db_path=None, with_watchlist: bool = True) -> Services:

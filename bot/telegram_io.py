@@ -32,8 +32,8 @@ from telegram.error import (
     TimedOut,
 )
 
-from handlers.reply import Reply
-from jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
+from regimebot.handlers.reply import Reply
+from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
 
 log = logging.getLogger(__name__)
 

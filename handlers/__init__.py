@@ -2,17 +2,17 @@
 
 # Modules that register commands on handlers.registry.REGISTRY (imported by load_commands()).
 COMMAND_MODULES: list[str] = [
-    "handlers.start",
-    "handlers.market",
-    "handlers.subscriptions",
-    "handlers.settings",
-    "handlers.watch",
-    "handlers.backtest",
-    "handlers.status",
-    "handlers.admin",
-    "handlers.manual",
-    "handlers.alerts",
-    "handlers.scenario", "handlers.portfolio", "handlers.correlation", "handlers.chart",
+    "regimebot.handlers.start",
+    "regimebot.handlers.market",
+    "regimebot.handlers.subscriptions",
+    "regimebot.handlers.settings",
+    "regimebot.handlers.watch",
+    "regimebot.handlers.backtest",
+    "regimebot.handlers.status",
+    "regimebot.handlers.admin",
+    "regimebot.handlers.manual",
+    "regimebot.handlers.alerts",
+    "regimebot.handlers.scenario", "regimebot.handlers.portfolio", "regimebot.handlers.correlation", "regimebot.handlers.chart",
 ]
 
 
@@ -20,7 +20,7 @@ def load_commands():
     """Import every command module so its commands are registered; returns the registry."""
     import importlib
 
-    from handlers.registry import REGISTRY
+    from regimebot.handlers.registry import REGISTRY
 
     for name in COMMAND_MODULES:
         importlib.import_module(name)

@@ -7,12 +7,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Button, Reply
-from handlers.usage import admin_only, chat_prefs, esc, may_change_chat
-from storage import chats, outbox
-from storage.outbox import AlertRecord
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.usage import admin_only, chat_prefs, esc, may_change_chat
+from regimebot.storage import chats, outbox
+from regimebot.storage.outbox import AlertRecord
 
 STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴"}
 STATE_ICONS = {"ok": "🟢", "warn": "🟡", "breach": "🔴", "unknown": "⚪"}

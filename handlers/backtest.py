@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import esc, find_thesis, market_now, source_line, thesis_ids, thesis_name, usage_reply
-from handlers.watch import manual_switches, status_text
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc, find_thesis, market_now, source_line, thesis_ids, thesis_name, usage_reply
+from regimebot.handlers.watch import manual_switches, status_text
 
 DEFAULT_YEARS = 10
 MAX_YEARS = 30
@@ -61,7 +61,7 @@ def backtest(req: Request) -> Reply:
         if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_YEARS):
             return usage_reply(req, "backtest.bad_years", value=raw[:16], limit=MAX_YEARS)
         years = int(raw)
-    from macro.engine import replay
+    from regimebot.macro.engine import replay
 
     market = market_now(req)
     end = market.last_date()

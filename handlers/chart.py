@@ -6,14 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-from handlers.charts import render_price_chart, visible_thresholds
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.scenario import grammar_problem, problem_reply
-from handlers.usage import esc, market_now, source_line, usage_text
-from macro.providers import DataError
-from macro.scenario.grammar import GrammarError, parse_chart
+from regimebot.handlers.charts import render_price_chart, visible_thresholds
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.scenario import grammar_problem, problem_reply
+from regimebot.handlers.usage import esc, market_now, source_line, usage_text
+from regimebot.macro.providers import DataError
+from regimebot.macro.scenario.grammar import GrammarError, parse_chart
 
 MIN_POINTS = 2
 

@@ -8,8 +8,8 @@ from typing import Any, Callable, Protocol
 
 import sqlite_utils
 
-from macro.catalog import Catalog
-from macro.market import Market
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.market import Market
 
 
 class MarketSource(Protocol):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from handlers.charts import render_heatmap
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.scenario import grammar_problem, problem_reply
-from handlers.usage import esc, market_now, source_line
-from macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
-from macro.providers import DataError
-from macro.scenario.grammar import GrammarError, parse_corr
-from storage.portfolios import load_portfolio
+from regimebot.handlers.charts import render_heatmap
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.scenario import grammar_problem, problem_reply
+from regimebot.handlers.usage import esc, market_now, source_line
+from regimebot.macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
+from regimebot.macro.providers import DataError
+from regimebot.macro.scenario.grammar import GrammarError, parse_corr
+from regimebot.storage.portfolios import load_portfolio
 
 MATRIX_IN_TEXT = 6  # larger matrices only in the image
 

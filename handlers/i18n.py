@@ -32,7 +32,7 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str], origin: st
 def messages(lang: str) -> dict[str, str]:
     """All messages of one language, by key."""
     out: dict[str, str] = {}
-    root = resources.files("handlers").joinpath("locales", lang)
+    root = resources.files("regimebot.handlers").joinpath("locales", lang)
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             _flatten("", tomllib.loads(entry.read_text(encoding="utf-8")), out, f"{lang}/{entry.name}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from handlers.admin import run_evaluation
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import admin_only, esc, is_bot_admin, localized, usage_reply
-from storage import engine_state
+from regimebot.handlers.admin import run_evaluation
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import admin_only, esc, is_bot_admin, localized, usage_reply
+from regimebot.storage import engine_state
 
 MAX_NOTE = 200
 

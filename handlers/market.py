@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from handlers.i18n import t
-from handlers.readings_format import format_reading, format_source
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import esc, market_clock, usage_reply
-from macro.catalog import Series, adhoc_series
-from macro.providers import DataError
-from macro.readings import Reading, reading
+from regimebot.handlers.i18n import t
+from regimebot.handlers.readings_format import format_reading, format_source
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc, market_clock, usage_reply
+from regimebot.macro.catalog import Series, adhoc_series
+from regimebot.macro.providers import DataError
+from regimebot.macro.readings import Reading, reading
 
 MAX_SYMBOLS = 6
 _SYMBOL = re.compile(r"^[A-Za-z0-9^=.\-]{1,20}$")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import esc, may_change_chat, usage_text
-from macro.portfolio import PortfolioError, add_holdings, holdings, parse_names, parse_weights, remove_holdings
-from storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc, may_change_chat, usage_text
+from regimebot.macro.portfolio import PortfolioError, add_holdings, holdings, parse_names, parse_weights, remove_holdings
+from regimebot.storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
 
 SUBCOMMANDS = ("set", "add", "remove", "show", "clear")
 MUTATING = ("set", "add", "remove", "clear")

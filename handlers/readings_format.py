@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from handlers.i18n import t
-from macro.readings import CHANGE_WINDOWS, Reading
+from regimebot.handlers.i18n import t
+from regimebot.macro.readings import CHANGE_WINDOWS, Reading
 
 
 def format_level(value: float | None, unit: str = "") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers.reply import Reply
+from regimebot.handlers.reply import Reply
 
 
 @dataclass(frozen=True)

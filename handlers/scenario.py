@@ -5,20 +5,20 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import esc, market_now, source_line, usage_text
-from macro.providers import DataError
-from macro.scenario import ScenarioError
-from macro.scenario.bets import DEFAULT_MAX_STAKE, BetScenario, bet_scenario
-from macro.scenario.bonds import DEFAULT_SHIFTS_BP, BondScenario, bond_scenario, fit_ladder
-from macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_scenario
-from macro.scenario.leveraged import DAYS_PER_YEAR, LeveragedScenario, leveraged_scenario
-from macro.scenario.margin import MarginScenario, margin_scenario
-from macro.scenario.presets import Preset, load_presets
-from macro.scenario.shocks import ShockScenario, shock_scenario
-from storage.portfolios import load_portfolio
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc, market_now, source_line, usage_text
+from regimebot.macro.providers import DataError
+from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, BetScenario, bet_scenario
+from regimebot.macro.scenario.bonds import DEFAULT_SHIFTS_BP, BondScenario, bond_scenario, fit_ladder
+from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_scenario
+from regimebot.macro.scenario.leveraged import DAYS_PER_YEAR, LeveragedScenario, leveraged_scenario
+from regimebot.macro.scenario.margin import MarginScenario, margin_scenario
+from regimebot.macro.scenario.presets import Preset, load_presets
+from regimebot.macro.scenario.shocks import ShockScenario, shock_scenario
+from regimebot.storage.portfolios import load_portfolio
 
 DEFAULT_VOL_BP = 100.0  # assumed annual yield volatility for leveraged funds (override vol=)
 DEFAULT_FINANCING = 0.04  # assumed financing rate on the borrowed part (override fin=)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Button, Reply
-from handlers.usage import admin_only, chat_prefs, esc, may_change_chat, usage_reply
-from storage import chats
-from storage.chats import ChatError, ChatPrefs
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.usage import admin_only, chat_prefs, esc, may_change_chat, usage_reply
+from regimebot.storage import chats
+from regimebot.storage.chats import ChatError, ChatPrefs
 
 LANGUAGE_NAMES = {"en": "English", "zh-TW": "繁體中文"}
 TIMEZONE_MENU = ("UTC", "Asia/Taipei", "Asia/Hong_Kong", "America/New_York", "Europe/London")

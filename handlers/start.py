@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.i18n import messages, t
-from handlers.registry import REGISTRY, Command, Request
-from handlers.reply import Reply
-from handlers.usage import chat_prefs, esc, usage_reply
+from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.registry import REGISTRY, Command, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import chat_prefs, esc, usage_reply
 
 GROUP_ORDER = ("general", "market", "watch", "alerts", "scenario", "portfolio", "settings", "admin")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
-from macro.readings import last_expected_close
-from storage import outbox, prices
-from storage import run_log
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
+from regimebot.macro.readings import last_expected_close
+from regimebot.storage import outbox, prices
+from regimebot.storage import run_log
 
 
 def _when(moment: datetime | None) -> str:

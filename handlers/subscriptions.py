@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import admin_only, chat_prefs, esc, find_thesis, may_change_chat, thesis_ids, thesis_name, usage_reply
-from storage import chats
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import admin_only, chat_prefs, esc, find_thesis, may_change_chat, thesis_ids, thesis_name, usage_reply
+from regimebot.storage import chats
 
 
 def format_subscriptions(req: Request, subscribed: set[str]) -> str:

@@ -6,11 +6,11 @@ import html
 from datetime import date, datetime, time, timezone
 from typing import Any, Mapping
 
-from handlers.i18n import t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from storage import chats
-from storage.chats import ChatPrefs
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.storage import chats
+from regimebot.storage.chats import ChatPrefs
 
 STATE_ICONS = {"ok": "🟢", "warn": "🟡", "breach": "🔴", "unknown": "⚪"}
 STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴", "unknown": "⚪"}

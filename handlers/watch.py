@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.i18n import messages, t
-from handlers.registry import REGISTRY, Request
-from handlers.reply import Reply
-from handlers.usage import (STATE_ICONS, STATUS_ICONS, as_of_text, esc, find_thesis, localized, market_now,
+from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import (STATE_ICONS, STATUS_ICONS, as_of_text, esc, find_thesis, localized, market_now,
                             source_line, thesis_ids, thesis_name, usage_reply)
 
 
@@ -50,7 +50,7 @@ def status_text(lang: str, status: str) -> str:
 
 def live_evaluation(req: Request) -> tuple[Any, Any]:
     """The cached market and a fresh evaluation of the watch list on it (manual switches included)."""
-    from macro.engine import evaluate
+    from regimebot.macro.engine import evaluate
 
     market = market_now(req)
     return market, evaluate(market, req.services.watchlist, manual=manual_switches(req))
@@ -58,7 +58,7 @@ def live_evaluation(req: Request) -> tuple[Any, Any]:
 
 def manual_switches(req: Request) -> dict[str, bool] | None:
     """The manual signals' stored on/off states (None when none were ever set)."""
-    from storage import engine_state
+    from regimebot.storage import engine_state
 
     with req.services.db_lock:
         switches = engine_state.manual_signals(req.services.db)

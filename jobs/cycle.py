@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from storage import chats as chat_store
-from storage import outbox
-from storage import run_log
+from regimebot.storage import chats as chat_store
+from regimebot.storage import outbox
+from regimebot.storage import run_log
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,8 @@ def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool,
 
 def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
     """Refresh market data, evaluate, record transitions, create alerts and their deliveries; record the run."""
-    from macro import engine
-    from storage import engine_state
+    from regimebot.macro import engine
+    from regimebot.storage import engine_state
 
     with _RUNNING:
         with services.db_lock:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.i18n import t
-from handlers.reply import Reply
+from regimebot.handlers.i18n import t
+from regimebot.handlers.reply import Reply
 
 
 def deadman_due(last_success: datetime | None, started_at: datetime, now: datetime, after: float,

@@ -15,10 +15,10 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.alerts import format_alert
-from handlers.reply import Reply
-from storage import chats as chat_store
-from storage import outbox
+from regimebot.handlers.alerts import format_alert
+from regimebot.handlers.reply import Reply
+from regimebot.storage import chats as chat_store
+from regimebot.storage import outbox
 
 log = logging.getLogger(__name__)
 

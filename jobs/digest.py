@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handlers.alerts import STATUS_ICONS, status_text, thesis_name
-from handlers.i18n import messages, t
-from handlers.reply import Reply
-from handlers.usage import esc
-from storage import outbox
+from regimebot.handlers.alerts import STATUS_ICONS, status_text, thesis_name
+from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.reply import Reply
+from regimebot.handlers.usage import esc
+from regimebot.storage import outbox
 
 
 def _verdict(lang: str, verdict: str) -> str:
@@ -46,8 +46,8 @@ def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord],
 
 def current_evaluation(services: Any) -> Any:
     """The watch list evaluated on the cached market (no download); None when there is no data yet."""
-    from macro import engine
-    from storage import engine_state
+    from regimebot.macro import engine
+    from regimebot.storage import engine_state
 
     market = services.market_data.market()
     if market.closes.empty:

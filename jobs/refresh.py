@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from macro.catalog import Catalog, adhoc_series
-from macro.market import Market, make_closes
-from macro.providers import FetchRequest, Provider
-from storage import prices
+from regimebot.macro.catalog import Catalog, adhoc_series
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.providers import FetchRequest, Provider
+from regimebot.storage import prices
 
 log = logging.getLogger(__name__)
 

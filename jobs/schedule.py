@@ -15,15 +15,15 @@ from datetime import datetime, time, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jobs.cycle import CycleResult, run_cycle
-from jobs.deadman import deadman_due, format_deadman
-from jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
-from jobs.digest import build_digest
-from macro.providers import DataError
-from storage import chats as chat_store
-from storage import run_log
-from storage import process_lock
-from storage.db import StorageError
+from regimebot.jobs.cycle import CycleResult, run_cycle
+from regimebot.jobs.deadman import deadman_due, format_deadman
+from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
+from regimebot.jobs.digest import build_digest
+from regimebot.macro.providers import DataError
+from regimebot.storage import chats as chat_store
+from regimebot.storage import run_log
+from regimebot.storage import process_lock
+from regimebot.storage.db import StorageError
 
 log = logging.getLogger(__name__)
 

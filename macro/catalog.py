@@ -9,7 +9,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from macro.tomlfile import read_toml
+from regimebot.macro.tomlfile import read_toml
 
 KINDS = ("price", "index", "yield", "derived")
 CALENDARS = ("trading", "daily")

@@ -27,8 +27,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from macro.catalog import Catalog
-from macro.market import Market
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.market import Market
 
 SAME_BET = 0.7
 RECENT_DAYS = 60

@@ -16,14 +16,14 @@ from typing import Mapping
 
 import numpy as np
 
-from macro.market import Market
-from macro.regime import Regime, regime_from
-from macro.signal_kinds import SeriesCache
-from macro.signals import (
+from regimebot.macro.market import Market
+from regimebot.macro.regime import Regime, regime_from
+from regimebot.macro.signal_kinds import SeriesCache
+from regimebot.macro.signals import (
     UNKNOWN, SignalResult, SignalTrack, compute_track, from_day, manual_result, reading, to_days,
 )
-from macro.theses import STATUSES, StatusChange, hold_through_gaps, status_codes, status_name
-from macro.watchlist import Watchlist
+from regimebot.macro.theses import STATUSES, StatusChange, hold_through_gaps, status_codes, status_name
+from regimebot.macro.watchlist import Watchlist
 
 __all__ = [
     "STATUSES", "Evaluation", "ThesisResult", "Transition", "ThesisStats", "Replay", "evaluate", "replay",

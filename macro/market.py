@@ -8,7 +8,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from macro.catalog import Catalog, with_derived
+from regimebot.macro.catalog import Catalog, with_derived
 
 
 @dataclass(frozen=True)

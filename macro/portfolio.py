@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from macro.catalog import Catalog
+from regimebot.macro.catalog import Catalog
 
 MAX_HOLDINGS = 20
 _WEIGHT = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)%?$")

@@ -21,8 +21,8 @@ from pandas.tseries.holiday import (
     nearest_workday,
 )
 
-from macro.catalog import Series
-from macro.market import Market
+from regimebot.macro.catalog import Series
+from regimebot.macro.market import Market
 
 NEW_YORK = ZoneInfo("America/New_York")
 US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time

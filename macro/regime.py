@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from macro.signals import SignalResult
-from macro.watchlist import RegimeSpec
+from regimebot.macro.signals import SignalResult
+from regimebot.macro.watchlist import RegimeSpec
 
 _AT_LEAST = {"warn": ("warn", "breach"), "breach": ("breach",)}
 

@@ -13,9 +13,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from macro.catalog import Catalog
-from macro.market import Market
-from macro.watchlist import Condition, Measure
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.market import Market
+from regimebot.macro.watchlist import Condition, Measure
 
 
 class SeriesCache:

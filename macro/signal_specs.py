@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from macro.catalog import Catalog
+from regimebot.macro.catalog import Catalog
 
 LANGUAGES = ("en", "zh-TW")
 MEASURE_KINDS = ("level", "change", "ma_distance", "zscore_change", "correlation", "mean_correlation", "ratio")

@@ -18,8 +18,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from macro.signal_kinds import SeriesCache, gate_values
-from macro.watchlist import SignalSpec
+from regimebot.macro.signal_kinds import SeriesCache, gate_values
+from regimebot.macro.watchlist import SignalSpec
 
 STATES = ("ok", "warn", "breach")
 UNKNOWN = -1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from macro.watchlist import SignalSpec, ThesisSpec
+from regimebot.macro.watchlist import SignalSpec, ThesisSpec
 
 STATUSES = ("intact", "weakening", "invalidated")
 UNKNOWN_STATUS = "unknown"

@@ -11,7 +11,7 @@ from typing import Any
 def read_toml(bundled: str, path: str | Path | None, error: type[Exception], what: str, hint: str = "") -> tuple[dict[str, Any], str]:
     """(parsed document, origin for messages); unreadable or invalid files raise `error` naming the file."""
     if path is None:
-        text = resources.files("macro").joinpath("data", bundled).read_text(encoding="utf-8")
+        text = resources.files("regimebot.macro").joinpath("data", bundled).read_text(encoding="utf-8")
         origin = f"bundled {what}"
     else:
         try:

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from macro.catalog import Catalog
-from macro.tomlfile import read_toml
-from macro.signal_specs import (  # noqa: F401 - re-exported: the watch list's public names
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.tomlfile import read_toml
+from regimebot.macro.signal_specs import (  # noqa: F401 - re-exported: the watch list's public names
     DEFAULT_PERSISTENCE, DEFAULT_STALE_AFTER_DAYS, DIRECTIONS, LANGUAGES, LEVELS, MEASURE_KINDS, SIGNAL_KINDS,
     Condition, Measure, SignalSpec, WatchlistError, _ID, _keys, _parse_signal, _texts,
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.migrations import MIGRATIONS, apply_migrations
+from regimebot.storage.migrations import MIGRATIONS, apply_migrations
 
 
 class StorageError(RuntimeError):

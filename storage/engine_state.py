@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from macro.theses import StatusChange
+from regimebot.macro.theses import StatusChange
 
 MAX_NOTE = 500
 

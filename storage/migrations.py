@@ -13,10 +13,10 @@ from typing import Callable
 
 import sqlite_utils
 
-from storage.chats import add_alert_topic, create_chat_tables
-from storage.engine_state import _v2_engine_state
-from storage.outbox import _v5_outbox
-from storage.portfolios import create_portfolio_table
+from regimebot.storage.chats import add_alert_topic, create_chat_tables
+from regimebot.storage.engine_state import _v2_engine_state
+from regimebot.storage.outbox import _v5_outbox
+from regimebot.storage.portfolios import create_portfolio_table
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ MIGRATIONS: list[Migration] = [
 
 def apply_migrations(db: sqlite_utils.Database, where: str = "database") -> list[int]:
     """Bring the schema up to date; refuse a database newer than this code. Returns versions applied."""
-    from storage.db import DatabaseTooNew  # local: db.py imports this module
+    from regimebot.storage.db import DatabaseTooNew  # local: db.py imports this module
 
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

@@ -14,9 +14,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from macro.theses import StatusChange
-from storage.timestamps import parse_ts as _parse_ts
-from storage.timestamps import to_ts as _ts
+from regimebot.macro.theses import StatusChange
+from regimebot.storage.timestamps import parse_ts as _parse_ts
+from regimebot.storage.timestamps import to_ts as _ts
 
 
 def _v5_outbox(db: sqlite_utils.Database) -> None:

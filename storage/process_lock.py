@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
-from storage.timestamps import to_ts as _ts
+from regimebot.storage.timestamps import to_ts as _ts
 
 
 def lock_owner() -> str:

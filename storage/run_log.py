@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.timestamps import parse_ts as _parse_ts
-from storage.timestamps import to_ts as _ts
+from regimebot.storage.timestamps import parse_ts as _parse_ts
+from regimebot.storage.timestamps import to_ts as _ts
 
 
 @dataclass(frozen=True)

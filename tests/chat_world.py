@@ -8,15 +8,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from bot.config import DataSource, Settings
-from handlers import load_commands
-from handlers.context import Services
-from handlers.registry import REGISTRY, Chat, Request
-from handlers.reply import Reply
-from jobs.refresh import MarketData
-from macro.catalog import load_catalog
-from macro.providers import FetchRequest, FetchResult
-from storage.db import open_database
+from regimebot.bot.config import DataSource, Settings
+from regimebot.handlers import load_commands
+from regimebot.handlers.context import Services
+from regimebot.handlers.registry import REGISTRY, Chat, Request
+from regimebot.handlers.reply import Reply
+from regimebot.jobs.refresh import MarketData
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.providers import FetchRequest, FetchResult
+from regimebot.storage.db import open_database
 
 START_LEVELS = {
     "DXY": 100.0, "TLT": 90.0, "IEF": 95.0, "TMF": 50.0, "GOLD": 2000.0, "VIX": 16.0, "MOVE": 100.0,
@@ -78,7 +78,7 @@ def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "
     services = Services(settings=settings, db=db, catalog=catalog, market_data=None)  # type: ignore[arg-type]
     services.market_data = MarketData(db, catalog, provider, settings.history_start, services.db_lock)
     if watchlist is None:
-        from macro.watchlist import load_watchlist
+        from regimebot.macro.watchlist import load_watchlist
 
         watchlist = load_watchlist(None, catalog)
     services.watchlist = watchlist

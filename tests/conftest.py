@@ -30,7 +30,7 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def memory_db():
-    from storage.db import open_database
+    from regimebot.storage.db import open_database
 
     db = open_database(None)
     yield db

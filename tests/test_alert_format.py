@@ -10,10 +10,10 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.telegram_io import split_html, utf16_len
-from handlers.alerts import format_alert, format_alert_details
-from handlers.i18n import t
-from storage.outbox import AlertRecord
+from regimebot.bot.telegram_io import split_html, utf16_len
+from regimebot.handlers.alerts import format_alert, format_alert_details
+from regimebot.handlers.i18n import t
+from regimebot.storage.outbox import AlertRecord
 
 WATCHLIST = SimpleNamespace(
     theses={"long_usd": SimpleNamespace(name={"en": "Long USD <AI> & hegemony", "zh-TW": "做多美元"})},

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from telegram import Update
 
-from bot.app import AppOptions, Runtime
-from bot.config import Settings
+from regimebot.bot.app import AppOptions, Runtime
+from regimebot.bot.config import Settings
 
 CHANNEL, GROUP, BOT, CONFIGURED, CHAT_ADMIN, VIEWER = -100111, -100222, 999, 1001, 2002, 3003
 

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.app import _CALLBACK
-from bot.config import Settings
-from handlers.alerts import details_button, mute_button, snooze_button
-from handlers.context import Services
-from handlers.i18n import t
-from handlers.registry import Chat, Request
-from storage import chats, outbox
-from storage.db import open_database
+from regimebot.bot.app import _CALLBACK
+from regimebot.bot.config import Settings
+from regimebot.handlers.alerts import details_button, mute_button, snooze_button
+from regimebot.handlers.context import Services
+from regimebot.handlers.i18n import t
+from regimebot.handlers.registry import Chat, Request
+from regimebot.storage import chats, outbox
+from regimebot.storage.db import open_database
 
 THESES = {"long_usd_ai": SimpleNamespace(name={"en": "Long USD"}), "japan_reflation": SimpleNamespace(name={"en": "Japan"})}
 NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)

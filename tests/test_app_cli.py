@@ -6,10 +6,10 @@ import signal
 
 import pytest
 
-from bot.cli import main
-from bot.cli_common import UsageError
-from bot.cli_run import parse_webhook
-from storage.db import open_database
+from regimebot.bot.cli import main
+from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli_run import parse_webhook
+from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 

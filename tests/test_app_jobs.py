@@ -7,15 +7,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
-from bot.telegram_io import Limits, Pacer
-from handlers.context import Services
-from handlers.i18n import t
-from jobs.deadman import deadman_due
-from jobs.schedule import BotJobs
-from storage import chats
-from storage import run_log
-from storage.db import open_database
+from regimebot.bot.config import Settings
+from regimebot.bot.telegram_io import Limits, Pacer
+from regimebot.handlers.context import Services
+from regimebot.handlers.i18n import t
+from regimebot.jobs.deadman import deadman_due
+from regimebot.jobs.schedule import BotJobs
+from regimebot.storage import chats
+from regimebot.storage import run_log
+from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import evaluate, make_settings, running_bot
 

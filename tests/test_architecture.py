@@ -16,10 +16,16 @@ def imports_of(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
+            found |= {top_name(a.name) for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(top_name(node.module))
     return found
+
+
+def top_name(module: str) -> str:
+    """The layer a module belongs to: `regimebot.macro.x` -> `macro`; a third-party module's top name."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "regimebot" and len(parts) > 1 else parts[0]
 
 
 def modules(package: str):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.image import imread
 
-from handlers.charts import COLORS, render_heatmap, render_price_chart, visible_thresholds
+from regimebot.handlers.charts import COLORS, render_heatmap, render_price_chart, visible_thresholds
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -52,9 +52,9 @@ def test_heatmap_colours_follow_the_sign():
 
 def test_chart_without_a_watch_list():
     from tests.test_scenario_handlers import CATALOG, MARKET, FakeMarketData, ask
-    from bot.config import Settings
-    from handlers.context import Services
-    from storage.db import open_database
+    from regimebot.bot.config import Settings
+    from regimebot.handlers.context import Services
+    from regimebot.storage.db import open_database
 
     services = Services(settings=Settings(), db=open_database(None), catalog=CATALOG, market_data=FakeMarketData(MARKET), watchlist=None)
     reply = ask(services, "/chart US10Y 90d")
@@ -64,11 +64,11 @@ def test_chart_without_a_watch_list():
 
 def test_chart_draws_the_bundled_watch_lists_levels():
     from tests.test_scenario_handlers import CATALOG, FakeMarketData, ask
-    from bot.config import Settings
-    from handlers.context import Services
-    from macro.market import Market, make_closes
-    from macro.watchlist import load_watchlist
-    from storage.db import open_database
+    from regimebot.bot.config import Settings
+    from regimebot.handlers.context import Services
+    from regimebot.macro.market import Market, make_closes
+    from regimebot.macro.watchlist import load_watchlist
+    from regimebot.storage.db import open_database
 
     days = pd.bdate_range(end="2026-03-02", periods=300)
     vix = pd.Series(np.linspace(14, 38, 300), index=days)  # crosses both VIX levels

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage import chats
-from storage.chats import ChatError
-from storage.db import open_database
+from regimebot.storage import chats
+from regimebot.storage.chats import ChatError
+from regimebot.storage.db import open_database
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import ConfigError, load_settings
+from regimebot.bot.cli import main
+from regimebot.bot.config import ConfigError, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
-from handlers.reply import Button, Reply
-from storage import chats, outbox
-from storage import run_log
-from storage import process_lock
+from regimebot.bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
+from regimebot.handlers.reply import Button, Reply
+from regimebot.storage import chats, outbox
+from regimebot.storage import run_log
+from regimebot.storage import process_lock
 from tests.chat_world import make_services, with_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
     env = {**os.environ, "REGIMEBOT_DB": str(tmp_path / "user.db"), "XDG_DATA_HOME": str(tmp_path / "xdg"),
            "REGIMEBOT_DATA": "yfinance", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--output", str(tmp_path / "img")], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "regimebot.bot.cli", "demo", "--output", str(tmp_path / "img")], cwd=REPO,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -143,7 +143,7 @@ def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
 def test_chat_command_reads_piped_lines_on_the_configured_data(tmp_path):
     env = {**os.environ, "REGIMEBOT_DB": str(tmp_path / "chat.db"), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--output", str(tmp_path / "img")], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "regimebot.bot.cli", "chat", "--output", str(tmp_path / "img")], cwd=REPO,
                           input="/dxy\n/subscribe all\n/nosuch\nquit\n/theses\n", capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -154,7 +154,7 @@ def test_chat_command_reads_piped_lines_on_the_configured_data(tmp_path):
 
 
 def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
-    from storage.db import open_database
+    from regimebot.storage.db import open_database
 
     db_path = tmp_path / "busy.db"
     db = open_database(db_path)
@@ -162,7 +162,7 @@ def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
     db.close()
     env = {**os.environ, "REGIMEBOT_DB": str(db_path), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], cwd=REPO, input="/help\n", capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "regimebot.bot.cli", "chat"], cwd=REPO, input="/help\n", capture_output=True,
                           text=True, env=env, timeout=300)
     assert done.returncode == 1
     assert "another regimebot process (elsewhere:123)" in done.stderr

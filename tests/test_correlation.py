@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macro.catalog import load_catalog
-from macro.correlation import (
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.correlation import (
     CorrelationError,
     correlation_report,
     daily_changes,
@@ -15,9 +15,9 @@ from macro.correlation import (
     effective_bets,
     weighted_effective_bets,
 )
-from macro.market import Market, make_closes
-from macro.scenario import ScenarioError
-from macro.scenario.shocks import shock_scenario
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario.shocks import shock_scenario
 
 CATALOG = load_catalog()
 

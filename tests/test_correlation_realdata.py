@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from macro.catalog import load_catalog
-from macro.correlation import correlation_report
-from macro.market import Market, make_closes
-from macro.scenario.presets import load_presets
-from macro.scenario.shocks import shock_scenario
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.correlation import correlation_report
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.scenario.presets import load_presets
+from regimebot.macro.scenario.shocks import shock_scenario
 
 pytestmark = pytest.mark.realdata
 CATALOG = load_catalog()

@@ -9,9 +9,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from bot.cli import main
-from macro.providers import DataError, FetchRequest
-from macro.providers.csvdir import CsvDirProvider
+from regimebot.bot.cli import main
+from regimebot.macro.providers import DataError, FetchRequest
+from regimebot.macro.providers.csvdir import CsvDirProvider
 
 
 def write_csv(folder, series_id, rows, header="date,close"):

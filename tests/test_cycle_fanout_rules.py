@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from bot.config import DataSource, Settings
-from bot.services import build_services
-from jobs.cycle import fan_out
-from macro.providers.demo import DemoProvider
-from storage import chats, outbox
-from storage.engine_state import StoredTransition
+from regimebot.bot.config import DataSource, Settings
+from regimebot.bot.services import build_services
+from regimebot.jobs.cycle import fan_out
+from regimebot.macro.providers.demo import DemoProvider
+from regimebot.storage import chats, outbox
+from regimebot.storage.engine_state import StoredTransition
 
 
 @pytest.fixture
@@ -42,8 +42,8 @@ def test_only_moves_between_known_statuses_are_sent(services, old, new, alerts):
 
 
 def test_alerts_go_to_the_forum_topic_subscribed_from(services):
-    from handlers import load_commands
-    from handlers.registry import Chat, Request
+    from regimebot.handlers import load_commands
+    from regimebot.handlers.registry import Chat, Request
 
     registry = load_commands()
     forum = Chat(id=-100777, type="supergroup", title="Fund desk", thread_id=42)

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.config import Settings
-from handlers.context import Services
-from jobs.deliver import (
+from regimebot.bot.config import Settings
+from regimebot.handlers.context import Services
+from regimebot.jobs.deliver import (
     ChatGone,
     ChatMoved,
     PermanentFailure,
@@ -23,10 +23,10 @@ from jobs.deliver import (
     deliver_pending,
     quiet_until,
 )
-from storage import chats, outbox
-from storage import run_log
-from storage import process_lock
-from storage.db import open_database
+from regimebot.storage import chats, outbox
+from regimebot.storage import run_log
+from regimebot.storage import process_lock
+from regimebot.storage.db import open_database
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -8,9 +8,9 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.telegram_io import Limits, Pacer, map_telegram_error, send_reply
-from handlers.reply import Button, Reply
-from jobs.deliver import ChatGone, ChatMoved, PermanentFailure, RetryLater, TransientFailure
+from regimebot.bot.telegram_io import Limits, Pacer, map_telegram_error, send_reply
+from regimebot.handlers.reply import Button, Reply
+from regimebot.jobs.deliver import ChatGone, ChatMoved, PermanentFailure, RetryLater, TransientFailure
 from tests.fakebot import FakeBotServer, Fault, ServerLimits
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

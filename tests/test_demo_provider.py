@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from macro.catalog import load_catalog
-from macro.providers import FetchRequest
-from macro.providers.demo import DemoProvider, simulate_closes, stress_window
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.providers import FetchRequest
+from regimebot.macro.providers.demo import DemoProvider, simulate_closes, stress_window
 
 END = date(2026, 11, 20)
 

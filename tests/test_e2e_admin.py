@@ -6,10 +6,10 @@ import asyncio
 import logging
 from dataclasses import replace
 
-from handlers import load_commands
-from handlers.i18n import t
-from storage import engine_state
-from storage import process_lock
+from regimebot.handlers import load_commands
+from regimebot.handlers.i18n import t
+from regimebot.storage import engine_state
+from regimebot.storage import process_lock
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot
 
@@ -82,7 +82,7 @@ def test_a_failing_handler_is_answered_and_logged_without_the_users_text(tmp_pat
                 await server.wait_for(lambda: server.messages_to(821), what="the error answer")
             return server
 
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="regimebot.bot.app"):
         server = asyncio.run(scenario())
     assert server.messages_to(821)[0]["text"] == t("en", "runtime.error")
     assert "RuntimeError" in caplog.text and "boom in handler" in caplog.text
@@ -93,9 +93,9 @@ def test_losing_the_database_lock_stops_the_bot_with_exit_status_1(tmp_path):
     async def scenario():
         async with FakeBotServer() as server:
             settings = make_settings(server, tmp_path / "bot.db")
-            from bot.app import build_application
-            from bot.cli_run import serve
-            from bot.services import build_services
+            from regimebot.bot.app import build_application
+            from regimebot.bot.cli_run import serve
+            from regimebot.bot.services import build_services
             from tests.fakebot.harness import fast_options
 
             services = build_services(settings, provider=demo_provider(), db_path=settings.db)

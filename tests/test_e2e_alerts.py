@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from handlers.i18n import t
-from storage import chats, outbox
+from regimebot.handlers.i18n import t
+from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (
     ADMIN, STRESS_END, demo_provider, deliver_all, evaluate, fast_options, make_settings, quick_chat_limits, running_bot,

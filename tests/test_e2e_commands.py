@@ -6,9 +6,9 @@ import asyncio
 import html
 from dataclasses import replace
 
-from handlers import load_commands
-from handlers.i18n import t
-from storage import chats
+from regimebot.handlers import load_commands
+from regimebot.handlers.i18n import t
+from regimebot.storage import chats
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, TOKEN, make_settings, running_bot
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 from collections import Counter
 
-from storage import chats, outbox
+from regimebot.storage import chats, outbox
 
-from storage import process_lock
-from storage.db import open_database
+from regimebot.storage import process_lock
+from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 

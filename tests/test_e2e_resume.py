@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from storage import chats, outbox
+from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import STRESS_END, deliver_all, demo_provider, evaluate, make_settings, running_bot
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from macro.catalog import load_catalog
-from macro.engine import STATUSES, Transition, evaluate, replay
-from macro.market import Market, make_closes
-from macro.theses import RANK
-from macro.watchlist import load_watchlist, parse_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.engine import STATUSES, Transition, evaluate, replay
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.theses import RANK
+from regimebot.macro.watchlist import load_watchlist, parse_watchlist
 
 CATALOG = load_catalog()
 WL = load_watchlist(None, CATALOG)
@@ -235,7 +235,7 @@ def test_replay_stats_cover_every_calendar_day():
 
 
 def test_demo_market_stress_episode_is_flagged():
-    from macro.providers.demo import simulate_closes, stress_window
+    from regimebot.macro.providers.demo import simulate_closes, stress_window
 
     end = date(2026, 11, 20)
     market = Market(make_closes(simulate_closes(end=end), CATALOG), "demo", True)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.cli import main
-from macro.catalog import load_catalog
+from regimebot.bot.cli import main
+from regimebot.macro.catalog import load_catalog
 
 CATALOG = load_catalog()
 

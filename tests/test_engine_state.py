@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings, strategies as st
 
-from macro.engine import Evaluation, ThesisResult
-from macro.regime import Regime
-from macro.signals import SignalResult
-from storage.db import open_database, schema_version
-from storage.engine_state import (
+from regimebot.macro.engine import Evaluation, ThesisResult
+from regimebot.macro.regime import Regime
+from regimebot.macro.signals import SignalResult
+from regimebot.storage.db import open_database, schema_version
+from regimebot.storage.engine_state import (
     current_statuses, get_transition, manual_history, manual_signals, record_evaluation, recent_transitions,
     set_manual_signal, signal_states,
 )

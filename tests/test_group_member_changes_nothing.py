@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import load_commands
-from handlers.registry import Chat, Request
-from storage import chats, outbox
-from storage.portfolios import save_portfolio
+from regimebot.handlers import load_commands
+from regimebot.handlers.registry import Chat, Request
+from regimebot.storage import chats, outbox
+from regimebot.storage.portfolios import save_portfolio
 from tests.chat_world import make_services
 
 REGISTRY = load_commands()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.registry import REGISTRY, Chat
-from storage import chats
+from regimebot.handlers.registry import REGISTRY, Chat
+from regimebot.storage import chats
 from tests.chat_world import ask, generated_closes, make_services, press, with_settings
 
 GROUP = Chat(id=-100200, type="supergroup", title="Fund desk")

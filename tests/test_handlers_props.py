@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import load_commands
-from handlers.registry import Chat, Request
-from handlers.reply import Reply
+from regimebot.handlers import load_commands
+from regimebot.handlers.registry import Chat, Request
+from regimebot.handlers.reply import Reply
 from tests.chat_world import ADMIN, make_services
 
 REGISTRY = load_commands()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.registry import Chat
-from jobs.cycle import run_cycle
-from macro.engine import replay
-from storage import engine_state
+from regimebot.handlers.registry import Chat
+from regimebot.jobs.cycle import run_cycle
+from regimebot.macro.engine import replay
+from regimebot.storage import engine_state
 from tests.chat_world import ADMIN, ask, generated_closes, make_services
 
 MEMBER = 2002
@@ -153,7 +153,7 @@ def test_status_reports_staleness_missing_series_and_fetch_errors(closes):
 
 
 def test_status_shows_another_chats_delivery_failure_only_to_bot_admins(services):
-    from storage import outbox
+    from regimebot.storage import outbox
 
     alert = outbox.create_alert(services.db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
     outbox.enqueue_deliveries(services.db, alert.id, [777001, 500])

@@ -9,9 +9,9 @@ from importlib import resources
 
 import pytest
 
-from handlers.i18n import LANGUAGES, _flatten, messages, t
+from regimebot.handlers.i18n import LANGUAGES, _flatten, messages, t
 
-ROOT = resources.files("handlers").joinpath("locales")
+ROOT = resources.files("regimebot.handlers").joinpath("locales")
 
 
 def _files(lang: str) -> dict[str, dict[str, str]]:

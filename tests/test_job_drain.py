@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from jobs.schedule import BotJobs
+from regimebot.jobs.schedule import BotJobs
 
 
 def test_drain_waits_for_a_running_job_to_finish():

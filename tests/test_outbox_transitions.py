@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage import outbox
-from storage.db import open_database
+from regimebot.storage import outbox
+from regimebot.storage.db import open_database
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 

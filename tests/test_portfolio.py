@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from macro.catalog import load_catalog
-from macro.portfolio import PortfolioError, add_holdings, normalise, parse_names, parse_weights, remove_holdings
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.portfolio import PortfolioError, add_holdings, normalise, parse_names, parse_weights, remove_holdings
 
 CATALOG = load_catalog()
 
@@ -47,8 +47,8 @@ def test_add_and_remove():
 
 
 def test_storage_round_trip_per_chat():
-    from storage.db import open_database
-    from storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
+    from regimebot.storage.db import open_database
+    from regimebot.storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
 
     db = open_database(None)
     assert load_portfolio(db, -100) == {}

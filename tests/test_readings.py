@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from handlers.readings_format import format_change, format_level, format_reading
-from macro.catalog import load_catalog
-from macro.market import Market, make_closes
-from macro.readings import last_expected_close, reading
+from regimebot.handlers.readings_format import format_change, format_level, format_reading
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.readings import last_expected_close, reading
 
 CATALOG = load_catalog()
 FRIDAY_EVENING = datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)  # 18:00 New York

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from macro.catalog import load_catalog
-from macro.engine import evaluate, replay
-from macro.market import Market, make_closes
-from macro.providers import FetchRequest
-from macro.providers.csvdir import CsvDirProvider
-from macro.theses import RANK
-from macro.watchlist import load_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.engine import evaluate, replay
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.providers import FetchRequest
+from regimebot.macro.providers.csvdir import CsvDirProvider
+from regimebot.macro.theses import RANK
+from regimebot.macro.watchlist import load_watchlist
 
 pytestmark = pytest.mark.realdata
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from macro.catalog import load_catalog
-from macro.regime import regime_from
-from macro.signals import SignalResult
-from macro.watchlist import load_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.regime import regime_from
+from regimebot.macro.signals import SignalResult
+from regimebot.macro.watchlist import load_watchlist
 
 WL = load_watchlist(None, load_catalog())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from macro.scenario.bonds import bond_scenario, fit_ladder
-from macro.scenario.presets import load_presets
+from regimebot.macro.scenario.bonds import bond_scenario, fit_ladder
+from regimebot.macro.scenario.presets import load_presets
 
 SHIFTS = (-200, -150, -100, -50, 50, 100, 150, 200)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.cli import main
+from regimebot.bot.cli import main
 from tests.test_scenario_bonds import dcf_price
 
 
@@ -73,8 +73,8 @@ def test_corr_json_matches_numpy(env, capsys):
     out = run_json(capsys, "corr", "TLT", "SPX", "GOLD", "DXY", "--json")
     assert out["series"] == ["TLT", "SPX", "GOLD", "DXY"] and out["simulated"] is True
     assert "SIMULATED" in out["data_source"]
-    from bot.config import load_settings
-    from bot.services import build_services
+    from regimebot.bot.config import load_settings
+    from regimebot.bot.services import build_services
 
     market = build_services(load_settings(None), with_watchlist=False).market_data.market()
     closes = market.closes[["TLT", "SPX", "GOLD", "DXY"]].dropna()
@@ -89,9 +89,9 @@ def test_corr_json_matches_numpy(env, capsys):
 
 
 def test_corr_writes_the_heatmap_and_uses_a_chats_portfolio(env, capsys):
-    from bot.config import load_settings
-    from storage.db import open_database
-    from storage.portfolios import save_portfolio
+    from regimebot.bot.config import load_settings
+    from regimebot.storage.db import open_database
+    from regimebot.storage.portfolios import save_portfolio
 
     db = open_database(load_settings(None).db)
     save_portfolio(db, 42, {"TLT": 60.0, "GOLD": 40.0})

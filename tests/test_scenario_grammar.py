@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.scenario import grammar_message
-from macro.catalog import load_catalog
-from macro.scenario.grammar import (
+from regimebot.handlers.scenario import grammar_message
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.scenario.grammar import (
     BetQuery,
     BondQuery,
     GrammarError,

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
-from handlers import load_commands
-from handlers.context import Services
-from handlers.registry import REGISTRY, Chat, Request
-from handlers.reply import Reply
-from macro.catalog import load_catalog
-from macro.market import Market, make_closes
-from storage.db import open_database
-from storage.portfolios import load_portfolio
+from regimebot.bot.config import Settings
+from regimebot.handlers import load_commands
+from regimebot.handlers.context import Services
+from regimebot.handlers.registry import REGISTRY, Chat, Request
+from regimebot.handlers.reply import Reply
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.market import Market, make_closes
+from regimebot.storage.db import open_database
+from regimebot.storage.portfolios import load_portfolio
 from tests.test_scenario_bonds import dcf_price
 
 load_commands()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from macro.scenario import ScenarioError
-from macro.scenario.bets import bet_scenario
-from macro.scenario.bonds import fit_ladder
-from macro.scenario.leveraged import leveraged_scenario
-from macro.scenario.margin import after_fall, margin_call_fall, margin_scenario
+from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario.bets import bet_scenario
+from regimebot.macro.scenario.bonds import fit_ladder
+from regimebot.macro.scenario.leveraged import leveraged_scenario
+from regimebot.macro.scenario.margin import after_fall, margin_call_fall, margin_scenario
 from tests.test_scenario_bonds import dcf_price
 
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from macro.catalog import load_catalog
-from macro.market import Market, make_closes
-from macro.signal_kinds import SeriesCache, rolling_correlation
-from macro.signals import compute_track, hysteresis_states, reading, to_days, walk_states
-from macro.watchlist import parse_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.market import Market, make_closes
+from regimebot.macro.signal_kinds import SeriesCache, rolling_correlation
+from regimebot.macro.signals import compute_track, hysteresis_states, reading, to_days, walk_states
+from regimebot.macro.watchlist import parse_watchlist
 
 CATALOG = load_catalog()
 MEANING = {"en": "test", "zh-TW": "測試"}

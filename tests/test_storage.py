@@ -7,9 +7,9 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from storage import prices
-from storage.db import DatabaseTooNew, StorageError, latest_version, open_database, schema_version
-from storage.migrations import MIGRATIONS
+from regimebot.storage import prices
+from regimebot.storage.db import DatabaseTooNew, StorageError, latest_version, open_database, schema_version
+from regimebot.storage.migrations import MIGRATIONS
 
 
 def test_new_file_database_is_wal_with_foreign_keys(tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from macro.catalog import load_catalog
-from macro.theses import hold_through_gaps, recovery, status_codes, status_name, toward_invalidation
-from macro.watchlist import load_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.theses import hold_through_gaps, recovery, status_codes, status_name, toward_invalidation
+from regimebot.macro.watchlist import load_watchlist
 
 WL = load_watchlist(None, load_catalog())
 OK, WARN, BREACH, UNKNOWN = 0, 1, 2, -1

@@ -8,11 +8,11 @@ from importlib import resources
 
 import pytest
 
-from macro.catalog import load_catalog
-from macro.watchlist import WatchlistError, load_watchlist, parse_watchlist
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.watchlist import WatchlistError, load_watchlist, parse_watchlist
 
 CATALOG = load_catalog()
-BUNDLED = tomllib.loads(resources.files("macro").joinpath("data/watchlist.toml").read_text(encoding="utf-8"))
+BUNDLED = tomllib.loads(resources.files("regimebot.macro").joinpath("data/watchlist.toml").read_text(encoding="utf-8"))
 
 WATCHLIST_MD_SIGNALS = {
     # id: (direction, warn, breach) as in the table of shared/WATCHLIST.md

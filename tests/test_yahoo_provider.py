@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobs.refresh import OVERLAP_DAYS, MarketData
-from macro.catalog import load_catalog, parse_catalog
-from macro.providers import FetchRequest
-from macro.providers.yahoo import YahooProvider
+from regimebot.jobs.refresh import OVERLAP_DAYS, MarketData
+from regimebot.macro.catalog import load_catalog, parse_catalog
+from regimebot.macro.providers import FetchRequest
+from regimebot.macro.providers.yahoo import YahooProvider
 from tests.yfinance_frames import FakeDownload, download_frame, ohlcv
 
 NAN = float("nan")

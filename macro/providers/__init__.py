@@ -45,15 +45,15 @@ class Provider(Protocol):
 def make_provider(kind: str, directory=None, **options) -> Provider:
     """The provider for a data-source kind: 'yfinance', 'csv' (with directory) or 'demo'."""
     if kind == "yfinance":
-        from macro.providers.yahoo import YahooProvider
+        from regimebot.macro.providers.yahoo import YahooProvider
 
         return YahooProvider(**options)
     if kind == "csv":
-        from macro.providers.csvdir import CsvDirProvider
+        from regimebot.macro.providers.csvdir import CsvDirProvider
 
         return CsvDirProvider(directory)
     if kind == "demo":
-        from macro.providers.demo import DemoProvider
+        from regimebot.macro.providers.demo import DemoProvider
 
         return DemoProvider(**options)
     raise DataError(f"unknown data source {kind!r}: use yfinance, csv:DIR or demo")

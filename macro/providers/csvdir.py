@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from macro.providers import DataError, FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import DataError, FetchRequest, FetchResult, clean_closes
 
 
 class CsvDirProvider:

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from macro.providers import FetchRequest, FetchResult
+from regimebot.macro.providers import FetchRequest, FetchResult
 
 DEFAULT_SEED = 7
 STRESS_DAYS = 22          # business days of the stress episode

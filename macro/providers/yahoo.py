@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from macro.providers import FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import FetchRequest, FetchResult, clean_closes
 
 log = logging.getLogger(__name__)
 

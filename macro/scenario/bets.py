@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from macro.scenario import ScenarioError
+from regimebot.macro.scenario import ScenarioError
 
 DEFAULT_MAX_STAKE = 0.25  # warn when Kelly asks for more than this share of capital
 

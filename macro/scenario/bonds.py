@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from macro.scenario import ScenarioError
+from regimebot.macro.scenario import ScenarioError
 
 MAX_COUPON = 0.25  # coupons searched in [0, 25%]
 DEFAULT_SHIFTS_BP = (-200, -150, -100, -50, 50, 100, 150, 200)

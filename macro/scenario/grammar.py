@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from macro.catalog import Catalog
+from regimebot.macro.catalog import Catalog
 
 _NUM = r"[+-]?(?:\d{1,9}(?:\.\d{0,9})?|\.\d{1,9})"
 _SHIFT = re.compile(rf"^({_NUM})(bp|bps|%)$")

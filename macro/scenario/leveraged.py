@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from macro.scenario import ScenarioError
-from macro.scenario.bonds import Ladder
+from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario.bonds import Ladder
 
 DAYS_PER_YEAR = 252
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from macro.scenario import ScenarioError
+from regimebot.macro.scenario import ScenarioError
 
 
 def margin_call_fall(leverage: float, maintenance: float) -> float:

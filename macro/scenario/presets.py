@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Mapping
 
-from macro.scenario import ScenarioError
+from regimebot.macro.scenario import ScenarioError
 
 DEFAULT_LADDER = (20.0, 30.0)
 
@@ -39,7 +39,7 @@ class Preset:
 
 def bundled_presets() -> dict[str, dict[str, Any]]:
     """The raw bundled preset tables, by upper-case name."""
-    text = resources.files("macro").joinpath("data/scenario_presets.toml").read_text(encoding="utf-8")
+    text = resources.files("regimebot.macro").joinpath("data/scenario_presets.toml").read_text(encoding="utf-8")
     return {name.upper(): dict(table) for name, table in tomllib.loads(text).get("presets", {}).items()}
 
 

@@ -15,10 +15,10 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from macro.catalog import Catalog
-from macro.correlation import MIN_OBSERVATIONS, CorrelationError, daily_changes, without_variation
-from macro.market import Market
-from macro.scenario import ScenarioError
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.correlation import MIN_OBSERVATIONS, CorrelationError, daily_changes, without_variation
+from regimebot.macro.market import Market
+from regimebot.macro.scenario import ScenarioError
 
 
 @dataclass(frozen=True)

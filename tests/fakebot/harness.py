@@ -9,14 +9,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
-from bot.app import AppOptions, Runtime, build_application
-from bot.cli_run import serve
-from bot.config import DataSource, Settings
-from bot.services import build_services
-from bot.telegram_io import Limits
-from jobs.deliver import RetryPolicy
-from jobs.schedule import JobOptions
-from macro.providers.demo import DemoProvider, stress_window
+from regimebot.bot.app import AppOptions, Runtime, build_application
+from regimebot.bot.cli_run import serve
+from regimebot.bot.config import DataSource, Settings
+from regimebot.bot.services import build_services
+from regimebot.bot.telegram_io import Limits
+from regimebot.jobs.deliver import RetryPolicy
+from regimebot.jobs.schedule import JobOptions
+from regimebot.macro.providers.demo import DemoProvider, stress_window
 from tests.fakebot import FakeBotServer, ServerLimits
 
 TOKEN = "424242:E2E-fake-token-Zq9xW3"
@@ -75,7 +75,7 @@ async def evaluate(runtime: Runtime):
 
 async def deliver_all(runtime: Runtime, server: FakeBotServer, timeout: float = 30.0) -> None:
     """Run delivery passes until no outbox row is waiting."""
-    from storage import outbox
+    from regimebot.storage import outbox
 
     async def backlog() -> dict:
         def read():

@@ -30,7 +30,7 @@ def bot_env(base_url: str, db: Path, token: str, **extra: str) -> dict[str, str]
 
 
 def start_bot(env: dict[str, str], *args: str, stdout=subprocess.PIPE, stderr=subprocess.PIPE) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=REPO, env=env, stdout=stdout,
+    return subprocess.Popen([sys.executable, "-m", "regimebot.bot.cli", *args], cwd=REPO, env=env, stdout=stdout,
                             stderr=stderr, text=True)
 
 
