@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test lint typecheck setup bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,19 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/regimebot demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# ruff over the whole tree; mypy through a folder of links that lays the top-level folders out as
+# the installed package (regimebot/bot, regimebot/macro, ...), the names the code imports.
+lint: $(STAMP)
+	$(BIN)/ruff check bot handlers jobs storage macro tests bench
+
+TYPECHECK := build/typecheck
+typecheck: $(STAMP)
+	mkdir -p $(TYPECHECK)/regimebot
+	for d in bot handlers jobs storage macro; do ln -sfn ../../../$$d $(TYPECHECK)/regimebot/$$d; done
+	cd $(TYPECHECK) && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p regimebot
 
 bench: $(STAMP)
 	$(BIN)/python bench/replay.py

@@ -12,8 +12,9 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import Conflict, NetworkError, TelegramError

@@ -22,8 +22,7 @@ from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lin
 from regimebot.handlers import load_commands
 from regimebot.handlers.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
-from regimebot.storage import chats
-from regimebot.storage import process_lock
+from regimebot.storage import chats, process_lock
 from regimebot.storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
@@ -119,7 +118,7 @@ def run_chat(args: Any, settings: Settings) -> int:
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=LOCK_REFRESH)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             with services.db_lock:
                 process_lock.refresh_lock(services.db, owner, LOCK_TTL)
@@ -243,7 +242,7 @@ async def _live_demo(demo: Demo, step_seconds: float) -> None:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=step_seconds)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await demo.step()
         if demo.finished:

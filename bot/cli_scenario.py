@@ -67,7 +67,6 @@ from regimebot.macro.scenario.presets import load_presets
 from regimebot.macro.scenario.shocks import shock_scenario
 
 
-
 def register(sub) -> None:
     sc = sub.add_parser("scenario", help="what-if math: bond funds, leveraged funds, margin, portfolio shocks, bets")
     sc.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="as in the chat: TLT -100bp | margin lev=2 mm=25%% | …")

@@ -12,9 +12,10 @@ import html
 import itertools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Chat, Request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from regimebot.handlers.i18n import t
@@ -262,7 +262,7 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
     thesis_id, refusal = _thesis_button(req, rest)
     if refusal is not None:
         return refusal
-    until = (now or datetime.now(timezone.utc)) + SNOOZE
+    until = (now or datetime.now(UTC)) + SNOOZE
     chat_prefs(req)
     with req.services.db_lock:
         chats.mute_thesis(req.services.db, req.chat.id, thesis_id, until)

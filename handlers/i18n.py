@@ -7,7 +7,7 @@ Layout: handlers/locales/<lang>/<domain>.toml, flat `key = "text with {placehold
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -28,7 +28,7 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str], origin: st
             raise ValueError(f"{origin}: message {full} must be a string")
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(lang: str) -> dict[str, str]:
     """All messages of one language, by key."""
     out: dict[str, str] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from regimebot.handlers.admin import run_evaluation
 from regimebot.handlers.i18n import t
@@ -38,7 +38,7 @@ def signal(req: Request) -> Reply:
         return usage_reply(req, "manual.note_too_long", limit=MAX_NOTE)
     if not is_bot_admin(req):
         return admin_only(req)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with req.services.db_lock:
         engine_state.set_manual_signal(req.services.db, signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request

@@ -26,4 +26,4 @@ class Reply:
     image_name: str = "chart.png"
     buttons: tuple[tuple[Button, ...], ...] = ()
     silent: bool = False
-    extra: tuple["Reply", ...] = field(default=())  # further messages sent after this one
+    extra: tuple[Reply, ...] = field(default=())  # further messages sent after this one

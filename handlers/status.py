@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from regimebot.handlers.i18n import t
@@ -10,12 +10,11 @@ from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
 from regimebot.macro.readings import last_expected_close
-from regimebot.storage import outbox, prices
-from regimebot.storage import run_log
+from regimebot.storage import outbox, prices, run_log
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
 def format_freshness(lang: str, catalog: Any, market: Any, fetches: list[dict], now: datetime) -> list[str]:
@@ -87,7 +86,7 @@ def status(req: Request) -> Reply:
         return usage_reply(req, "market.no_args")
     services = req.services
     market = market_now(req)
-    now = market_clock(market) or datetime.now(timezone.utc)
+    now = market_clock(market) or datetime.now(UTC)
     with services.db_lock:
         fetches = prices.fetch_log(services.db)
         runs = run_log.last_runs(services.db, 1, kind="evaluate")

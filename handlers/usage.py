@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, time, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
@@ -132,5 +133,5 @@ def thesis_name(req: Request, thesis_id: str) -> str:
 def market_clock(market: Any) -> datetime | None:
     """'Now' for freshness checks: the simulated market has no wall clock, its last close is its today."""
     if getattr(market, "simulated", False) and market.last_date() is not None:
-        return datetime.combine(market.last_date(), time(23, 0), tzinfo=timezone.utc)
+        return datetime.combine(market.last_date(), time(23, 0), tzinfo=UTC)
     return None

@@ -7,8 +7,19 @@ from typing import Any
 from regimebot.handlers.i18n import messages, t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import (STATE_ICONS, STATUS_ICONS, as_of_text, esc, find_thesis, localized, market_now,
-                            source_line, thesis_ids, thesis_name, usage_reply)
+from regimebot.handlers.usage import (
+    STATE_ICONS,
+    STATUS_ICONS,
+    as_of_text,
+    esc,
+    find_thesis,
+    localized,
+    market_now,
+    source_line,
+    thesis_ids,
+    thesis_name,
+    usage_reply,
+)
 
 
 def _label(lang: str, key: str, fallback: str) -> str:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from regimebot.storage import chats as chat_store
-from regimebot.storage import outbox
-from regimebot.storage import run_log
+from regimebot.storage import outbox, run_log
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[t
 
 def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool, now: datetime | None = None) -> tuple[list[int], int]:
     """Create one alert per real status change and one outbox row per recipient. Returns (alert ids, rows)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     alert_ids: list[int] = []
     rows = 0
     with services.db_lock:

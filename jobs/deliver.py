@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,7 +104,7 @@ class DeliveryReport:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _hhmm(text: str) -> time:
@@ -127,7 +127,7 @@ def quiet_until(prefs: Any, now: datetime) -> datetime | None:
     if not inside:
         return None
     end_day = local.date() if t < end else local.date() + timedelta(days=1)
-    return datetime.combine(end_day, end, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
 
 
 async def _storage(services: Any, fn, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from regimebot.handlers.alerts import STATUS_ICONS, status_text, thesis_name
@@ -59,7 +59,7 @@ def current_evaluation(services: Any) -> Any:
 
 def build_digest(services: Any, lang: str, now: datetime | None = None, evaluation: Any = None) -> Reply:
     """The digest for one chat (synchronous: evaluates the cached market when `evaluation` is not given)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if evaluation is None:
         evaluation = current_evaluation(services)
     with services.db_lock:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from regimebot.jobs.cycle import CycleResult, run_cycle
@@ -21,8 +22,7 @@ from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, Retr
 from regimebot.jobs.digest import build_digest
 from regimebot.macro.providers import DataError
 from regimebot.storage import chats as chat_store
-from regimebot.storage import run_log
-from regimebot.storage import process_lock
+from regimebot.storage import process_lock, run_log
 from regimebot.storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class BotJobs:
         self.options = options or JobOptions()
         self.lock_owner = lock_owner
         self.on_lock_lost = on_lock_lost
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self.last_warned: datetime | None = None
         self.last_report: DeliveryReport | None = None
         self._deliver_lock: asyncio.Lock | None = None
@@ -219,7 +219,7 @@ class BotJobs:
 
     async def deadman_job(self, context: Any = None, now: datetime | None = None) -> bool:
         """Warn every configured admin when no evaluation succeeded for deadman_after seconds."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         settings = self.services.settings
         with self.services.db_lock:
             last = run_log.last_success(self.services.db)

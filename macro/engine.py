@@ -10,9 +10,9 @@ with data up to d. Manual signals are held at the given switch positions for the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping
 
 import numpy as np
 
@@ -20,7 +20,14 @@ from regimebot.macro.market import Market
 from regimebot.macro.regime import Regime, regime_from
 from regimebot.macro.signal_kinds import SeriesCache
 from regimebot.macro.signals import (
-    UNKNOWN, SignalResult, SignalTrack, compute_track, from_day, manual_result, reading, to_days,
+    UNKNOWN,
+    SignalResult,
+    SignalTrack,
+    compute_track,
+    from_day,
+    manual_result,
+    reading,
+    to_days,
 )
 from regimebot.macro.theses import STATUSES, StatusChange, hold_through_gaps, status_codes, status_name
 from regimebot.macro.watchlist import Watchlist

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping
 
 import pandas as pd
 
@@ -42,7 +42,7 @@ class Market:
             return None
         return self.closes.index[-1].date()
 
-    def until(self, as_of: date | pd.Timestamp | str) -> "Market":
+    def until(self, as_of: date | pd.Timestamp | str) -> Market:
         """The market as it was known at the close of `as_of` (later rows dropped)."""
         cut = pd.Timestamp(as_of)
         return Market(self.closes.loc[:cut], self.source, self.simulated, self.errors)

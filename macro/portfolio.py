@@ -7,8 +7,8 @@ cannot be held (hold TLT or IEF for duration), only prices and indices.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from regimebot.macro.catalog import Catalog
 

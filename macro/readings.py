@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -60,9 +60,9 @@ def is_trading_day(day: date) -> bool:
 def last_expected_close(now: datetime, calendar: str = "trading") -> date:
     """The date of the newest close that should exist at `now` (US exchange days, or every day for crypto)."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     if calendar == "daily":
-        return (now.astimezone(timezone.utc) - timedelta(days=1)).date()
+        return (now.astimezone(UTC) - timedelta(days=1)).date()
     local = now.astimezone(NEW_YORK)
     day = local.date()
     if not (is_trading_day(day) and local.time() >= US_CLOSE):
@@ -122,7 +122,7 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     s = market.series(series.id)
     if as_of is not None:
         s = s.loc[: pd.Timestamp(as_of)]
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     expected = last_expected_close(now, series.calendar)
     in_bp = series.changes_in_bp
     base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,

@@ -9,8 +9,8 @@ credit_stress, bond_market_stress, liquidity_panic. Language-neutral: handlers t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from regimebot.macro.signals import SignalResult
 from regimebot.macro.watchlist import RegimeSpec

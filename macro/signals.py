@@ -11,9 +11,9 @@ On an evaluation date the reading is the latest observation's state if that obse
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

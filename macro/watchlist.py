@@ -7,17 +7,31 @@ Signal entries are parsed in macro.signal_specs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from regimebot.macro.catalog import Catalog
-from regimebot.macro.tomlfile import read_toml
 from regimebot.macro.signal_specs import (  # noqa: F401 - re-exported: the watch list's public names
-    DEFAULT_PERSISTENCE, DEFAULT_STALE_AFTER_DAYS, DIRECTIONS, LANGUAGES, LEVELS, MEASURE_KINDS, SIGNAL_KINDS,
-    Condition, Measure, SignalSpec, WatchlistError, _ID, _keys, _parse_signal, _texts,
+    _ID,
+    DEFAULT_PERSISTENCE,
+    DEFAULT_STALE_AFTER_DAYS,
+    DIRECTIONS,
+    LANGUAGES,
+    LEVELS,
+    MEASURE_KINDS,
+    SIGNAL_KINDS,
+    Condition,
+    Measure,
+    SignalSpec,
+    WatchlistError,
+    _keys,
+    _parse_signal,
+    _texts,
 )
+from regimebot.macro.tomlfile import read_toml
 
 VERDICTS = ("calm", "liquidity_panic", "credit_stress", "cross_border_outflow", "bond_market_stress", "unknown")
 

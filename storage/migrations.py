@@ -7,9 +7,9 @@ to the schema is a new version, never an edit of an applied one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -78,7 +78,7 @@ def apply_migrations(db: sqlite_utils.Database, where: str = "database") -> list
             migration.apply(db)
             db.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                [migration.version, migration.name, datetime.now(timezone.utc).isoformat(timespec="seconds")],
+                [migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")],
             )
         done.append(migration.version)
     return done

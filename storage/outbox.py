@@ -8,9 +8,10 @@ waits (`pending` with a retry time, `held` during the chat's quiet hours).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -32,7 +32,7 @@ def load_portfolio(db: sqlite_utils.Database, chat_id: int) -> dict[str, float]:
 
 def save_portfolio(db: sqlite_utils.Database, chat_id: int, weights: Mapping[str, float]) -> None:
     """Replace the chat's book with `weights` (atomically)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     with db.atomic():
         db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
         db.conn.executemany(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlite_utils
@@ -51,7 +51,7 @@ def last_cached_dates(db: sqlite_utils.Database) -> dict[str, date]:
 
 def record_fetches(db: sqlite_utils.Database, source: str, errors: Mapping[str, str | None]) -> None:
     """Remember when each series was last fetched and the data error, if any (None: fine)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     with db.atomic():
         db.conn.executemany(
             "INSERT INTO fetches (series_id, source, fetched_at, error) VALUES (?, ?, ?, ?) "

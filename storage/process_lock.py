@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -35,7 +35,7 @@ def acquire_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = 
 
     Each step is one conditional statement, so two processes racing cannot both win.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     expires = _ts(now + timedelta(seconds=ttl))
     with db.atomic():
         db.execute(
@@ -61,7 +61,7 @@ def acquire_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = 
 
 def refresh_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:
     """Extend our lock; False when another process holds it now (we lost it)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with db.atomic():
         before = db.conn.total_changes
         db.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from hypothesis import given, settings
@@ -35,7 +35,7 @@ def _alert(**changes) -> AlertRecord:
             {"signal": "dxy_quarter_drop", "kind": "change", "state": "ok", "value": -1.0, "unit": "%",
              "direction": "below", "warn": -3.0, "breach": -6.0},
         ],
-        created_at=datetime(2026, 3, 20, 21, 0, tzinfo=timezone.utc), urgent=False,
+        created_at=datetime(2026, 3, 20, 21, 0, tzinfo=UTC), urgent=False,
     )
     base.update(changes)
     return AlertRecord(**base)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from hypothesis import given, settings
@@ -18,7 +18,7 @@ from regimebot.storage import chats, outbox
 from regimebot.storage.db import open_database
 
 THESES = {"long_usd_ai": SimpleNamespace(name={"en": "Long USD"}), "japan_reflation": SimpleNamespace(name={"en": "Japan"})}
-NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def _request(db, chat_id=5):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from regimebot.bot.config import Settings
@@ -13,13 +13,12 @@ from regimebot.handlers.context import Services
 from regimebot.handlers.i18n import t
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.schedule import BotJobs
-from regimebot.storage import chats
-from regimebot.storage import run_log
+from regimebot.storage import chats, run_log
 from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import evaluate, make_settings, running_bot
 
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 HOUR = 3600
 
 
@@ -134,7 +133,7 @@ def test_digest_job_fires_at_the_chats_local_time(tmp_path):
     next_t = asyncio.run(scenario())
     local = next_t.astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (6, 45)
-    assert timedelta(0) < next_t - datetime.now(timezone.utc) <= timedelta(days=1)
+    assert timedelta(0) < next_t - datetime.now(UTC) <= timedelta(days=1)
 
 
 def test_evaluation_is_scheduled_periodically_and_after_the_us_close(tmp_path):

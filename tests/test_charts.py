@@ -51,10 +51,10 @@ def test_heatmap_colours_follow_the_sign():
 
 
 def test_chart_without_a_watch_list():
-    from tests.test_scenario_handlers import CATALOG, MARKET, FakeMarketData, ask
     from regimebot.bot.config import Settings
     from regimebot.handlers.context import Services
     from regimebot.storage.db import open_database
+    from tests.test_scenario_handlers import CATALOG, MARKET, FakeMarketData, ask
 
     services = Services(settings=Settings(), db=open_database(None), catalog=CATALOG, market_data=FakeMarketData(MARKET), watchlist=None)
     reply = ask(services, "/chart US10Y 90d")
@@ -63,12 +63,12 @@ def test_chart_without_a_watch_list():
 
 
 def test_chart_draws_the_bundled_watch_lists_levels():
-    from tests.test_scenario_handlers import CATALOG, FakeMarketData, ask
     from regimebot.bot.config import Settings
     from regimebot.handlers.context import Services
     from regimebot.macro.market import Market, make_closes
     from regimebot.macro.watchlist import load_watchlist
     from regimebot.storage.db import open_database
+    from tests.test_scenario_handlers import CATALOG, FakeMarketData, ask
 
     days = pd.bdate_range(end="2026-03-02", periods=300)
     vix = pd.Series(np.linspace(14, 38, 300), index=days)  # crosses both VIX levels

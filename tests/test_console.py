@@ -7,16 +7,14 @@ import io
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from regimebot.bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
 from regimebot.handlers.reply import Button, Reply
-from regimebot.storage import chats, outbox
-from regimebot.storage import run_log
-from regimebot.storage import process_lock
+from regimebot.storage import chats, outbox, process_lock, run_log
 from tests.chat_world import make_services, with_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,7 +92,7 @@ def test_other_chats_rows_are_left_for_the_telegram_bot(console):
 def test_a_closed_console_chat_receives_no_fan_out_until_it_reopens(console):
     db = console.services.db
     chats.subscribe(db, CONSOLE_CHAT_ID, "*")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert [c.chat_id for c in chats.subscribers(db, "long_usd_ai", now)] == [CONSOLE_CHAT_ID]
     console.close()
     assert chats.subscribers(db, "long_usd_ai", now) == []
@@ -158,7 +156,7 @@ def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
 
     db_path = tmp_path / "busy.db"
     db = open_database(db_path)
-    process_lock.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(timezone.utc) + timedelta(seconds=5))
+    process_lock.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(UTC) + timedelta(seconds=5))
     db.close()
     env = {**os.environ, "REGIMEBOT_DB": str(db_path), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)

@@ -48,7 +48,8 @@ def test_matrix_matches_numpy_on_the_same_changes():
     report = correlation_report(market, ["SPX", "GOLD", "DXY", "US10Y"], CATALOG, lookback_days=10_000)
     closes = market.closes[["SPX", "GOLD", "DXY", "US10Y"]]
     expected_data = np.vstack(
-        [closes["SPX"].pct_change().to_numpy()[1:], closes["GOLD"].pct_change().to_numpy()[1:], closes["DXY"].pct_change().to_numpy()[1:], closes["US10Y"].diff().to_numpy()[1:] * 100]
+        [closes["SPX"].pct_change().to_numpy()[1:], closes["GOLD"].pct_change().to_numpy()[1:],
+         closes["DXY"].pct_change().to_numpy()[1:], closes["US10Y"].diff().to_numpy()[1:] * 100]
     )
     np.testing.assert_allclose(report.matrix, np.corrcoef(expected_data), atol=1e-12)
     assert report.observations == 300

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -23,12 +23,10 @@ from regimebot.jobs.deliver import (
     deliver_pending,
     quiet_until,
 )
-from regimebot.storage import chats, outbox
-from regimebot.storage import run_log
-from regimebot.storage import process_lock
+from regimebot.storage import chats, outbox, process_lock, run_log
 from regimebot.storage.db import open_database
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 class ScriptedSender:
@@ -145,25 +143,25 @@ def test_quiet_hours_hold_non_urgent_alerts_until_they_end(services):
     urgent = _alert(db, new="invalidated", old="weakening", urgent=True)
     outbox.enqueue_deliveries(db, weak.id, [31, 32], now=NOW)
     outbox.enqueue_deliveries(db, urgent.id, [31, 32], now=NOW)
-    night = datetime(2026, 3, 2, 15, 30, tzinfo=timezone.utc)  # 23:30 in Taipei (UTC+8)
+    night = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)  # 23:30 in Taipei (UTC+8)
     sender = ScriptedSender()
     report = asyncio.run(deliver_pending(services, sender, now=night))
     assert report.sent == 1 and report.held == 3
     assert [(c, "invalidated" in t or "失效" in t) for c, t, *_ in sender.accepted] == [(31, True)]
     held = [d for d in outbox.deliveries_for_alert(db, weak.id)]
-    morning = datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 07:00 next day in Taipei
+    morning = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)  # 07:00 next day in Taipei
     assert all(d.status == "held" and d.next_attempt_at == morning for d in held)
     assert asyncio.run(deliver_pending(services, sender, now=morning)).sent == 3
 
 
 def test_quiet_until_wraps_midnight_and_ignores_empty_windows():
     prefs = SimpleNamespace(quiet_start="22:00", quiet_end="07:00", timezone="UTC")
-    assert quiet_until(prefs, datetime(2026, 1, 1, 21, 59, tzinfo=timezone.utc)) is None
-    assert quiet_until(prefs, datetime(2026, 1, 1, 22, 0, tzinfo=timezone.utc)) == datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)
-    assert quiet_until(prefs, datetime(2026, 1, 2, 6, 59, tzinfo=timezone.utc)) == datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)
-    assert quiet_until(prefs, datetime(2026, 1, 2, 7, 0, tzinfo=timezone.utc)) is None
+    assert quiet_until(prefs, datetime(2026, 1, 1, 21, 59, tzinfo=UTC)) is None
+    assert quiet_until(prefs, datetime(2026, 1, 1, 22, 0, tzinfo=UTC)) == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)
+    assert quiet_until(prefs, datetime(2026, 1, 2, 6, 59, tzinfo=UTC)) == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)
+    assert quiet_until(prefs, datetime(2026, 1, 2, 7, 0, tzinfo=UTC)) is None
     day = SimpleNamespace(quiet_start="12:00", quiet_end="13:00", timezone="UTC")
-    assert quiet_until(day, datetime(2026, 1, 1, 12, 30, tzinfo=timezone.utc)) == datetime(2026, 1, 1, 13, 0, tzinfo=timezone.utc)
+    assert quiet_until(day, datetime(2026, 1, 1, 12, 30, tzinfo=UTC)) == datetime(2026, 1, 1, 13, 0, tzinfo=UTC)
     assert quiet_until(SimpleNamespace(quiet_start=None, quiet_end=None, timezone="UTC"), NOW) is None
 
 

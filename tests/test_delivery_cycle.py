@@ -11,8 +11,7 @@ from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
 from regimebot.jobs import cycle
 from regimebot.macro.providers.demo import DemoProvider, stress_window
-from regimebot.storage import chats, outbox
-from regimebot.storage import run_log
+from regimebot.storage import chats, outbox, run_log
 
 END = date(2026, 3, 31)
 START, STRESS_END = stress_window(END)

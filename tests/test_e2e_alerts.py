@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC
 
 from regimebot.handlers.i18n import t
 from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (
-    ADMIN, STRESS_END, demo_provider, deliver_all, evaluate, fast_options, make_settings, quick_chat_limits, running_bot,
+    ADMIN,
+    STRESS_END,
+    deliver_all,
+    demo_provider,
+    evaluate,
+    fast_options,
+    make_settings,
+    quick_chat_limits,
+    running_bot,
 )
 
 SUBSCRIBED_ALL = (501, 502, -100777)
@@ -113,9 +122,9 @@ def test_alert_buttons_show_details_snooze_and_mute(tmp_path):
 
 
 def result_time():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tmp_path):
@@ -156,7 +165,7 @@ def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tm
     by_chat = Counter(d.chat_id for d in rows)
     assert set(by_chat) == {701, 702, 703, 704, 705, 706, -100709} and set(by_chat.values()) == {n}
     status = {(d.chat_id, d.alert_id): d.status for d in rows}
-    for (chat_id, alert_id), state in status.items():
+    for (chat_id, _alert_id), state in status.items():
         assert state == ("failed" if chat_id == 705 else "sent"), (chat_id, state)
     failed = [d for d in rows if d.status == "failed"]
     assert all("blocked" in d.last_error for d in failed)  # kept, with the reason, for /status

@@ -5,9 +5,7 @@ from __future__ import annotations
 import signal
 from collections import Counter
 
-from regimebot.storage import chats, outbox
-
-from regimebot.storage import process_lock
+from regimebot.storage import chats, outbox, process_lock
 from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import STATUSES, Transition, evaluate, replay

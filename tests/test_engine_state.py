@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regimebot.macro.engine import Evaluation, ThesisResult
 from regimebot.macro.regime import Regime
 from regimebot.macro.signals import SignalResult
 from regimebot.storage.db import open_database, schema_version
 from regimebot.storage.engine_state import (
-    current_statuses, get_transition, manual_history, manual_signals, record_evaluation, recent_transitions,
-    set_manual_signal, signal_states,
+    current_statuses,
+    get_transition,
+    manual_history,
+    manual_signals,
+    recent_transitions,
+    record_evaluation,
+    set_manual_signal,
+    signal_states,
 )
 
 DAY = date(2025, 4, 9)

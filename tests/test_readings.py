@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from regimebot.macro.market import Market, make_closes
 from regimebot.macro.readings import last_expected_close, reading
 
 CATALOG = load_catalog()
-FRIDAY_EVENING = datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)  # 18:00 New York
+FRIDAY_EVENING = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 18:00 New York
 
 
 def market_of(**series) -> Market:
@@ -69,18 +69,18 @@ def test_missing_series_is_unknown():
 
 
 @pytest.mark.parametrize("now, expected", [
-    (datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc), date(2026, 11, 20)),   # Friday after the close
-    (datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc), date(2026, 11, 19)),   # Friday before the close
-    (datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc), date(2026, 11, 20)),   # Sunday
-    (datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc), date(2026, 11, 25)),   # day after Thanksgiving, morning
-    (datetime(2026, 4, 6, 12, 0, tzinfo=timezone.utc), date(2026, 4, 2)),       # Monday after Good Friday
+    (datetime(2026, 11, 20, 23, 0, tzinfo=UTC), date(2026, 11, 20)),   # Friday after the close
+    (datetime(2026, 11, 20, 15, 0, tzinfo=UTC), date(2026, 11, 19)),   # Friday before the close
+    (datetime(2026, 11, 22, 12, 0, tzinfo=UTC), date(2026, 11, 20)),   # Sunday
+    (datetime(2026, 11, 27, 12, 0, tzinfo=UTC), date(2026, 11, 25)),   # day after Thanksgiving, morning
+    (datetime(2026, 4, 6, 12, 0, tzinfo=UTC), date(2026, 4, 2)),       # Monday after Good Friday
 ])
 def test_last_expected_close_follows_nyse_calendar(now, expected):
     assert last_expected_close(now) == expected
 
 
 def test_bitcoin_trades_every_day():
-    assert last_expected_close(datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc), "daily") == date(2026, 11, 21)
+    assert last_expected_close(datetime(2026, 11, 22, 12, 0, tzinfo=UTC), "daily") == date(2026, 11, 21)
 
 
 def test_stale_when_the_expected_close_is_missing():
@@ -116,7 +116,7 @@ def test_one_day_change_is_unknown_across_a_data_gap():
     assert reading(gap, CATALOG["DXY"], now=FRIDAY_EVENING).changes["1d"] is None
     # A long weekend (Thursday close before Good Friday → Monday) is still one trading day.
     easter = market_of(TLT=pd.Series([90.0, 91.8], index=pd.to_datetime(["2026-04-02", "2026-04-06"])))
-    monday_evening = datetime(2026, 4, 6, 23, 0, tzinfo=timezone.utc)
+    monday_evening = datetime(2026, 4, 6, 23, 0, tzinfo=UTC)
     assert reading(easter, CATALOG["TLT"], now=monday_evening).changes["1d"] == pytest.approx(2.0)
 
 

@@ -8,7 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes

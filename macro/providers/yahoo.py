@@ -8,8 +8,9 @@ or naive index, rows of NaN, an empty frame, a symbol missing from the result, a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 

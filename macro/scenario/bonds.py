@@ -9,8 +9,9 @@ convexity C in years² (a 25-year Treasury is about 300).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from regimebot.macro.catalog import Catalog
 
@@ -124,7 +124,8 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     return out
 
 
-def _number(pattern: re.Pattern[str], text: str, key: str, expected: str, lo: float, hi: float, scale: float = 1.0, lo_open: bool = False, hi_open: bool = False, range_: str = "") -> float:
+def _number(pattern: re.Pattern[str], text: str, key: str, expected: str, lo: float, hi: float, scale: float = 1.0,
+            lo_open: bool = False, hi_open: bool = False, range_: str = "") -> float:
     match = pattern.match(text.lower())
     if not match:
         raise GrammarError("bad_value", text, expected, key=key)

@@ -27,7 +27,7 @@ class Percentiles:
     p95: float
 
     @classmethod
-    def of(cls, values: np.ndarray) -> "Percentiles":
+    def of(cls, values: np.ndarray) -> Percentiles:
         p5, p50, p95 = np.percentile(values, [5, 50, 95])
         return cls(float(p5), float(p50), float(p95))
 

@@ -8,9 +8,10 @@ own source). Yields and expense ratios are in percent in both files.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from regimebot.macro.scenario import ScenarioError
 

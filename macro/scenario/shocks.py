@@ -8,9 +8,10 @@ with a low R² means little. A holding that is itself shocked moves by its shock
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

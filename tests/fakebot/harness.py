@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 from regimebot.bot.app import AppOptions, Runtime, build_application
 from regimebot.bot.cli_run import serve

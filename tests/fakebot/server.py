@@ -15,8 +15,9 @@ import math
 import threading
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -96,7 +97,7 @@ class FakeBotServer:
         """What to give as REGIMEBOT_TELEGRAM_API_URL (PTB appends the token)."""
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> "FakeBotServer":
+    async def start(self) -> FakeBotServer:
         self._loop = asyncio.get_running_loop()
         self._update_event = asyncio.Event()
         app = web.Application(client_max_size=20 * 1024 * 1024)
@@ -113,13 +114,13 @@ class FakeBotServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeBotServer":
+    async def __aenter__(self) -> FakeBotServer:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def run_in_thread(self) -> "ThreadedServer":
+    def run_in_thread(self) -> ThreadedServer:
         """Serve from a background thread (for tests that run regimebot as a subprocess)."""
         return ThreadedServer(self)
 
@@ -260,7 +261,7 @@ class FakeBotServer:
                 return self._ok(call, ready)
             try:
                 await asyncio.wait_for(self._update_event.wait(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _simple_true(self, call: Call) -> web.Response:
