@@ -10,6 +10,7 @@ from regimebot.bot.config import Settings
 from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
 from regimebot.macro.providers import DataError
 from regimebot.macro.signals import SignalResult
+from regimebot.macro.watchlist import Watchlist
 
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
@@ -68,7 +69,7 @@ def run_evaluate(args, settings: Settings) -> int:
             raise UsageError(f"--as-of: {as_of} is before the first data date {first}")
     result = evaluate(market, services.watchlist, as_of, _manual(services))
     if args.json:
-        print_json(evaluation_json(result))
+        print_json(evaluation_json(result, services.watchlist))
     else:
         print(format_evaluation(result, services.watchlist, settings.language))
     return 0
@@ -86,7 +87,7 @@ def run_replay(args, settings: Settings) -> int:
     market = _market(services, args.cached)
     result = replay(market, services.watchlist, start, end, _manual(services))
     if args.json:
-        print_json(replay_json(result))
+        print_json(replay_json(result, services.watchlist))
     else:
         print(format_replay(result, services.watchlist, settings.language))
     return 0
@@ -99,7 +100,13 @@ def signal_json(r: SignalResult) -> dict:
     return r.to_dict()
 
 
-def evaluation_json(ev: Evaluation) -> dict:
+def protects_json(watchlist: Watchlist, thesis_id: str) -> dict:
+    """`position` and `pain` of a thesis (what it protects, the loss it exists to avoid)."""
+    spec = watchlist.theses[thesis_id]
+    return {"position": spec.position.to_dict(), "pain": spec.pain.to_dict()}
+
+
+def evaluation_json(ev: Evaluation, watchlist: Watchlist) -> dict:
     return {
         "as_of": ev.as_of,
         "source": ev.source,
@@ -116,6 +123,7 @@ def evaluation_json(ev: Evaluation) -> dict:
                 "held": t.held,
                 "signals": [signal_json(s) for s in t.signals],
                 "evidence": [s.id for s in t.evidence],
+                **protects_json(watchlist, tid),
             }
             for tid, t in ev.theses.items()
         },
@@ -127,7 +135,7 @@ def _kind(t: Transition) -> str:
     return "alert" if t.toward_invalidation else "recovery" if t.recovery else "unknown"
 
 
-def replay_json(rp: Replay) -> dict:
+def replay_json(rp: Replay, watchlist: Watchlist) -> dict:
     return {
         "start": rp.start,
         "end": rp.end,
@@ -138,8 +146,8 @@ def replay_json(rp: Replay) -> dict:
              "alerted": t.alerted, "evidence": [signal_json(s) for s in t.evidence]}
             for t in rp.transitions
         ],
-        "stats": {tid: dataclasses.asdict(s) for tid, s in rp.stats.items()},
-        "final": evaluation_json(rp.final),
+        "stats": {tid: {**dataclasses.asdict(s), **protects_json(watchlist, tid)} for tid, s in rp.stats.items()},
+        "final": evaluation_json(rp.final, watchlist),
     }
 
 

@@ -20,6 +20,7 @@ from regimebot.handlers.usage import (
     thesis_name,
     usage_reply,
 )
+from regimebot.macro.watchlist import ThesisSpec
 
 
 def _label(lang: str, key: str, fallback: str) -> str:
@@ -129,6 +130,14 @@ def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
     return lines
 
 
+def protects_line(lang: str, spec: ThesisSpec) -> str:
+    """The position a thesis protects and the pain (loss) it exists to avoid."""
+    pain = spec.pain
+    return t(lang, "watch.protects", side=t(lang, f"watch.side_{spec.position.side}"), series=esc(spec.position.series),
+             drawdown=f"{pain.drawdown_pct:g}", days=pain.within_days,
+             default=t(lang, "watch.protects_default") if pain.default else "")
+
+
 @REGISTRY.command("regime", summary="cmd.regime.summary", usage="cmd.regime.usage", group="watch")
 def regime(req: Request) -> Reply:
     """The regime dashboard and its verdict."""
@@ -169,6 +178,7 @@ def thesis(req: Request) -> Reply:
     positions = localized(getattr(spec, "positions", None), req.lang)
     if positions:
         lines.append(t(req.lang, "watch.positions", positions=esc(positions)))
+    lines.append(protects_line(req.lang, spec))
     rule = t(req.lang, "watch.rule", k=spec.k, hard=esc(", ".join(spec.hard)) if spec.hard else "—")
     lines += ["", f"<b>{t(req.lang, 'watch.invalidation')}</b>", rule]
     for sid in spec.invalidation:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from regimebot.macro.catalog import Catalog
+from regimebot.macro.positions import Pain, Position, parse_pain, parse_position
 from regimebot.macro.signal_specs import (  # noqa: F401 - re-exported: the watch list's public names
     _ID,
     DEFAULT_PERSISTENCE,
@@ -49,6 +50,8 @@ class ThesisSpec:
     k: int
     hard: tuple[str, ...]
     source: str
+    position: Position  # the holding the thesis protects
+    pain: Pain          # the loss it exists to avoid (the scorecard's yardstick)
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "wa
         raise WatchlistError(f"{origin}: theses must be [[theses]] tables")
     theses: dict[str, ThesisSpec] = {}
     for i, entry in enumerate(raw_theses, 1):
-        thesis = _parse_thesis(entry, i, signals, origin)
+        thesis = _parse_thesis(entry, i, signals, catalog, origin)
         if thesis.id in theses:
             raise WatchlistError(f"{origin}: thesis {thesis.id} is defined twice")
         theses[thesis.id] = thesis
@@ -144,10 +147,11 @@ def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "wa
     )
 
 
-_THESIS_KEYS = {"id", "name", "rationale", "positions", "invalidation", "confirming", "k", "hard", "source"}
+_THESIS_KEYS = {"id", "name", "rationale", "positions", "invalidation", "confirming", "k", "hard", "source",
+                "position", "pain"}
 
 
-def _parse_thesis(entry: Any, i: int, signals: Mapping[str, SignalSpec], origin: str) -> ThesisSpec:
+def _parse_thesis(entry: Any, i: int, signals: Mapping[str, SignalSpec], catalog: Catalog, origin: str) -> ThesisSpec:
     tid = str(entry.get("id", "")).strip() if isinstance(entry, Mapping) else ""
     where = f"{origin}: thesis {tid}" if tid else f"{origin}: thesis #{i}"
     _keys(entry, _THESIS_KEYS, where)
@@ -180,6 +184,7 @@ def _parse_thesis(entry: Any, i: int, signals: Mapping[str, SignalSpec], origin:
         raise WatchlistError(
             f"{where}: k = {k} but only {len(invalidation)} invalidation signal(s) and none hard: it could never be invalidated"
         )
+    position = parse_position(entry.get("position"), where, catalog)
     return ThesisSpec(
         id=tid,
         name=_texts(entry.get("name"), where, "name"),
@@ -190,6 +195,8 @@ def _parse_thesis(entry: Any, i: int, signals: Mapping[str, SignalSpec], origin:
         k=k,
         hard=hard,
         source=str(entry.get("source", "")),
+        position=position,
+        pain=parse_pain(entry.get("pain"), where, position),
     )
 
 

@@ -119,6 +119,7 @@ name = { en = "Calm", "zh-TW" = "平靜" }
 rationale = { en = "Markets stay calm", "zh-TW" = "市場保持平靜" }
 invalidation = ["vix_high"]
 hard = ["vix_high"]
+position = { series = "SPX", side = "long" }
 """,
         encoding="utf-8",
     )
