@@ -3,7 +3,9 @@
 Every signal is measured over the whole history in one vectorised pass and its hysteresis and
 persistence state machine is run over all its observations (macro.signals). A thesis's status on
 each evaluation day (every date on which any series has an observation) follows from its signals'
-states that day (macro.theses; no recovery is announced on a data gap). `evaluate(as_of)` reads that history on one day; `replay` lists the status changes
+states that day (macro.theses; no recovery is announced on a data gap, a recovery waits
+`recovery_dwell_days` business days, and there is no status before the thesis's position series
+has its first observation). `evaluate(as_of)` reads that history on one day; `replay` lists the status changes
 between two dates. Measures are causal, so a replay's state on day d equals a live evaluation run
 with data up to d. Manual signals are held at the given switch positions for the whole history.
 """
@@ -29,7 +31,14 @@ from regimebot.macro.signals import (
     reading,
     to_days,
 )
-from regimebot.macro.theses import STATUSES, StatusChange, hold_through_gaps, status_codes, status_name
+from regimebot.macro.theses import (
+    STATUSES,
+    StatusChange,
+    dwell_recoveries,
+    hold_through_gaps,
+    status_codes,
+    status_name,
+)
 from regimebot.macro.watchlist import Watchlist
 
 __all__ = [
@@ -130,8 +139,19 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
     for tid, thesis in watchlist.theses.items():
         specs = [watchlist.signals[s] for s in thesis.invalidation]
         matrix = np.vstack([hist.signal_states[s] for s in thesis.invalidation])
-        hist.statuses[tid], hist.held[tid] = hold_through_gaps(status_codes(thesis, matrix, specs), matrix, days)
+        codes = status_codes(thesis, matrix, specs)
+        held_codes, hist.held[tid] = hold_through_gaps(_from_first_print(codes, cache, thesis.position.series, days),
+                                                       matrix, days)
+        hist.statuses[tid] = dwell_recoveries(held_codes, days, watchlist.recovery_dwell_days)
     return hist
+
+
+def _from_first_print(codes: np.ndarray, cache: SeriesCache, series_id: str, days: np.ndarray) -> np.ndarray:
+    """Unknown before the thesis's position series has its first observation: no status for a thing
+    that does not exist yet (bitcoin before 2014-09), however its other signals read."""
+    have = cache.days(series_id)
+    first = int(have[0]) if len(have) else int(days[-1]) + 1
+    return np.where(days < first, UNKNOWN, codes).astype(np.int8)
 
 
 def _result(hist: _History, signal_id: str, day: int) -> SignalResult:

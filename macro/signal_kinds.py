@@ -27,6 +27,7 @@ class SeriesCache:
         self._series: dict[str, pd.Series] = {}
         self._days: dict[str, np.ndarray] = {}
         self._measures: dict[Measure, pd.Series] = {}
+        self._fresh: dict[str, np.ndarray] = {}
 
     def get(self, series_id: str) -> pd.Series:
         if series_id not in self._series:
@@ -44,6 +45,31 @@ class SeriesCache:
         if series_id not in self._days:
             self._days[series_id] = _days(self.get(series_id).index)
         return self._days[series_id]
+
+    def fresh(self, series_id: str) -> np.ndarray:
+        """Per observation: a new print on a trading day (not a repeat of the last value, nor a weekend row
+        of an exchange-traded series), i.e. one that may count toward a signal's persistence."""
+        if series_id not in self._fresh:
+            values = self.get(series_id).to_numpy(dtype="float64")
+            new = np.ones(len(values), dtype=bool)
+            new[1:] = values[1:] != values[:-1]
+            daily = series_id in self.catalog and self.catalog[series_id].calendar == "daily"
+            if not daily:
+                new &= np.is_busday(self.days(series_id).astype("datetime64[D]"))
+            self._fresh[series_id] = new
+        return self._fresh[series_id]
+
+    def fresh_on(self, series: tuple[str, ...], dates: pd.DatetimeIndex) -> np.ndarray:
+        """Per date: does any of `series` have a fresh print on it?"""
+        want = _days(dates)
+        out = np.zeros(len(want), dtype=bool)
+        for sid in series:
+            have = self.days(sid)
+            if not len(have):
+                continue
+            pos = np.minimum(np.searchsorted(have, want), len(have) - 1)
+            out |= (have[pos] == want) & self.fresh(sid)[pos]
+        return out
 
     def in_bp(self, series_id: str) -> bool:
         return series_id in self.catalog and self.catalog[series_id].changes_in_bp
@@ -129,18 +155,35 @@ def _pair_days(cache: SeriesCache, a: str, b: str) -> tuple[np.ndarray, np.ndarr
     return da[ia], ia, pos[ia]
 
 
-def _pair_values(cache: SeriesCache, a: str, b: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _pair_values(cache: SeriesCache, a: str, b: str, window: int, period: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """(common days, rolling correlation of the two series' returns on them)."""
     days, ia, ib = _pair_days(cache, a, b)
-    ra = _returns(cache.get(a).to_numpy()[ia], cache.in_bp(a))
-    rb = _returns(cache.get(b).to_numpy()[ib], cache.in_bp(b))
-    return days, rolling_correlation(ra, rb, window)
+    xa, xb = cache.get(a).to_numpy()[ia], cache.get(b).to_numpy()[ib]
+    if period == 1:
+        return days, rolling_correlation(_returns(xa, cache.in_bp(a)), _returns(xb, cache.in_bp(b)), window)
+    return days, period_correlation(xa, xb, window, period, cache.in_bp(a), cache.in_bp(b))
 
 
-def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int) -> pd.Series:
+def period_correlation(xa: np.ndarray, xb: np.ndarray, window: int, period: int, a_in_bp: bool = False,
+                       b_in_bp: bool = False) -> np.ndarray:
+    """Correlation of the last `window` non-overlapping `period`-observation returns ending at each day.
+
+    Day t uses the returns ending at t, t−period, t−2·period, …: each phase of the calendar is its
+    own sample of weekly (period 5) returns, so the value updates daily and stays causal.
+    """
+    out = np.full(len(xa), np.nan)
+    for phase in range(period):
+        idx = np.arange(phase, len(xa), period)
+        ra = _returns(xa[idx], a_in_bp)
+        rb = _returns(xb[idx], b_in_bp)
+        out[idx] = rolling_correlation(ra, rb, window)
+    return out
+
+
+def _pair_correlation(cache: SeriesCache, a: str, b: str, window: int, period: int = 1) -> pd.Series:
     """Rolling correlation of two series' returns, on the dates both have an observation."""
     _, ia, _ = _pair_days(cache, a, b)
-    _, corr = _pair_values(cache, a, b, window)
+    _, corr = _pair_values(cache, a, b, window, period)
     return pd.Series(corr, index=cache.get(a).index[ia], dtype="float64")
 
 
@@ -222,7 +265,7 @@ def measure_values(measure: Measure, cache: SeriesCache, stale_days: int) -> pd.
     if kind == "zscore_change":
         return _zscore_change(cache.get(series[0]), window, measure.lookback, cache.in_bp(series[0]))
     if kind == "correlation":
-        return _pair_correlation(cache, series[0], series[1], window)
+        return _pair_correlation(cache, series[0], series[1], window, measure.period or 1)
     if kind == "mean_correlation":
         return _mean_correlation(cache, measure, stale_days)
     if kind == "ratio":

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -34,6 +35,7 @@ class Measure:
     lookback: int | None = None
     min_members: int | None = None
     unit: str = ""
+    period: int | None = None  # correlation: returns over this many observations (5: weekly), one per period
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class SignalSpec:
     conditions: tuple[Condition, ...] = ()
     source: str = ""
     note: str = ""
+    active_from: date | None = None  # a level set at a date: unknown before it (history cannot judge it)
 
     @property
     def manual(self) -> bool:
@@ -109,7 +112,7 @@ def _window(value: Any, where: str, key: str, minimum: int = 2) -> int:
     return value
 
 
-_MEASURE_KEYS = {"kind", "series", "window", "lookback", "min_members", "unit"}
+_MEASURE_KEYS = {"kind", "series", "window", "lookback", "min_members", "unit", "period"}
 
 
 def _parse_measure(entry: Mapping[str, Any], where: str, catalog: Catalog) -> Measure:
@@ -147,8 +150,34 @@ def _parse_measure(entry: Mapping[str, Any], where: str, catalog: Catalog) -> Me
             raise WatchlistError(f"{where}: min_members must be from 2 to {len(series)} (got {min_members!r})")
     elif entry.get("min_members") is not None:
         raise WatchlistError(f"{where}: min_members is only for mean_correlation")
+    period = None
+    if entry.get("period") is not None:
+        if kind != "correlation":
+            raise WatchlistError(f"{where}: period is only for correlation (returns over N observations, e.g. 5 for weekly)")
+        period = _window(entry.get("period"), where, "period", 1)
+        if period * (window or 0) > 5000:
+            raise WatchlistError(f"{where}: period × window must be at most 5000 observations (got {period} × {window})")
     unit = _measure_unit(kind, series, window, entry.get("unit"), where, catalog)
-    return Measure(kind=kind, series=series, window=window, lookback=lookback, min_members=min_members, unit=unit)
+    return Measure(kind=kind, series=series, window=window, lookback=lookback, min_members=min_members, unit=unit,
+                   period=period)
+
+
+def _active_from(value: Any, where: str) -> date | None:
+    """A TOML date, or "YYYY-MM-DD" / "YYYY-MM" (the first of that month)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m-%d", "%Y-%m"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    raise WatchlistError(f"{where}: active_from must be a date like 2025-04-01 or \"2025-04\" (got {value!r})")
 
 
 def _measure_unit(kind: str, series: tuple[str, ...], window: int | None, declared: Any, where: str, catalog: Catalog) -> str:
@@ -176,7 +205,7 @@ def _measure_unit(kind: str, series: tuple[str, ...], window: int | None, declar
 
 _SIGNAL_KEYS = _MEASURE_KEYS | {
     "id", "direction", "warn", "breach", "warn_exit", "breach_exit", "warn_within_pct", "persistence",
-    "meaning", "source", "note", "measure", "conditions",
+    "meaning", "source", "note", "measure", "conditions", "active_from",
 }
 
 
@@ -225,9 +254,12 @@ def _parse_signal(entry: Any, i: int, catalog: Catalog, origin: str) -> SignalSp
     series: list[str] = list(measure.series)
     for cond in conditions:
         series += [s for s in cond.measure.series if s not in series]
+    active_from = _active_from(entry.get("active_from"), where)
+    if active_from is not None and kind != "level":
+        raise WatchlistError(f"{where}: active_from is only for level signals (a level set on a date); this is kind {kind}")
     return SignalSpec(series=tuple(series), direction=direction, warn=warn, breach=breach, warn_exit=warn_exit,
                       breach_exit=breach_exit, persistence=persistence, unit=measure.unit, measure=measure,
-                      conditions=conditions, **common)
+                      conditions=conditions, active_from=active_from, **common)
 
 
 def _parse_condition(entry: Any, where: str, catalog: Catalog) -> Condition:

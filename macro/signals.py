@@ -1,9 +1,11 @@
 """Signal states: hysteresis and persistence over a whole history, vectorised, plus a reading on one date.
 
 A numeric signal's state on each of its observations is ok / warn / breach, or unknown where its
-value is NaN. States change only when the condition held for `persistence` consecutive
-observations; a warn or breach clears only when the value goes back past its exit threshold.
-On the first observation after an unknown stretch the state is the zone the value is in.
+value is NaN. States change only when the condition held for `persistence` consecutive fresh
+observations (distinct trading days: a repeated print or a weekend/holiday row of an exchange-traded
+series neither confirms nor resets; it keeps the state); a warn or breach clears only when the value
+goes back past its exit threshold. The first observation after an unknown stretch (or after a gap of
+more than `stale_after_days`) takes its zone but at most warn: one print never goes straight to breach.
 On an evaluation date the reading is the latest observation's state if that observation is at most
 `stale_after_days` calendar days old, else unknown (never a breach).
 """
@@ -78,13 +80,16 @@ def _runs(flags: np.ndarray) -> np.ndarray:
 
 
 def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit: float, breach_exit: float,
-                      persistence: int) -> np.ndarray:
+                      persistence: int, initial: int = UNKNOWN) -> np.ndarray:
     """States (-1 unknown, 0 ok, 1 warn, 2 breach) of normalised values (higher is worse), vectorised.
 
     Each observation's run counts fix the state machine's move: "to breach", "to ok" and "to warn"
     set the state outright; "escalate to at least warn" and "clear a breach to warn" only act on
     ok and breach. So the state is the last outright setting, moved to warn if an opposing partial
-    move followed it. `walk_states` is the same machine written as a plain loop.
+    move followed it. `walk_states` is the same machine written as a plain loop. An entry (the first
+    valid value, or the first after a NaN) takes its zone but at most warn. `initial` is the state
+    before the first value (a feed resuming after a gap): if known, the first value is no entry and
+    the state moves from `initial` only by persistence, like any other.
     """
     v = np.asarray(values, dtype="float64")
     n = len(v)
@@ -102,12 +107,12 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
     to_warn = r_up1 & r_clr2
     at_least_warn = r_up1 & ~to_breach & ~to_warn
     at_most_warn = r_clr2 & ~r_up1 & ~to_ok
-    entry = valid & np.concatenate(([True], ~valid[:-1]))
-    zone = np.where(up2, 2, np.where(up1, 1, 0))
+    entry = valid & np.concatenate(([initial < 0], ~valid[:-1]))
+    zone = np.where(up1, 1, 0)  # an entry is at most warn, whatever its zone
     outright = entry | to_breach | to_ok | to_warn
     value = np.where(entry, zone, np.where(to_breach, 2, np.where(to_ok, 0, 1)))
     last = np.maximum.accumulate(np.where(outright, idx, -1))
-    state = value[np.maximum(last, 0)].astype(np.int8)
+    state = np.where(last >= 0, value[np.maximum(last, 0)], initial).astype(np.int8)
     last_up = np.maximum.accumulate(np.where(at_least_warn & ~outright, idx, -1))
     last_down = np.maximum.accumulate(np.where(at_most_warn & ~outright, idx, -1))
     state[(state == 2) & (last_down > last)] = 1
@@ -116,10 +121,11 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
     return state
 
 
-def walk_states(values, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int) -> np.ndarray:
+def walk_states(values, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int,
+                initial: int = UNKNOWN) -> np.ndarray:
     """The reference state machine, one observation at a time (tests and the naive benchmark)."""
     out = np.empty(len(values), dtype=np.int8)
-    level = UNKNOWN
+    level = initial
     c_up1 = c_up2 = c_clr1 = c_clr2 = 0
     p = persistence
     for i, x in enumerate(values):
@@ -132,7 +138,7 @@ def walk_states(values, warn: float, breach: float, warn_exit: float, breach_exi
         c_clr1 = c_clr1 + 1 if x < warn_exit else 0
         c_clr2 = c_clr2 + 1 if x < breach_exit else 0
         if level == UNKNOWN:
-            level = 2 if x > breach else 1 if x > warn else 0
+            level = 1 if x > warn else 0  # never straight to breach
         elif c_up2 >= p and level < 2:
             level = 2
         elif c_up1 >= p and level < 1:
@@ -177,8 +183,38 @@ def from_day(day: int) -> date:
     return (EPOCH + np.timedelta64(int(day), "D")).astype(object)
 
 
+def confirmed_states(values: np.ndarray, fresh: np.ndarray, days: np.ndarray, warn: float, breach: float,
+                     warn_exit: float, breach_exit: float, persistence: int, stale_days: int) -> np.ndarray:
+    """States of normalised values where only fresh observations confirm, and a gap restarts the machine.
+
+    The state machine runs over the fresh (or unknown) observations; a stale one (a repeated print, a
+    holiday row) keeps the state before it. Two fresh observations more than `stale_days` apart
+    have no confirmation across them: the persistence counts restart after the gap, from the state
+    before it (or as an entry, at most warn, if that was unknown), so one print never jumps to breach.
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int8)
+    keep = np.flatnonzero(fresh | np.isnan(values))
+    sub = values[keep]
+    bounds = [0, *(np.flatnonzero(np.diff(days[keep]) > stale_days) + 1).tolist(), len(sub)]
+    sub_states = np.empty(len(sub), dtype=np.int8)
+    before = UNKNOWN
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # one run per gap-free stretch; gaps are rare
+        sub_states[a:b] = hysteresis_states(sub[a:b], warn, breach, warn_exit, breach_exit, persistence, before)
+        before = int(sub_states[b - 1]) if b > a else before
+    idx = np.arange(n)
+    marks = np.full(n, -1)
+    marks[keep] = idx[keep]
+    last = np.maximum.accumulate(marks)
+    full = np.full(n, UNKNOWN, dtype=np.int8)
+    full[keep] = sub_states
+    return np.where(last >= 0, full[np.maximum(last, 0)], UNKNOWN).astype(np.int8)
+
+
 def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> SignalTrack:
     """Measure a numeric signal over the whole history and run its state machine."""
+    assert spec.measure is not None, "a numeric signal has a measure"
     values = cache.measure(spec.measure, stale_days)
     effective = values.to_numpy(dtype="float64", copy=True)
     sign = 1.0 if spec.direction == "above" else -1.0
@@ -187,11 +223,15 @@ def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> Sign
         gate = gate_values(spec.conditions, values.index, cache, stale_days)
         # gated off: deep on the safe side; an unknown measure or gate stays unknown
         effective = np.where(np.isnan(gate) | np.isnan(effective), np.nan, np.where(gate > 0, effective, -np.inf))
-    states = hysteresis_states(effective, *_normalised(spec), spec.persistence)
+    days = to_days(values.index)
+    if spec.active_from is not None:
+        effective[days < (np.datetime64(spec.active_from, "D") - EPOCH).astype(np.int64)] = np.nan
+    fresh = cache.fresh_on(spec.measure.series, values.index)
+    states = confirmed_states(effective, fresh, days, *_normalised(spec), spec.persistence, stale_days)
     idx = np.arange(len(states))
     changed = np.concatenate(([True], states[1:] != states[:-1])) if len(states) else np.zeros(0, bool)
     started = np.maximum.accumulate(np.where(changed, idx, 0)) if len(states) else idx
-    return SignalTrack(spec=spec, days=to_days(values.index), values=values.to_numpy(dtype="float64"),
+    return SignalTrack(spec=spec, days=days, values=values.to_numpy(dtype="float64"),
                        states=states, started=started)
 
 
@@ -218,6 +258,8 @@ def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | 
     observed = from_day(track.days[pos])
     if code == UNKNOWN:
         reason = "not enough history for the window, or an input has no fresh observation that day"
+        if spec.active_from is not None and observed < spec.active_from:
+            reason = f"the level applies from {spec.active_from.isoformat()}"
         return SignalResult(state="unknown", value=None if math.isnan(value) else value, since=None,
                             observed=observed, reason=reason, **base)
     return SignalResult(state=STATES[code], value=value, since=from_day(track.days[track.started[pos]]),

@@ -7,7 +7,9 @@
 Unknown signals count as neither warn nor breach, so missing data never pushes a thesis toward
 invalidation. Nor does a data gap announce a recovery: while a signal whose last reading was warn
 or breach is unknown (for at most HOLD_DAYS after that reading), the status does not fall; it
-recovers once the signal reads again (or the hold expires).
+recovers once the signal reads again (or the hold expires). And a recovery waits: the better
+status must hold for `recovery_dwell_days` business days, while a move toward invalidation is
+immediate (`dwell_recoveries`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ STATUSES = ("intact", "weakening", "invalidated")
 UNKNOWN_STATUS = "unknown"
 RANK = {"intact": 0, "weakening": 1, "invalidated": 2}
 HOLD_DAYS = 30  # a feed silent for longer is dead, not a gap: the status may then recover
+EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def status_name(code: int) -> str:
@@ -77,6 +80,27 @@ def hold_through_gaps(codes: np.ndarray, states: np.ndarray, days: np.ndarray,
         prev = int(out[k])
     pos = np.searchsorted(events, idx, side="right") - 1
     return out[pos], held[pos]
+
+
+def dwell_recoveries(codes: np.ndarray, days: np.ndarray, dwell: int) -> np.ndarray:
+    """Each day's status: the worst known code of the last `dwell` business days (unknown stays unknown).
+
+    So a move toward invalidation shows at once, and a recovery to a status only once every
+    evaluation day of the last `dwell` business days was at that status or better. `days` are int
+    days since 1970-01-01, ascending; a weekend day belongs to the business day before it (no new
+    business day has passed).
+    """
+    codes = np.asarray(codes, dtype=np.int8)
+    if dwell <= 0 or not len(codes):
+        return codes.copy()
+    idx = np.arange(len(codes))
+    business = np.busday_count(EPOCH, EPOCH + (days + 1).astype("timedelta64[D]"))  # business days up to and incl.
+    start = np.searchsorted(business, business - dwell, side="right")
+    out = codes.copy()
+    for level in (1, 2):  # out = max(code today, highest level seen inside the window)
+        last = np.maximum.accumulate(np.where(codes >= level, idx, -1))
+        out = np.where((last >= start) & (codes >= 0), np.maximum(out, level), out).astype(np.int8)
+    return out
 
 
 def toward_invalidation(old: str | None, new: str) -> bool:

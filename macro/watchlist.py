@@ -34,6 +34,7 @@ from regimebot.macro.signal_specs import (  # noqa: F401 - re-exported: the watc
 )
 from regimebot.macro.tomlfile import read_toml
 
+DEFAULT_RECOVERY_DWELL_DAYS = 10
 VERDICTS = ("calm", "liquidity_panic", "credit_stress", "cross_border_outflow", "bond_market_stress", "unknown")
 
 
@@ -90,6 +91,7 @@ class Watchlist:
     catalog: Catalog | None = None
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     origin: str = "watch list"
+    recovery_dwell_days: int = DEFAULT_RECOVERY_DWELL_DAYS  # business days a better status must hold
 
     def thresholds_for(self, series_id: str) -> list[tuple[str, str, float]]:
         """(signal id, "warn"|"breach", level) of the level signals on this series, for charts."""
@@ -114,10 +116,14 @@ def load_watchlist(path: Path | None, catalog: Catalog) -> Watchlist:
 
 def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "watch list") -> Watchlist:
     """Validate a parsed watch-list document against the catalog."""
-    _keys(data, {"stale_after_days", "signals", "theses", "regime"}, origin)
+    _keys(data, {"stale_after_days", "recovery_dwell_days", "signals", "theses", "regime"}, origin)
     stale = data.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
     if not isinstance(stale, int) or isinstance(stale, bool) or not 1 <= stale <= 60:
         raise WatchlistError(f"{origin}: stale_after_days must be a whole number of days from 1 to 60 (got {stale!r})")
+    dwell = data.get("recovery_dwell_days", DEFAULT_RECOVERY_DWELL_DAYS)
+    if not isinstance(dwell, int) or isinstance(dwell, bool) or not 0 <= dwell <= 60:
+        raise WatchlistError(
+            f"{origin}: recovery_dwell_days must be a whole number of business days from 0 to 60 (got {dwell!r})")
     raw_signals = data.get("signals")
     if not isinstance(raw_signals, list) or not raw_signals:
         raise WatchlistError(f"{origin}: expected one or more [[signals]] tables")
@@ -144,6 +150,7 @@ def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "wa
         catalog=catalog,
         stale_after_days=stale,
         origin=origin,
+        recovery_dwell_days=dwell,
     )
 
 

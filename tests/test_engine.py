@@ -140,9 +140,15 @@ def _band_watchlist():
              "meaning": {"en": "v", "zh-TW": "v"}},
         ],
         "theses": [{"id": "bonds", "name": {"en": "b", "zh-TW": "b"}, "rationale": {"en": "r", "zh-TW": "r"},
-                    "invalidation": ["move", "vix"]}],
+                    "position": {"series": "TLT", "side": "long"}, "invalidation": ["move", "vix"]}],
+        "recovery_dwell_days": 0,  # these tests are about signals and gaps; the dwell has its own (test_thesis_dwell)
     }
     return parse_watchlist(doc, CATALOG)
+
+
+def _wiggle(level: float, days: pd.DatetimeIndex) -> pd.Series:
+    """A series at `level` whose consecutive prints differ (a repeated print confirms nothing)."""
+    return pd.Series(level + 0.01 * (np.arange(len(days)) % 2), index=days)
 
 
 @settings(max_examples=60, deadline=None)
@@ -150,9 +156,9 @@ def _band_watchlist():
 def test_flapping_inside_the_hysteresis_band_makes_no_transitions(flaps):
     wl = _band_watchlist()
     days = pd.bdate_range("2024-01-01", periods=10 + len(flaps))
-    move = pd.Series([100.0] * 8 + [125.0, 125.0] + flaps, index=days)
-    vix = pd.Series(30.0, index=days)  # vix in warn throughout: a second warn makes the thesis weaken
-    market = Market(make_closes({"MOVE": move, "VIX": vix}, CATALOG), "test", True)
+    move = pd.Series([100.0] * 8 + [125.0, 125.0] + flaps, index=days) + _wiggle(0.0, days)
+    vix = _wiggle(30.0, days)  # vix in warn throughout: a second warn makes the thesis weaken
+    market = Market(make_closes({"MOVE": move, "VIX": vix, "TLT": _wiggle(90.0, days)}, CATALOG), "test", True)
     rp = replay(market, wl, days[0].date(), days[-1].date())
     assert [(t.old, t.new, t.date) for t in rp.transitions] == [("intact", "weakening", days[9].date())]
     ev = rp.transitions[0].evidence
@@ -160,10 +166,10 @@ def test_flapping_inside_the_hysteresis_band_makes_no_transitions(flaps):
 
 
 def _gap_market(days, move_values):
-    """MOVE with NaN where the feed is silent; VIX in breach throughout."""
-    move = pd.Series(move_values, index=days, dtype="float64").dropna()
-    vix = pd.Series(40.0, index=days)
-    return Market(make_closes({"MOVE": move, "VIX": vix}, CATALOG), "test", True)
+    """MOVE with NaN where the feed is silent; VIX in breach throughout (from its second print)."""
+    move = (pd.Series(move_values, index=days, dtype="float64") + _wiggle(0.0, days)).dropna()
+    return Market(make_closes({"MOVE": move, "VIX": _wiggle(40.0, days), "TLT": _wiggle(90.0, days)}, CATALOG),
+                  "test", True)
 
 
 def test_stale_input_is_unknown_not_breach_and_a_gap_is_not_a_recovery():
@@ -174,7 +180,7 @@ def test_stale_input_is_unknown_not_breach_and_a_gap_is_not_a_recovery():
     assert ev.signals["move"].state == "unknown" and ev.signals["vix"].state == "breach"
     assert ev.theses["bonds"].status == "invalidated" and ev.theses["bonds"].held  # no recovery on a gap
     assert [r.id for r in ev.theses["bonds"].evidence] == ["vix"]                  # the unknown is not evidence
-    rp = replay(market, wl, days[0].date(), days[-1].date())
+    rp = replay(market, wl, days[2].date(), days[-1].date())  # from day 2: the first prints are at most warn
     # the hold ends HOLD_DAYS after the last day MOVE was fresh (last close + 5 days): then it recovers
     last_fresh = days[19] + pd.Timedelta(days=5)
     expiry = next(d for d in days if (d - last_fresh).days > 30)
@@ -186,9 +192,9 @@ def test_a_short_gap_makes_no_messages():
     wl = _band_watchlist()
     days = pd.bdate_range("2024-01-01", periods=50)
     same = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [150.0] * 20)
-    assert replay(same, wl, days[0].date(), days[-1].date()).transitions == []
+    assert replay(same, wl, days[2].date(), days[-1].date()).transitions == []
     cleared = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [100.0] * 20)
-    rp = replay(cleared, wl, days[0].date(), days[-1].date())
+    rp = replay(cleared, wl, days[2].date(), days[-1].date())
     # MOVE reads again at 100 (two closes below both exits): one recovery, on real data
     assert [(t.old, t.new, t.date) for t in rp.transitions] == [("invalidated", "weakening", days[31].date())]
 

@@ -180,23 +180,24 @@ def _move_states(values, persistence=2):
 
 
 def test_persistence_two_closes_before_a_change():
-    # 125 once: still ok; twice: warn. 145 once: warn; twice: breach.
-    assert _move_states([100, 125, 100, 125, 125, 145, 125, 145, 145]) == [0, 0, 0, 0, 1, 1, 1, 1, 2]
+    # 125 once: still ok; twice: warn. 145 once: warn; twice: breach. (Distinct prints: a repeat confirms nothing.)
+    assert _move_states([100, 125, 101, 125, 126, 145, 125, 145, 146]) == [0, 0, 0, 0, 1, 1, 1, 1, 2]
 
 
 def test_warn_clears_at_116_and_breach_at_the_midpoint():
     # breach needs two closes below 130 to clear; to ok needs two closes below 116
-    seq = [150, 150, 135, 131, 129, 129, 118, 117, 115, 115]
-    assert _move_states(seq) == [2, 2, 2, 2, 2, 1, 1, 1, 1, 0]
+    # (the first print ever is at most warn: one print never goes straight to breach)
+    seq = [150, 151, 135, 131, 129, 128, 118, 117, 115, 114]
+    assert _move_states(seq) == [1, 2, 2, 2, 2, 1, 1, 1, 1, 0]
 
 
 def test_breach_straight_to_ok_when_both_exits_pass():
-    assert _move_states([150, 150, 100, 100]) == [2, 2, 2, 0]
+    assert _move_states([150, 151, 100, 101]) == [1, 2, 2, 0]
 
 
 def test_since_and_unknown_on_stale_reading():
     sig = spec(kind="level", series="MOVE", direction="above", warn=120, breach=140, persistence=2)
-    mkt = market(MOVE=[100, 125, 125, 126])
+    mkt = market(MOVE=[100, 125, 124, 126])
     t = track(sig, mkt)
     last = pd.Timestamp(mkt.closes.index[-1])
     r = reading(t, int(to_days(pd.DatetimeIndex([last]))[0]), 5)
