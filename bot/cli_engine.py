@@ -9,9 +9,11 @@ from regimebot.bot.cli_common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
 from regimebot.macro.providers import DataError
+from regimebot.macro.scorecard import DRAWS, SEED
 from regimebot.macro.signals import SignalResult
 from regimebot.macro.watchlist import Watchlist
 
+MAX_DRAWS = 10_000
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
 
@@ -28,6 +30,11 @@ def register(sub) -> None:
     rp.add_argument("--end", metavar="DATE", required=True, help="last day (ISO date)")
     rp.add_argument("--json", action="store_true", help="machine-readable output")
     rp.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
+    rp.add_argument("--score", action="store_true",
+                    help="the alert scorecard: each thesis's alerts against its declared pain, beside two baselines")
+    rp.add_argument("--seed", type=int, default=SEED, help=f"--score: seed of the random baseline (default {SEED})")
+    rp.add_argument("--draws", type=int, default=DRAWS,
+                    help=f"--score: random-baseline draws averaged (default {DRAWS}, at most {MAX_DRAWS})")
     rp.set_defaults(func=run_replay)
 
 
@@ -80,12 +87,24 @@ def run_replay(args, settings: Settings) -> int:
     end = iso_date(args.end, "--end")
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
+    if not 1 <= args.draws <= MAX_DRAWS:
+        raise UsageError(f"--draws: expected a whole number from 1 to {MAX_DRAWS}, got {args.draws}")
     warm = start - timedelta(days=WARM_UP_DAYS)
     if warm < settings.history_start:
         settings = dataclasses.replace(settings, history_start=warm)
     services = _services(settings)
     market = _market(services, args.cached)
     result = replay(market, services.watchlist, start, end, _manual(services))
+    if args.score:
+        from regimebot.bot.cli_scorecard import format_scorecard, scorecard_json
+        from regimebot.macro.scorecard import score_replay
+
+        scores = score_replay(result, market.closes, services.watchlist.theses, args.draws, args.seed)
+        if args.json:
+            print_json(scorecard_json(result, scores, args.seed, args.draws))
+        else:
+            print(format_scorecard(result, scores))
+        return 0
     if args.json:
         print_json(replay_json(result, services.watchlist))
     else:

@@ -230,8 +230,8 @@ def alerts_of(path: pd.Series, days: pd.DatetimeIndex) -> Alerts:
     undone: list[bool | None] = []
     for i in range(1, len(codes)):
         before, after = int(codes[i - 1]), int(codes[i])
-        if before < 0 or after <= before:
-            continue
+        if before < 0 or after <= before or not len(grid) or when[i] < grid[0]:
+            continue  # not toward invalidation, or before the replay
         day = int(np.searchsorted(grid, when[i], side="left"))
         if day >= len(grid):
             continue  # after the last business day of the replay

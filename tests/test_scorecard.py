@@ -98,6 +98,8 @@ def test_alerts_are_moves_toward_invalidation_dated_on_business_days():
                  ("2024-01-11", 0), ("2024-01-12", 2))    # intact → invalidated: alert on day 9
     alerts = alerts_of(path, days)
     assert alerts.days.tolist() == [2, 5, 9]
+    earlier = pd.concat([_path(("2023-12-01", 0), ("2023-12-05", 2), ("2023-12-29", 0)), path])
+    assert alerts_of(earlier, days).days.tolist() == [2, 5, 9]  # a change before the first day is no alert of the replay
     # day 2 (pre-level intact): back to intact on Jan 11 = day 8, 6 business days later → undone.
     # day 5 (pre-level weakening): Jan 11 intact is day 8 ≤ 5 + 7 → undone (intact is better than the pre-level).
     # day 9 (pre-level intact): nothing after → not undone.
