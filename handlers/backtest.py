@@ -1,4 +1,4 @@
-"""/backtest THESIS [years]: how often the thesis would have flipped over that history (the engine's replay)."""
+"""/backtest THESIS [years]: how often the thesis would have flipped over that history, and its alert scorecard."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
+from regimebot.handlers.scorecard_format import format_scorecard
 from regimebot.handlers.usage import esc, find_thesis, market_now, source_line, thesis_ids, thesis_name, usage_reply
 from regimebot.handlers.watch import manual_switches, status_text
+from regimebot.macro.scorecard import score_replay
 
 DEFAULT_YEARS = 10
 MAX_YEARS = 30
@@ -74,5 +76,7 @@ def backtest(req: Request) -> Reply:
         start, short_from = first, first
     result = replay(market, req.services.watchlist, start, end, manual=manual_switches(req))
     lines = format_backtest(req.lang, thesis_name(req, tid), tid, result, short_from)
+    score = score_replay(result, market.closes, {tid: req.services.watchlist.theses[tid]})[tid]
+    lines += ["", *format_scorecard(req.lang, score)]
     lines.append(source_line(req, market, end))
     return Reply("\n".join(lines))
