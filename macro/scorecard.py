@@ -40,6 +40,7 @@ days. Everything is measured on business days (Monday to Friday) between the rep
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -263,7 +264,7 @@ def ma200_path(close: pd.Series, position: Position) -> pd.Series:
     return series[change]
 
 
-def _figures(alert_days: np.ndarray, undone: tuple[bool | None, ...] | None, scored: np.ndarray,
+def alert_figures(alert_days: np.ndarray, undone: tuple[bool | None, ...] | None, scored: np.ndarray,
              grid: Grid, years: float) -> Figures:
     """Score one set of alerts on the days `scored` (bool mask over the grid)."""
     mine = alert_days[scored[alert_days]] if len(alert_days) else alert_days
@@ -301,17 +302,26 @@ def _figures(alert_days: np.ndarray, undone: tuple[bool | None, ...] | None, sco
     )
 
 
+def random_picks(count: int, scored: np.ndarray, draws: int = DRAWS, seed: int = SEED) -> np.ndarray:
+    """draws x count day indices: `count` distinct scored days per draw, uniformly (seeded), ascending in each row."""
+    pool = np.flatnonzero(scored)
+    count = min(count, len(pool))
+    if count == 0:
+        return np.zeros((draws, 0), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(len(pool), size=count, replace=False) for _ in range(draws)]  # a partial shuffle: O(count)
+    return np.sort(pool[np.stack(rows)], axis=1)
+
+
 def random_figures(count: int, scored: np.ndarray, grid: Grid, years: float, draws: int = DRAWS,
                    seed: int = SEED) -> Figures:
     """Mean figures of `count` alerts on distinct scored days drawn uniformly, `draws` times (vectorised)."""
     pool = np.flatnonzero(scored)
     count = min(count, len(pool))
-    empty = _figures(np.zeros(0, dtype=np.int64), None, scored, grid, years)
+    empty = alert_figures(np.zeros(0, dtype=np.int64), None, scored, grid, years)
     if count == 0:
         return empty
-    rng = np.random.default_rng(seed)
-    keys = rng.random((draws, len(pool)))
-    picks = np.sort(pool[np.argpartition(keys, count - 1, axis=1)[:, :count]], axis=1)  # draws x count day indices
+    picks = random_picks(count, scored, draws, seed)
     labelled = grid.labelled[picks]
     hits = (grid.pain[picks] & labelled).sum(axis=1)
     n_labelled = labelled.sum(axis=1)
@@ -323,13 +333,18 @@ def random_figures(count: int, scored: np.ndarray, grid: Grid, years: float, dra
     if len(starts):
         # earliest pick at or after s - W, per draw and episode start
         first = np.maximum(starts - grid.window, 0)
-        col = np.array([np.searchsorted(row, first) for row in picks])  # draws x episodes
+        # one searchsorted over all draws: row r's picks shifted by r * len(grid) keep the rows apart
+        shift = np.arange(draws)[:, None] * len(grid.pain)
+        flat = (picks + shift).ravel()
+        col = np.searchsorted(flat, (first[None, :] + shift).ravel()).reshape(draws, -1) - np.arange(draws)[:, None] * count
         has = col < count
         earliest = np.take_along_axis(picks, np.minimum(col, count - 1), axis=1)
         hit_episode = has & (earliest <= starts[None, :])
         recall = hit_episode.mean(axis=1)
         leads = np.where(hit_episode, starts[None, :] - earliest, np.nan).astype(float)
-        lead = np.array([np.median(r[~np.isnan(r)]) if (~np.isnan(r)).any() else np.nan for r in leads])
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw recalling no episode has no lead
+            lead = np.nanmedian(leads, axis=1)
     base = empty.base_rate
 
     def mean(values: np.ndarray) -> float | None:
@@ -365,11 +380,11 @@ def score_thesis(thesis_id: str, path: pd.Series, close: pd.Series, position: Po
         inside = (days >= pd.Timestamp(lo)) & (days <= pd.Timestamp(hi)) if lo <= hi else np.zeros(len(days), bool)
         scored = np.asarray(inside) & (status >= 0)
         years = scored.sum() / BUSINESS_DAYS_PER_YEAR
-        thesis = _figures(alerts.days, alerts.undone, scored, grid, years)
+        thesis = alert_figures(alerts.days, alerts.undone, scored, grid, years)
         periods[name] = PeriodScore(
             start=lo if lo <= hi else None, end=hi if lo <= hi else None, thesis=thesis,
             random=random_figures(int(thesis.alerts), scored, grid, years, draws, seed),
-            ma200=_figures(ma_alerts.days, ma_alerts.undone, scored, grid, years),
+            ma200=alert_figures(ma_alerts.days, ma_alerts.undone, scored, grid, years),
         )
     return ThesisScore(thesis_id=thesis_id, position=position, pain=pain, periods=periods)
 

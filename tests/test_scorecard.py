@@ -13,6 +13,7 @@ from regimebot.macro.engine import replay
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.positions import Pain, Position
 from regimebot.macro.scorecard import (
+    alert_figures,
     alerts_of,
     business_days,
     closes_on,
@@ -21,6 +22,7 @@ from regimebot.macro.scorecard import (
     pain_grid,
     pooled,
     random_figures,
+    random_picks,
     score_replay,
     score_thesis,
     status_on,
@@ -255,3 +257,21 @@ def test_pooled_whipsaw_adds_the_counts(generated_replay):
     for key in ("alerts_per_year", "whipsaw", "hit_rate", "recall", "lead_days", "false_alarms_per_year", "lift"):
         assert key in doc and key in doc["in_sample"] and key in doc["out_of_sample"]
         assert key in doc["baselines"]["random"] and key in doc["baselines"]["ma200"]
+
+
+def test_vectorised_random_baseline_equals_scoring_each_draw_one_by_one():
+    grid = pain_grid(_series(CLOSES), LONG, Pain(10.0, 3), DAY)
+    scored = status_on(PATH, DAY) >= 0
+    years = 29 / 261
+    picks = random_picks(3, scored, draws=50, seed=5)
+    assert picks.shape == (50, 3) and all(len(set(row)) == 3 and scored[row].all() for row in picks)
+    each = [alert_figures(row, None, scored, grid, years) for row in picks]
+
+    def mean(name):
+        values = [getattr(f, name) for f in each if getattr(f, name) is not None]
+        return sum(values) / len(values)
+
+    f = random_figures(3, scored, grid, years, draws=50, seed=5)
+    for name in ("hit_rate", "recall", "lead_days", "false_alarms_per_year"):
+        assert getattr(f, name) == pytest.approx(mean(name)), name
+    assert f.lift == pytest.approx(mean("hit_rate") / (5 / 26))
