@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.usage import esc
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.text import esc
 from regimebot.macro.scorecard import PERIODS, Figures, PeriodScore, ThesisScore
 
 
