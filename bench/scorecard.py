@@ -26,13 +26,12 @@ import pandas as pd
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import replay
 from regimebot.macro.market import Market, make_closes
+from regimebot.macro.pain import business_days, pain_grid
 from regimebot.macro.providers.demo import simulate_closes
 from regimebot.macro.scorecard import (
     BUSINESS_DAYS_PER_YEAR,
     DRAWS,
     alert_figures,
-    business_days,
-    pain_grid,
     random_figures,
     random_picks,
     score_replay,

@@ -14,7 +14,7 @@ days. Everything is measured on business days (Monday to Friday) between the rep
 - **whipsaw**: the share of alerts undone within 7 business days: some later change, dated after the
   alert and on or before the 7th business day after it, sets the status back to the pre-alert level or
   better (an unknown status undoes nothing). Alerts closer than 7 business days to the end are left out.
-- **pain day**: a business day t with a known close from whose close the position loses at least D%
+- **pain day** (computed in macro.pain): a business day t with a known close from whose close the position loses at least D%
   at some close within the next W business days: long max(1 − P[t+k]/P[t]), short max(P[t+k]/P[t] − 1),
   k = 1..W, ≥ D/100. Day t is *labelled* (pain known either way) when t + W is still inside the replay.
 - **pain episode**: pain days merged while each is at most W business days after the previous one
@@ -49,13 +49,13 @@ import numpy as np
 import pandas as pd
 
 from regimebot.macro.engine import Replay
+from regimebot.macro.pain import Grid, business_days, pain_grid
 from regimebot.macro.positions import Pain, Position
 from regimebot.macro.theses import RANK
 from regimebot.macro.watchlist import ThesisSpec
 
 BUSINESS_DAYS_PER_YEAR = 261
 WHIPSAW_DAYS = 7
-STALE_CLOSE_DAYS = 7
 MA_WINDOW = 200
 DRAWS = 200
 SEED = 0
@@ -65,7 +65,6 @@ PERIODS: Mapping[str, tuple[date, date]] = {
 }
 FIGURES = ("alerts", "alerts_per_year", "whipsaw", "hit_rate", "recall", "lead_days", "false_alarms_per_year",
            "lift", "base_rate", "status_days", "pain_episodes", "undone", "checked")
-_EPS = 1e-9  # a loss equal to the declared drawdown (up to float rounding) reaches it
 
 
 @dataclass(frozen=True)
@@ -138,72 +137,6 @@ def pooled(scores: Mapping[str, ThesisScore], period: str = "all") -> dict[str, 
     checked = sum(f.checked or 0 for f in figures)
     return {"alerts": sum(int(f.alerts) for f in figures), "undone": undone, "checked": checked,
             "whipsaw": undone / checked if checked else None}
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The business days of a replay and a thesis's pain labels on them."""
-
-    days: pd.DatetimeIndex
-    pain: np.ndarray       # bool: the day is a pain day
-    labelled: np.ndarray   # bool: pain is known on that day (close known, full window inside the replay)
-    episodes: np.ndarray   # int day indices where a pain episode starts
-    window: int            # W, business days
-
-
-def business_days(start: date, end: date) -> pd.DatetimeIndex:
-    """Monday to Friday from start to end, inclusive."""
-    return pd.bdate_range(start, end)
-
-
-def closes_on(close: pd.Series, days: pd.DatetimeIndex) -> np.ndarray:
-    """The last close on or before each day, NaN when none or older than STALE_CLOSE_DAYS calendar days."""
-    known = close.dropna()
-    known = known[~known.index.duplicated(keep="last")].sort_index()
-    out = np.full(len(days), np.nan)
-    if known.empty:
-        return out
-    obs = known.index.values.astype("datetime64[D]")
-    pos = np.searchsorted(obs, days.values.astype("datetime64[D]"), side="right") - 1
-    ok = pos >= 0
-    age = days.values.astype("datetime64[D]")[ok] - obs[pos[ok]]
-    fresh = age <= np.timedelta64(STALE_CLOSE_DAYS, "D")
-    values = known.to_numpy(dtype=float)[pos[ok]]
-    out[np.flatnonzero(ok)[fresh]] = values[fresh]
-    return out
-
-
-def pain_grid(close: pd.Series, position: Position, pain: Pain, days: pd.DatetimeIndex) -> Grid:
-    """Pain days, labelled days and episode starts of a position on the business days `days`."""
-    prices = closes_on(close, days)
-    w = pain.within_days
-    n = len(prices)
-    is_pain = np.zeros(n, dtype=bool)
-    labelled = np.zeros(n, dtype=bool)
-    if n > w:
-        windows = np.lib.stride_tricks.sliding_window_view(prices, w + 1)  # row t: P[t], ..., P[t+w]
-        ahead = windows[:, 1:]
-        has_ahead = ~np.isnan(ahead).all(axis=1)
-        filled = np.where(np.isnan(ahead), prices[: n - w, None], ahead)  # an unknown close loses nothing
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if position.side == "long":
-                loss = 1.0 - filled.min(axis=1) / prices[: n - w]
-            else:
-                loss = filled.max(axis=1) / prices[: n - w] - 1.0
-        known = ~np.isnan(prices[: n - w]) & has_ahead
-        labelled[: n - w] = known
-        is_pain[: n - w] = known & (loss >= pain.drawdown_pct / 100.0 - _EPS)
-    return Grid(days=days, pain=is_pain, labelled=labelled, episodes=episode_starts(is_pain, w), window=w)
-
-
-def episode_starts(is_pain: np.ndarray, window: int) -> np.ndarray:
-    """First day of each episode: pain days merge while the gap to the previous one is at most `window`."""
-    idx = np.flatnonzero(is_pain)
-    if not len(idx):
-        return idx
-    new = np.ones(len(idx), dtype=bool)
-    new[1:] = np.diff(idx) > window
-    return idx[new]
 
 
 def status_on(path: pd.Series, days: pd.DatetimeIndex) -> np.ndarray:

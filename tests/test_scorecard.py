@@ -11,15 +11,12 @@ import pytest
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import replay
 from regimebot.macro.market import Market, make_closes
+from regimebot.macro.pain import business_days, closes_on, episode_starts, pain_grid
 from regimebot.macro.positions import Pain, Position
 from regimebot.macro.scorecard import (
     alert_figures,
     alerts_of,
-    business_days,
-    closes_on,
-    episode_starts,
     ma200_path,
-    pain_grid,
     pooled,
     random_figures,
     random_picks,

@@ -14,10 +14,11 @@ import pytest
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import replay
 from regimebot.macro.market import Market, make_closes
+from regimebot.macro.pain import business_days, pain_grid
 from regimebot.macro.positions import Pain, Position
 from regimebot.macro.providers import FetchRequest
 from regimebot.macro.providers.csvdir import CsvDirProvider
-from regimebot.macro.scorecard import business_days, pain_grid, pooled, score_replay
+from regimebot.macro.scorecard import pooled, score_replay
 from regimebot.macro.watchlist import load_watchlist
 
 pytestmark = pytest.mark.realdata
