@@ -119,7 +119,7 @@ def signal_json(r: SignalResult) -> dict:
     return r.to_dict()
 
 
-def protects_json(watchlist: Watchlist, thesis_id: str) -> dict:
+def protects_json(watchlist: Watchlist, thesis_id: str) -> dict[str, dict[str, str] | dict[str, float | int | bool]]:
     """`position` and `pain` of a thesis (what it protects, the loss it exists to avoid)."""
     spec = watchlist.theses[thesis_id]
     return {"position": spec.position.to_dict(), "pain": spec.pain.to_dict()}
