@@ -10,6 +10,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import STATE_ICONS, as_of_text, catalog_label, esc, localized, state_text, status_text, thesis_name, verdict_text
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import find_thesis, source_line, thesis_ids, usage_reply
+from regimebot.macro.signals import SignalResult
 from regimebot.macro.watchlist import ThesisSpec
 
 
@@ -87,6 +88,10 @@ def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
         detail = t(req.lang, "watch.value", value=esc(value),
                    warn=format_threshold(spec, getattr(spec, "warn", None)) or "—",
                    breach=format_threshold(spec, getattr(spec, "breach", None)) or "—")
+        clears = result.clears_at() if isinstance(result, SignalResult) else None
+        if clears is not None:  # where a warn or breach clears: "clears below 130"
+            level = format_number(clears[1], unit, req.lang, getattr(spec, "kind", "") == "level")
+            detail += " · " + t(req.lang, f"watch.clears_{clears[0]}", level=esc(level))
     since = getattr(result, "since", None)
     lines = [head, "    " + detail + (" · " + t(req.lang, "watch.since", since=esc(as_of_text(since))) if since else "")]
     meaning = localized(getattr(spec, "meaning", None), req.lang)

@@ -52,7 +52,11 @@ class SignalResult:
     observed: date | None = None
     meaning: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # {language: sentence}
 
-    def to_dict(self) -> dict:
+    def clears_at(self) -> tuple[str, float] | None:
+        """("below" | "above", level) where a warn or breach clears; None otherwise."""
+        return clears_at(self.state, self.direction, self.warn_exit, self.breach_exit)
+
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON-able form (evidence of transitions, --json output)."""
         return {
             "signal": self.id, "kind": self.kind, "state": self.state, "value": self.value, "unit": self.unit,
@@ -60,6 +64,19 @@ class SignalResult:
             "breach_exit": self.breach_exit, "since": self.since, "observed": self.observed,
             "series": list(self.series), "reason": self.reason, "meaning": dict(self.meaning),
         }
+
+
+def clears_at(state: str, direction: str | None, warn_exit: float | None,
+              breach_exit: float | None) -> tuple[str, float] | None:
+    """Where a signal in warn or breach clears: ("below", 130.0) for a breach of an "above" signal.
+
+    A breach clears past its breach exit (to warn, or to ok if also past the warn exit), a warn past
+    its warn exit, each after `persistence` fresh observations; None for ok, unknown and manual signals.
+    """
+    level = breach_exit if state == "breach" else warn_exit if state == "warn" else None
+    if level is None or direction not in ("above", "below"):
+        return None
+    return ("below" if direction == "above" else "above"), level
 
 
 def _normalised(spec: SignalSpec) -> tuple[float, float, float, float]:

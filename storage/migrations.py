@@ -1,7 +1,8 @@
 """Versioned schema migrations. Each version runs once, in order, and is recorded in schema_migrations.
 
 Versions: 1 prices, 2 engine states and transitions, 3 chats and subscriptions, 4 portfolios,
-5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts. A new change
+5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts, 9 renamed
+theses (dollar_debasement_risk_off → us_assets_haven). A new change
 to the schema is a new version, never an edit of an applied one.
 """
 
@@ -17,6 +18,7 @@ from regimebot.storage.chats import add_alert_topic, create_chat_tables
 from regimebot.storage.engine_state import _v2_engine_state
 from regimebot.storage.outbox import _v5_outbox
 from regimebot.storage.portfolios import create_portfolio_table
+from regimebot.storage.thesis_ids import _v9_rename_theses
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "portfolios", create_portfolio_table),
     Migration(5, "outbox", _v5_outbox),
     Migration(6, "alert_topics", add_alert_topic),
+    Migration(9, "rename_theses", _v9_rename_theses),
 ]
 
 

@@ -50,6 +50,7 @@ id = "long_usd"
 name = { en = "Long USD <AI> & hegemony", "zh-TW" = "做多美元" }
 rationale = { en = "The dollar holds.", "zh-TW" = "美元守住。" }
 positions = { en = "long DXY", "zh-TW" = "做多美元指數" }
+position = { series = "DXY", side = "long" }
 invalidation = ["dxy_trend_break", "dxy_quarter_drop", "tariffs_landed"]
 
 [regime]

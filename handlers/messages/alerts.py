@@ -37,6 +37,15 @@ def evidence_of(alert: AlertRecord, watchlist: Watchlist) -> list[Evidence]:
     return out
 
 
+def state_clears_text(lang: str, state: str, clears: tuple[str, float] | None, unit: str = "") -> str:
+    """ "breach" or, for a warn or breach, "breach; clears below 130" (where it clears)."""
+    shown = state_text(lang, state)
+    if clears is None:
+        return shown
+    side, level = clears
+    return t(lang, f"alerts.clears_{side}", state=shown, level=number_text(level) + unit)
+
+
 def format_evidence_line(item: Evidence, lang: str, watchlist: Watchlist, with_meaning: bool = False) -> str:
     """One signal of the evidence: state, value against its thresholds (escaped), optionally its meaning."""
     icon = STATE_ICONS.get(item.state, "⚪")
@@ -54,7 +63,7 @@ def format_evidence_line(item: Evidence, lang: str, watchlist: Watchlist, with_m
             value=esc(number_text(item.value) + unit) if item.value is not None else t(lang, "alerts.unknown_value"),
             warn=esc(f"{cmp_}{number_text(item.warn)}{unit}"),
             breach=esc(f"{cmp_}{number_text(item.breach)}{unit}"),
-            state=esc(state_text(lang, item.state)),
+            state=esc(state_clears_text(lang, item.state, item.clears_at, unit)),
         )
     if with_meaning:
         spec = watchlist.signals.get(item.signal)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from regimebot.macro.signal_specs import SignalSpec
-from regimebot.macro.signals import SignalResult
+from regimebot.macro.signals import SignalResult, clears_at
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class Evidence:
     @property
     def manual(self) -> bool:
         return self.kind == "manual"
+
+    @property
+    def clears_at(self) -> tuple[str, float] | None:
+        """("below" | "above", level) where this warn or breach clears; None otherwise."""
+        return None if self.manual else clears_at(self.state, self.direction, self.warn_exit, self.breach_exit)
 
     @property
     def moving(self) -> bool:
