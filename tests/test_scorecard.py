@@ -272,3 +272,23 @@ def test_vectorised_random_baseline_equals_scoring_each_draw_one_by_one():
     for name in ("hit_rate", "recall", "lead_days", "false_alarms_per_year"):
         assert getattr(f, name) == pytest.approx(mean(name)), name
     assert f.lift == pytest.approx(mean("hit_rate") / (5 / 26))
+
+
+def test_hand_scorecard_of_the_200_day_baseline():
+    # 230 business days from 2020-01-01: 100 for 200 days, 95 on day 200 (average 99.975: broken, the rule's
+    # only alert), 85 from day 201 on (stays below). Pain 10% within 3 days: days 198 (100 → 85: −15%), 199
+    # and 200 (95 → 85: −10.5%); day 197 sees at worst 95 (−5%). One episode, starting on day 198.
+    close = _series([100.0] * 200 + [95.0] + [85.0] * 29, start="2020-01-01")
+    days = close.index
+    path = _path((days[0], 0))                 # the thesis: intact throughout, never alerts
+    card = score_thesis("t", path, close, LONG, Pain(10.0, 3), days[0].date(), days[-1].date())
+    whole = card.periods["all"]
+    ma = whole.ma200
+    assert ma.alerts == 1 and ma.alerts_per_year == pytest.approx(1 / (230 / 261))
+    assert (ma.undone, ma.checked, ma.whipsaw) == (0, 1, 0.0)
+    assert ma.hit_rate == 1.0 and ma.false_alarms_per_year == 0.0
+    assert ma.base_rate == pytest.approx(3 / 227)      # labelled days 0..226
+    assert ma.lift == pytest.approx(227 / 3)
+    assert (ma.pain_episodes, ma.recall, ma.lead_days) == (1, 0.0, None)  # the break came 2 days after the start
+    assert (whole.thesis.alerts, whole.thesis.recall, whole.thesis.lift) == (0, 0.0, None)
+    assert whole.beats(ma) is None and whole.beats(whole.random) is None
