@@ -87,6 +87,8 @@ def format_scorecard(rp: Replay, scores: Mapping[str, ThesisScore]) -> str:
         first = next(iter(periods.values()), None)
         if first is None or first.start is None:
             continue
+        if name == "all" and len(split) == 1 and (first.start, first.end) == (rp.start, rp.end):
+            continue  # the replay lies inside one period: its table is already shown
         total = pooled(scores, name)
         lines.append(f"{PERIOD_TITLES[name]} ({first.start} → {first.end}): {total['alerts']} alerts, "
                      f"{total['undone']} of {total['checked']} undone within 7 business days "

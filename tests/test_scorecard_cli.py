@@ -47,6 +47,7 @@ def test_score_text_has_the_table_and_plain_verdicts(csv_env, capsys):  # noqa: 
     assert code == 0
     assert "Alert scorecard, replay 2022-06-01 → 2024-12-31" in out
     assert "Out of sample (2022-06-01 → 2024-12-31)" in out and "In sample" not in out
+    assert "Whole replay" not in out   # the same days as the out-of-sample table: shown once
     assert "long_duration" in out and "random: hit" in out and "200-day: alerts/yr" in out
     assert ("Where a thesis falls short:" in out) != ("Every thesis beats both baselines" in out)
     if "Where a thesis falls short:" in out:
