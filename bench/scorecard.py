@@ -13,15 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from replay import timed  # bench/replay.py: median, fastest and result of timed runs
 
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import replay
@@ -40,19 +37,7 @@ from regimebot.macro.scorecard import (
 )
 from regimebot.macro.watchlist import load_watchlist
 
-T = TypeVar("T")
 SHARED = Path(__file__).resolve().parent.parent / ".." / "shared" / "data"
-
-
-def timed(fn: Callable[[], T], runs: int) -> tuple[float, T]:
-    """Median wall time of `runs` calls (after one warm-up call), and the last result."""
-    result = fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def load_market(csv: str | None) -> Market:
@@ -83,8 +68,8 @@ def main() -> None:
     print(f"data: {market.label}, {market.closes.index[0].date()} → {market.closes.index[-1].date()}; "
           f"replay {start} → {end}; {len(watchlist.theses)} theses, {DRAWS} random draws each")
 
-    t_replay, rp = timed(lambda: replay(market, watchlist, start, end), args.runs)
-    t_score, scores = timed(lambda: score_replay(rp, market.closes, watchlist.theses), args.runs)
+    t_replay, _, rp = timed(lambda: replay(market, watchlist, start, end), args.runs)
+    t_score, _, scores = timed(lambda: score_replay(rp, market.closes, watchlist.theses), args.runs)
     print(f"replay:              median {t_replay * 1000:8.1f} ms over {args.runs} runs")
     print(f"scorecard (all):     median {t_score * 1000:8.1f} ms over {args.runs} runs")
     print(f"replay + scorecard:  {(t_replay + t_score):.2f} s (target: seconds)")
@@ -97,12 +82,12 @@ def main() -> None:
     scored = status_on(status_path(rp, tid), days) >= 0
     years = scored.sum() / BUSINESS_DAYS_PER_YEAR
     count = scores[tid].periods["all"].thesis.alerts
-    t_vector, fast = timed(lambda: random_figures(count, scored, grid, years), args.runs)
+    t_vector, _, fast = timed(lambda: random_figures(count, scored, grid, years), args.runs)
 
     def one_by_one() -> list[float | None]:
         return [alert_figures(row, None, scored, grid, years).hit_rate for row in random_picks(count, scored)]
 
-    t_loop, each = timed(one_by_one, max(1, args.runs // 2))
+    t_loop, _, each = timed(one_by_one, max(1, args.runs // 2))
     hits = [h for h in each if h is not None]
     agree = fast.hit_rate is not None and abs(fast.hit_rate - sum(hits) / len(hits)) < 1e-12
     print(f"random baseline of {tid} ({count} alerts, {DRAWS} draws): vectorised median {t_vector * 1000:.1f} ms, "

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from regimebot.macro.catalog import Catalog
-from regimebot.macro.signal_specs import WatchlistError
+from regimebot.macro.signal_specs import WatchlistError, _keys
 
 SIDES = ("long", "short")
 MAX_WITHIN_DAYS = 260  # about a business year
@@ -76,9 +76,7 @@ def parse_position(raw: Any, where: str, catalog: Catalog) -> Position:
         raise WatchlistError(f"{where}: position is required (the holding the thesis protects), e.g. {example}")
     if not isinstance(raw, Mapping):
         raise WatchlistError(f"{where}: position must be a table like {example} (got {raw!r})")
-    extra = set(raw) - {"series", "side"}
-    if extra:
-        raise WatchlistError(f"{where}: position has unknown key(s) {', '.join(sorted(extra))}; expected series and side")
+    _keys(raw, {"series", "side"}, f"{where}: position")
     series, side = raw.get("series"), raw.get("side")
     if not isinstance(series, str) or series not in catalog:
         raise WatchlistError(f"{where}: position series {series!r} is not in the catalog; known: {', '.join(catalog.series)}")
@@ -100,9 +98,7 @@ def parse_pain(raw: Any, where: str, position: Position) -> Pain:
         return DEFAULT_PAIN[asset_class]
     if not isinstance(raw, Mapping):
         raise WatchlistError(f"{where}: pain must be a table like {{ drawdown_pct = 10, within_days = 20 }} (got {raw!r})")
-    extra = set(raw) - {"drawdown_pct", "within_days"}
-    if extra:
-        raise WatchlistError(f"{where}: pain has unknown key(s) {', '.join(sorted(extra))}; expected drawdown_pct and within_days")
+    _keys(raw, {"drawdown_pct", "within_days"}, f"{where}: pain")
     drawdown, within = raw.get("drawdown_pct"), raw.get("within_days")
     if isinstance(drawdown, bool) or not isinstance(drawdown, int | float) or not 0 < drawdown <= 100:
         raise WatchlistError(f"{where}: pain drawdown_pct must be a number of percent above 0 and at most 100 (got {drawdown!r})")

@@ -35,3 +35,22 @@ def memory_db():
     db = open_database(None)
     yield db
     db.close()
+
+
+@pytest.fixture(scope="module")
+def real_market():
+    """The real daily history (every catalog series from 2004 on) as a Market; the test is skipped when absent."""
+    from datetime import date
+
+    from regimebot.macro.catalog import load_catalog
+    from regimebot.macro.market import Market, make_closes
+    from regimebot.macro.providers import FetchRequest
+    from regimebot.macro.providers.csvdir import CsvDirProvider
+
+    path = real_data_dir()
+    if path is None:
+        pytest.skip("../shared/data is not present (or set REGIMEBOT_TEST_DATA)")
+    catalog = load_catalog()
+    provider = CsvDirProvider(path)
+    fetched = provider.fetch([FetchRequest(s.id, s.symbol or s.id, date(2004, 1, 1)) for s in catalog.downloadable()])
+    return Market(make_closes(fetched.closes, catalog), provider.name, False, fetched.errors)

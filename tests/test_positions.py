@@ -66,13 +66,13 @@ def test_pain_defaults_by_asset_class_and_declared_pain_wins():
     ({"position": {"series": "NOPE", "side": "long"}}, "thesis long_duration: position series 'NOPE' is not in the catalog"),
     ({"position": {"series": "US30Y", "side": "short"}}, "thesis long_duration: position series US30Y is a yield series"),
     ({"position": {"series": "TLT", "side": "flat"}}, "thesis long_duration: position side must be long or short (got 'flat')"),
-    ({"position": {"series": "TLT", "side": "long", "size": 3}}, "thesis long_duration: position has unknown key(s) size"),
+    ({"position": {"series": "TLT", "side": "long", "size": 3}}, "thesis long_duration: position: unknown key(s) size; allowed: series, side"),
     ({"pain": {"drawdown_pct": 0, "within_days": 20}}, "thesis long_duration: pain drawdown_pct must be a number"),
     ({"pain": {"drawdown_pct": 150, "within_days": 20}}, "thesis long_duration: pain drawdown_pct must be a number"),
     ({"pain": {"drawdown_pct": 10, "within_days": 0}}, "thesis long_duration: pain within_days must be a whole number"),
     ({"pain": {"drawdown_pct": 10, "within_days": 2.5}}, "thesis long_duration: pain within_days must be a whole number"),
     ({"pain": {"drawdown_pct": 10}}, "thesis long_duration: pain within_days must be a whole number"),
-    ({"pain": {"drawdown": 10, "within_days": 5}}, "thesis long_duration: pain has unknown key(s) drawdown"),
+    ({"pain": {"drawdown": 10, "within_days": 5}}, "thesis long_duration: pain: unknown key(s) drawdown; allowed: drawdown_pct, within_days"),
     ({"position": {"series": "VIX", "side": "short"}, "pain": None}, "thesis long_duration: position series VIX has no default pain"),
 ])
 def test_bad_position_or_pain_names_the_thesis(changes, expected):

@@ -3,9 +3,7 @@ episodes, pain days agree with an independent pandas computation, and random ale
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,31 +11,21 @@ import pytest
 
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import replay
-from regimebot.macro.market import Market, make_closes
 from regimebot.macro.pain import business_days, pain_grid
 from regimebot.macro.positions import Pain, Position
-from regimebot.macro.providers import FetchRequest
-from regimebot.macro.providers.csvdir import CsvDirProvider
 from regimebot.macro.scorecard import pooled, score_replay
 from regimebot.macro.watchlist import load_watchlist
 
 pytestmark = pytest.mark.realdata
 
-DATA = Path(os.environ.get("REGIMEBOT_TEST_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 START, END = date(2007, 1, 1), date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
-def scored():
-    if not (DATA / "VIX.csv").is_file():
-        pytest.skip(f"real data not found in {DATA} (set REGIMEBOT_TEST_DATA)")
-    catalog = load_catalog()
-    watchlist = load_watchlist(None, catalog)
-    provider = CsvDirProvider(DATA)
-    fetched = provider.fetch([FetchRequest(s.id, s.symbol or s.id, date(2004, 1, 1)) for s in catalog.downloadable()])
-    market = Market(make_closes(fetched.closes, catalog), provider.name, False, fetched.errors)
-    rp = replay(market, watchlist, START, END)
-    return market, watchlist, rp, score_replay(rp, market.closes, watchlist.theses)
+def scored(real_market):
+    watchlist = load_watchlist(None, load_catalog())
+    rp = replay(real_market, watchlist, START, END)
+    return real_market, watchlist, rp, score_replay(rp, real_market.closes, watchlist.theses)
 
 
 def _episode_days(market, series: str, side: str, pain: Pain) -> list[pd.Timestamp]:
