@@ -122,11 +122,12 @@ def test_missing_inputs_never_push_a_thesis_toward_invalidation(seed, removed, o
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seeds)
 def test_a_thesis_whose_data_is_gone_is_unknown_and_never_alerts(seed):
-    stop = {"USDJPY": END - timedelta(days=200)}  # USDJPY stops: yen_weakening goes stale
+    stop = {"USDJPY": END - timedelta(days=200), "EWJ": END - timedelta(days=200)}  # every Japan input goes stale
     market = random_market(seed, stop=stop)
     rp = replay(market, WL, END - timedelta(days=150), END)
     assert rp.final.theses["japan_reflation"].status == "unknown"
     assert rp.final.signals["yen_weakening"].reason.startswith("stale")
+    assert rp.final.signals["ewj_trend_break"].reason.startswith("stale")
     assert not [t for t in rp.transitions if t.thesis_id == "japan_reflation"]
     assert rp.stats["japan_reflation"].days_in_status["unknown"] == 151
 

@@ -46,7 +46,7 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 
 def test_check_validates_only(csv_env, capsys, tmp_path, monkeypatch):
     code, out, _ = run(capsys, "evaluate", "--check")
-    assert code == 0 and "watch list OK" in out and "21 signals, 6 theses" in out
+    assert code == 0 and "watch list OK" in out and "24 signals, 6 theses" in out
     bad = tmp_path / "bad.toml"
     bad.write_text('[[signals]]\nid = "x"\nkind = "level"\nseries = "NOPE"\ndirection = "above"\nwarn = 1\nbreach = 2\n'
                    'meaning = { en = "x", "zh-TW" = "x" }\n', encoding="utf-8")
@@ -61,7 +61,7 @@ def test_evaluate_json_and_text(csv_env, capsys):
     doc = json.loads(out)
     assert doc["as_of"] == "2024-12-31" and doc["source"] == f"csv:{csv_env}" and doc["simulated"] is False
     assert list(doc["theses"]) == ["geopolitical_noise", "long_usd_ai", "long_duration", "btc_liquidity_bottom",
-                                   "dollar_debasement_risk_off", "japan_reflation"]
+                                   "us_assets_haven", "japan_reflation"]
     assert all(t["status"] in ("intact", "weakening", "invalidated", "unknown") for t in doc["theses"].values())
     assert doc["regime"]["verdict"] in ("calm", "liquidity_panic", "credit_stress", "cross_border_outflow",
                                         "bond_market_stress", "unknown")

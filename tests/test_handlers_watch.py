@@ -52,9 +52,10 @@ def test_thesis_shows_values_against_thresholds(services, closes):
     text = ask(services, "/thesis LONG_USD_AI").text
     assert "<b>dxy_quarter_drop</b>" in text
     assert f"now {_signed_pct(quarter)} · warn &lt; -3 · breach &lt; -6" in text
-    us30 = closes["US30Y"].iloc[-1]
+    us30 = closes["US30Y"]
+    gap = us30.iloc[-1] - us30.iloc[-200:].mean()  # distance from the 200-day average, percentage points
     duration = ask(services, "/thesis long_duration").text
-    assert f"now {us30:.2f}% · warn &gt; 5 · breach &gt; 5.2" in duration  # a level, not a change
+    assert f"now {gap:+.2f} pp · warn &gt; 0.5 · breach &gt; 0.6" in duration
     assert "Invalidation signals" in duration
 
 
@@ -65,10 +66,10 @@ def test_thesis_bad_arguments(services):
 
 
 def test_unknown_inputs_read_unknown_never_a_number(closes):
-    services = make_services({k: v for k, v in closes.items() if k != "MOVE"})
+    services = make_services({k: v for k, v in closes.items() if k not in ("MOVE", "EWJ")})
     text = ask(services, "/regime").text
     assert "Bond volatility (MOVE): unknown" in text
-    thesis = ask(services, "/thesis long_duration").text
+    thesis = ask(services, "/thesis japan_reflation").text
     assert "now unknown" in thesis
 
 

@@ -15,7 +15,8 @@ CATALOG = load_catalog()
 BUNDLED = tomllib.loads(resources.files("regimebot.macro").joinpath("data/watchlist.toml").read_text(encoding="utf-8"))
 
 WATCHLIST_MD_SIGNALS = {
-    # id: (direction, warn, breach) as in the table of shared/WATCHLIST.md
+    # id: (direction, warn, breach): the table of shared/WATCHLIST.md as re-derived by issue 9 (new bond, yen,
+    # Japan and bitcoin thresholds near the 95th / 97.5th percentile of 2007–2016)
     "usd_weak_in_stress": ("below", -1.0, -2.5),
     "gold_bid_in_stress": ("above", 3.0, 6.0),
     "credit_widening": ("below", -2.0, -4.0),
@@ -24,24 +25,28 @@ WATCHLIST_MD_SIGNALS = {
     "hibeta_leading_down": ("below", -6.0, -10.0),
     "move_stress": ("above", 120.0, 140.0),
     "long_yield_shock": ("above", 2.5, 3.5),
-    "stock_bond_corr": ("above", 0.3, 0.4),
-    "long_yield_rise": ("above", 0.50, 0.75),
-    "long_yield_breakout": ("above", 5.0, 5.2),
-    "bear_steepening": ("above", 0.15, 0.30),
+    "stock_bond_corr": ("above", 0.05, 0.15),
+    "long_yield_rise": ("above", 0.55, 0.75),
+    "long_yield_breakout": ("above", 0.50, 0.60),
+    "bear_steepening": ("above", 0.30, 0.35),
     "dxy_trend_break": ("below", -3.0, -5.0),
     "dxy_quarter_drop": ("below", -3.0, -6.0),
     "btc_bottom_lost": ("below", 74500 * 1.05, 74500.0),
-    "yen_weakening": ("above", 5.0, 8.0),
+    "yen_weakening": ("above", 11.0, 13.0),
+    "yen_fast_rise": ("below", -5.0, -5.6),
+    "ewj_trend_break": ("below", -15.0, -22.5),
+    "btc_trend_break": ("below", -17.0, -22.0),
     "vix_level": ("above", 25.0, 35.0),
 }
 MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "fed_injection_usd_down"]
 THESES = {
-    "geopolitical_noise": (["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "usd_weak_in_stress", "credit_widening"], []),
+    "geopolitical_noise": (["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "usd_weak_in_stress",
+                            "credit_widening", "gold_bid_in_stress"], []),
     "long_usd_ai": (["dxy_trend_break", "dxy_quarter_drop", "usd_and_equities_down"], []),
-    "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock", "move_stress"], []),
-    "btc_liquidity_bottom": (["btc_bottom_lost", "move_stress", "credit_widening"], ["btc_bottom_lost"]),
-    "dollar_debasement_risk_off": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress", "fed_injection_usd_down"], []),
-    "japan_reflation": (["yen_weakening"], ["yen_weakening"]),
+    "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock"], []),
+    "btc_liquidity_bottom": (["btc_bottom_lost", "btc_trend_break", "credit_widening"], ["btc_bottom_lost"]),
+    "us_assets_haven": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress", "fed_injection_usd_down"], []),
+    "japan_reflation": (["ewj_trend_break", "yen_weakening", "yen_fast_rise"], []),
 }
 
 
@@ -58,6 +63,23 @@ def test_bundled_has_every_signal_of_watchlist_md(wl):
         assert spec.persistence == 2
         assert spec.meaning["en"] and spec.meaning["zh-TW"]
     assert wl.manual_signals() == MANUAL
+
+
+def test_issue_9_rederivation(wl):
+    """MOVE invalidates nothing (dashboard only, seed 003); gold chased in stress invalidates the noise thesis;
+    the 74,500 level applies from 2025-04; stock-bond correlation runs on weekly returns; Japan has no hard switch."""
+    assert not [t for t in wl.theses.values() if "move_stress" in t.invalidation]
+    assert "bond_vol" in [line.key for line in wl.regime.lines]
+    assert "gold_bid_in_stress" in wl.theses["geopolitical_noise"].invalidation
+    assert "gold_bid_in_stress" not in wl.theses["geopolitical_noise"].confirming
+    assert str(wl.signals["btc_bottom_lost"].active_from) == "2025-04-01"
+    sb = wl.signals["stock_bond_corr"].measure
+    assert sb is not None and (sb.period, sb.window) == (5, 26)
+    japan = wl.theses["japan_reflation"]
+    assert len(japan.invalidation) >= 3 and not japan.hard
+    assert wl.theses["us_assets_haven"].position.series == "SPX"
+    assert "dollar_debasement_risk_off" not in wl.theses
+    assert wl.recovery_dwell_days == 10
 
 
 def test_bundled_theses_follow_watchlist_md(wl):
@@ -89,7 +111,7 @@ def test_units_follow_the_series(wl):
     assert wl.signals["long_yield_rise"].unit == "pp"
     assert wl.signals["bear_steepening"].unit == "pp"
     assert wl.signals["dxy_quarter_drop"].unit == "%"
-    assert wl.signals["long_yield_breakout"].unit == "%"
+    assert wl.signals["long_yield_breakout"].unit == "pp"  # distance of the 30y yield from its 200-day average
     assert wl.signals["cross_asset_corr"].unit == ""
     assert wl.signals["usd_weak_in_stress"].series == ("DXY", "VIX")
 
@@ -198,7 +220,7 @@ def test_hard_signal_must_be_an_invalidation_signal():
 
 
 def test_thesis_that_could_never_be_invalidated():
-    msg = _broken(lambda d: d["theses"][5].update(hard=[]))
+    msg = _broken(lambda d: d["theses"][5].update(k=4))
     assert "thesis japan_reflation" in msg and "never be invalidated" in msg
 
 
