@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import numpy as np
+import pandas as pd
 
 from regimebot.macro.market import Market
 from regimebot.macro.regime import Regime, regime_from
@@ -126,7 +128,7 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
     stale = watchlist.stale_after_days
     cache = SeriesCache(market, watchlist.catalog)
     tracks = {sid: compute_track(spec, cache, stale) for sid, spec in watchlist.signals.items() if not spec.manual}
-    days = to_days(market.closes.index)
+    days = to_days(cast(pd.DatetimeIndex, market.closes.index))
     days = days[days <= last_day]
     if not len(days) or days[-1] != last_day:
         days = np.append(days, last_day)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
-from regimebot.macro.watchlist import Condition, Measure
+from regimebot.macro.signal_specs import Condition, Measure
 
 
 class SeriesCache:
@@ -207,7 +207,7 @@ def _align_days(have: np.ndarray, values: np.ndarray, want: np.ndarray, stale_da
     return out
 
 
-def _days(index: pd.DatetimeIndex) -> np.ndarray:
+def _days(index: pd.Index) -> np.ndarray:
     return index.values.astype("datetime64[D]").astype(np.int64)
 
 
@@ -226,7 +226,7 @@ def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> 
     pairs = list(combinations(range(len(members)), 2))
     matrix = np.full((len(dates), len(pairs)), np.nan)
     for col, (i, j) in enumerate(pairs):
-        days, corr = _pair_values(cache, members[i], members[j], measure.window)
+        days, corr = _pair_values(cache, members[i], members[j], measure.window or 2)
         matrix[:, col] = _align_days(days, corr, calendar, stale_days)
     valid = ~np.isnan(matrix)
     has_data = np.zeros((len(dates), len(members)), dtype=bool)
@@ -251,7 +251,9 @@ def _zscore_change(s: pd.Series, window: int, lookback: int, in_bp: bool) -> pd.
 
 def measure_values(measure: Measure, cache: SeriesCache, stale_days: int) -> pd.Series:
     """The measure's value on each of its observation dates (NaN: unknown)."""
-    kind, series, window = measure.kind, measure.series, measure.window
+    kind, series = measure.kind, measure.series
+    window = measure.window or 1  # parsing gives every kind that uses a window one (a ratio level has none)
+    lookback = measure.lookback or 2
     if kind == "level":
         return cache.get(series[0])
     if kind == "change":
@@ -263,7 +265,7 @@ def measure_values(measure: Measure, cache: SeriesCache, stale_days: int) -> pd.
             return (s / ma - 1.0) * 100.0
         return (s - ma) * (100.0 if measure.unit == "bp" else 1.0)
     if kind == "zscore_change":
-        return _zscore_change(cache.get(series[0]), window, measure.lookback, cache.in_bp(series[0]))
+        return _zscore_change(cache.get(series[0]), window, lookback, cache.in_bp(series[0]))
     if kind == "correlation":
         return _pair_correlation(cache, series[0], series[1], window, measure.period or 1)
     if kind == "mean_correlation":
@@ -271,7 +273,7 @@ def measure_values(measure: Measure, cache: SeriesCache, stale_days: int) -> pd.
     if kind == "ratio":
         joined = pd.concat([cache.get(series[0]), cache.get(series[1])], axis=1, join="inner", keys=list(series))
         ratio = (joined[series[0]] / joined[series[1]]).replace([np.inf, -np.inf], np.nan)
-        return ratio if window is None else (ratio / ratio.shift(window) - 1.0) * 100.0
+        return ratio if measure.window is None else (ratio / ratio.shift(window) - 1.0) * 100.0
     raise ValueError(f"unknown measure kind {kind!r}")
 
 

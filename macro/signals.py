@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from regimebot.macro.signal_kinds import SeriesCache, gate_values
-from regimebot.macro.watchlist import SignalSpec
+from regimebot.macro.signal_specs import SignalSpec
 
 STATES = ("ok", "warn", "breach")
 UNKNOWN = -1
@@ -82,11 +83,13 @@ def clears_at(state: str, direction: str | None, warn_exit: float | None,
 def _normalised(spec: SignalSpec) -> tuple[float, float, float, float]:
     """(warn, breach, warn_exit, breach_exit) with the sign flipped so that higher is always worse."""
     sign = 1.0 if spec.direction == "above" else -1.0
-    if spec.breach is None:
-        return sign * spec.warn, math.inf, sign * spec.warn_exit, math.inf
-    if spec.warn is None:
-        return sign * spec.breach, sign * spec.breach, sign * spec.breach_exit, sign * spec.breach_exit
-    return sign * spec.warn, sign * spec.breach, sign * spec.warn_exit, sign * spec.breach_exit
+    warn, breach, warn_exit, breach_exit = spec.warn, spec.breach, spec.warn_exit, spec.breach_exit
+    if breach is None or breach_exit is None:  # warn only (parsing guarantees its exit)
+        assert warn is not None and warn_exit is not None, spec.id
+        return sign * warn, math.inf, sign * warn_exit, math.inf
+    if warn is None or warn_exit is None:      # breach only
+        return sign * breach, sign * breach, sign * breach_exit, sign * breach_exit
+    return sign * warn, sign * breach, sign * warn_exit, sign * breach_exit
 
 
 def _runs(flags: np.ndarray) -> np.ndarray:
@@ -138,7 +141,7 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
     return state
 
 
-def walk_states(values, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int,
+def walk_states(values: np.ndarray, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int,
                 initial: int = UNKNOWN) -> np.ndarray:
     """The reference state machine, one observation at a time (tests and the naive benchmark)."""
     out = np.empty(len(values), dtype=np.int8)
@@ -196,8 +199,11 @@ def to_days(index: pd.DatetimeIndex) -> np.ndarray:
     return (index.values.astype("datetime64[D]") - EPOCH).astype(np.int64)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def from_day(day: int) -> date:
-    return (EPOCH + np.timedelta64(int(day), "D")).astype(object)
+    return date.fromordinal(_EPOCH_ORDINAL + int(day))
 
 
 def confirmed_states(values: np.ndarray, fresh: np.ndarray, days: np.ndarray, warn: float, breach: float,
@@ -233,17 +239,18 @@ def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> Sign
     """Measure a numeric signal over the whole history and run its state machine."""
     assert spec.measure is not None, "a numeric signal has a measure"
     values = cache.measure(spec.measure, stale_days)
+    index = cast(pd.DatetimeIndex, values.index)
     effective = values.to_numpy(dtype="float64", copy=True)
     sign = 1.0 if spec.direction == "above" else -1.0
     effective *= sign
     if spec.conditions:
-        gate = gate_values(spec.conditions, values.index, cache, stale_days)
+        gate = gate_values(spec.conditions, index, cache, stale_days)
         # gated off: deep on the safe side; an unknown measure or gate stays unknown
         effective = np.where(np.isnan(gate) | np.isnan(effective), np.nan, np.where(gate > 0, effective, -np.inf))
-    days = to_days(values.index)
+    days = to_days(index)
     if spec.active_from is not None:
         effective[days < (np.datetime64(spec.active_from, "D") - EPOCH).astype(np.int64)] = np.nan
-    fresh = cache.fresh_on(spec.measure.series, values.index)
+    fresh = cache.fresh_on(spec.measure.series, index)
     states = confirmed_states(effective, fresh, days, *_normalised(spec), spec.persistence, stale_days)
     idx = np.arange(len(states))
     changed = np.concatenate(([True], states[1:] != states[:-1])) if len(states) else np.zeros(0, bool)
@@ -264,12 +271,11 @@ def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | 
     """The signal's result on one evaluation day, with the reason when unknown."""
     spec = track.spec
     pos = int(track.positions(np.array([day]), stale_days)[0])
-    base = dict(id=spec.id, kind=spec.kind, unit=spec.unit, warn=spec.warn, breach=spec.breach,
-                warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, series=spec.series, direction=spec.direction,
-                meaning=spec.meaning)
+    base = SignalResult(id=spec.id, kind=spec.kind, state="unknown", value=None, unit=spec.unit, warn=spec.warn,
+                        breach=spec.breach, warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, since=None,
+                        series=spec.series, direction=spec.direction, meaning=spec.meaning)
     if pos < 0:
-        return SignalResult(state="unknown", value=None, since=None, observed=None,
-                            reason=_why_missing(track, day, stale_days, cache), **base)
+        return replace(base, reason=_why_missing(track, day, stale_days, cache))
     value = float(track.values[pos])
     code = int(track.states[pos])
     observed = from_day(track.days[pos])
@@ -277,10 +283,9 @@ def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | 
         reason = "not enough history for the window, or an input has no fresh observation that day"
         if spec.active_from is not None and observed < spec.active_from:
             reason = f"the level applies from {spec.active_from.isoformat()}"
-        return SignalResult(state="unknown", value=None if math.isnan(value) else value, since=None,
-                            observed=observed, reason=reason, **base)
-    return SignalResult(state=STATES[code], value=value, since=from_day(track.days[track.started[pos]]),
-                        observed=observed, **base)
+        return replace(base, value=None if math.isnan(value) else value, observed=observed, reason=reason)
+    return replace(base, state=STATES[code], value=value, since=from_day(track.days[track.started[pos]]),
+                   observed=observed)
 
 
 def _why_missing(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | None) -> str:
