@@ -284,3 +284,16 @@ def test_fetch_twice_then_quote_cached(tmp_path, capsys, monkeypatch):
     assert readings["NETLIQ"]["last_date"] == "2025-01-22"
     assert readings["NETLIQ"]["last"] == pytest.approx(6820.0 - 700.25 - 118.5)  # 6001.25 USD billions
     assert readings["NETLIQ"]["unit"] == "USD billions"
+
+
+def test_source_urls_and_api_key_from_the_environment():
+    from regimebot.bot.config import ConfigError, load_settings
+
+    settings = load_settings(env={"REGIMEBOT_FRED_URL": "http://127.0.0.1:8081/", "REGIMEBOT_FRED_API_KEY": "k3y-secret",
+                                  "REGIMEBOT_FRED_API_URL": "http://127.0.0.1:8082", "REGIMEBOT_MOF_URL": "http://127.0.0.1:8083"})
+    assert (settings.fred_url, settings.fred_api_url, settings.mof_url) == ("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083")
+    assert settings.fred_api_key == "k3y-secret" and "k3y-secret" not in repr(settings)
+    defaults = load_settings(env={})
+    assert (defaults.fred_url, defaults.fred_api_key) == ("https://fred.stlouisfed.org", "")
+    with pytest.raises(ConfigError, match="REGIMEBOT_MOF_URL: expected an http"):
+        load_settings(env={"REGIMEBOT_MOF_URL": "www.mof.go.jp"})
