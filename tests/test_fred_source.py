@@ -297,3 +297,12 @@ def test_source_urls_and_api_key_from_the_environment():
     assert (defaults.fred_url, defaults.fred_api_key) == ("https://fred.stlouisfed.org", "")
     with pytest.raises(ConfigError, match="REGIMEBOT_MOF_URL: expected an http"):
         load_settings(env={"REGIMEBOT_MOF_URL": "www.mof.go.jp"})
+
+
+def test_a_weekly_series_is_stale_only_after_a_missed_week():
+    from regimebot.macro.readings import is_stale
+
+    expected = date(2025, 1, 24)  # a Friday close
+    assert not is_stale(CATALOG["WALCL"], date(2025, 1, 15), expected)   # 9 days: this week's value is not out yet
+    assert is_stale(CATALOG["WALCL"], date(2025, 1, 14), expected)       # 10 days: a week was missed
+    assert is_stale(CATALOG["RRPONTSYD"], date(2025, 1, 23), expected)   # a daily series: one day late is stale
