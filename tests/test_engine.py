@@ -124,7 +124,7 @@ def test_missing_inputs_never_push_a_thesis_toward_invalidation(seed, removed, o
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seeds)
 def test_a_thesis_whose_data_is_gone_is_unknown_and_never_alerts(seed):
-    stop = {"USDJPY": END - timedelta(days=200), "EWJ": END - timedelta(days=200)}  # every Japan input goes stale
+    stop = {s: END - timedelta(days=200) for s in ("USDJPY", "EWJ", "JGB10Y")}  # every Japan input goes stale
     market = random_market(seed, stop=stop)
     rp = replay(market, WL, END - timedelta(days=150), END)
     assert rp.final.theses["japan_reflation"].status == "unknown"

@@ -84,7 +84,9 @@ def test_japan_reflation_has_no_single_switch():
     assert status("japan_reflation", yen_weakening=BREACH) == "weakening"       # one breach: weakening, no more
     assert status("japan_reflation", ewj_trend_break=WARN, yen_fast_rise=WARN) == "weakening"
     assert status("japan_reflation", ewj_trend_break=BREACH, yen_weakening=BREACH) == "invalidated"
-    assert status("japan_reflation", ewj_trend_break=UNKNOWN, yen_weakening=UNKNOWN, yen_fast_rise=UNKNOWN) == "unknown"
+    assert status("japan_reflation", jgb_yield_slump=BREACH, yen_fast_rise=BREACH) == "invalidated"
+    assert status("japan_reflation", ewj_trend_break=UNKNOWN, yen_weakening=UNKNOWN, yen_fast_rise=UNKNOWN,
+                  jgb_yield_slump=UNKNOWN) == "unknown"
 
 
 def test_k_is_configurable():

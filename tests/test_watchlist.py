@@ -36,6 +36,7 @@ WATCHLIST_MD_SIGNALS = {
     "yen_fast_rise": ("below", -5.0, -5.6),
     "ewj_trend_break": ("below", -15.0, -22.5),
     "btc_trend_break": ("below", -17.0, -22.0),
+    "jgb_yield_slump": ("below", -28.0, -32.0),
     "vix_level": ("above", 25.0, 35.0),
 }
 MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "fed_injection_usd_down"]
@@ -46,7 +47,7 @@ THESES = {
     "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock"], []),
     "btc_liquidity_bottom": (["btc_bottom_lost", "btc_trend_break", "credit_widening"], ["btc_bottom_lost"]),
     "us_assets_haven": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress", "fed_injection_usd_down"], []),
-    "japan_reflation": (["ewj_trend_break", "yen_weakening", "yen_fast_rise"], []),
+    "japan_reflation": (["ewj_trend_break", "yen_weakening", "yen_fast_rise", "jgb_yield_slump"], []),
 }
 
 
@@ -220,7 +221,7 @@ def test_hard_signal_must_be_an_invalidation_signal():
 
 
 def test_thesis_that_could_never_be_invalidated():
-    msg = _broken(lambda d: d["theses"][5].update(k=4))
+    msg = _broken(lambda d: d["theses"][5].update(k=5))
     assert "thesis japan_reflation" in msg and "never be invalidated" in msg
 
 
