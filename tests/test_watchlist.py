@@ -37,6 +37,12 @@ WATCHLIST_MD_SIGNALS = {
     "ewj_trend_break": ("below", -15.0, -22.5),
     "btc_trend_break": ("below", -17.0, -22.0),
     "jgb_yield_slump": ("below", -28.0, -32.0),
+    # issue 10 item 5: liquidity and credit plumbing (dashboard only)
+    "netliq_draining": ("below", -5.2, -5.9),
+    "netliq_draining_4w": ("below", -3.9, -4.7),
+    "rrp_buffer_exhausted": ("below", 200.0, 100.0),
+    "real_yield_rise": ("above", 0.67, 0.97),
+    "baa_widening": ("above", 0.40, 0.52),
     "vix_level": ("above", 25.0, 35.0),
 }
 MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "fed_injection_usd_down"]
