@@ -168,7 +168,8 @@ def test_liquidity_and_credit_plumbing_read_real_values(history):
     """Issue 10 item 5 (dashboard part): net liquidity, the RRP buffer, real yields and Baa spreads read on real data."""
     market, watchlist, _ = history
     ev = evaluate(market, watchlist, date(2022, 12, 30))
-    for sid in ("netliq_draining", "netliq_draining_4w", "rrp_buffer_exhausted", "real_yield_rise", "baa_widening"):
+    for sid in ("netliq_draining", "netliq_draining_4w", "rrp_buffer_exhausted", "real_yield_rise", "baa_widening",
+                "injection_usd_down"):
         assert ev.signals[sid].state != "unknown" and ev.signals[sid].value is not None, sid
     assert ev.signals["rrp_buffer_exhausted"].state == "ok"  # RRP 2,554 bn at the end of 2022: a full buffer
     assert "liquidity" in [line.key for line in ev.regime.lines]

@@ -43,6 +43,7 @@ WATCHLIST_MD_SIGNALS = {
     "rrp_buffer_exhausted": ("below", 200.0, 100.0),
     "real_yield_rise": ("above", 0.67, 0.97),
     "baa_widening": ("above", 0.40, 0.52),
+    "injection_usd_down": ("below", -1.0, -2.0),
     "vix_level": ("above", 25.0, 35.0),
 }
 MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "fed_injection_usd_down"]
