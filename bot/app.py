@@ -29,14 +29,15 @@ from telegram.ext import (
     filters,
 )
 
+from regimebot.bot.config import Settings
 from regimebot.bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
 from regimebot.handlers import load_commands
+from regimebot.handlers.context import Services
 from regimebot.handlers.i18n import normalize_language, t
 from regimebot.handlers.registry import Chat, Registry, Request
 from regimebot.handlers.reply import Reply
 from regimebot.jobs.deliver import DeliveryError
 from regimebot.jobs.schedule import BotJobs, JobOptions
-from regimebot.storage import chats as chat_store
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class AppOptions:
 class Runtime:
     """What the handlers of one running Application share."""
 
-    def __init__(self, settings: Any, services: Any, registry: Registry, options: AppOptions,
+    def __init__(self, settings: Settings, services: Services, registry: Registry, options: AppOptions,
                  lock_owner: str | None) -> None:
         self.settings = settings
         self.services = services
@@ -106,17 +107,15 @@ class Runtime:
 
     def language(self, chat_id: int, user_language: str | None) -> str:
         """The chat's stored language, else the user's Telegram language."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
+        prefs = self.services.store.chats.get_chat(chat_id)
         return prefs.language if prefs is not None else normalize_language(user_language)
 
     def resume(self, chat_id: int) -> bool:
         """A paused chat (bot blocked or removed) that talks to the bot again gets its alerts again."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
-            if prefs is None or not prefs.paused:
-                return False
-            chat_store.set_paused(self.services.db, chat_id, False)
+        prefs = self.services.store.chats.get_chat(chat_id)
+        if prefs is None or not prefs.paused:
+            return False
+        self.services.store.chats.set_paused(chat_id, False)
         log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
         return True
 
@@ -284,16 +283,14 @@ async def _post_init(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
     if rt.lock_owner is not None:
-        from regimebot.storage import process_lock
 
         def release() -> None:
-            with rt.services.db_lock:
-                process_lock.release_lock(rt.services.db, rt.lock_owner)
+            rt.services.store.process_locks.release_lock(rt.lock_owner)
 
         await asyncio.to_thread(release)
 
 
-def build_application(settings: Any, services: Any, options: AppOptions | None = None,
+def build_application(settings: Settings, services: Services, options: AppOptions | None = None,
                       lock_owner: str | None = None) -> Application:
     """The Application for `regimebot run`: Bot API at settings.telegram_api_url, every registry command wired."""
     options = options or AppOptions()
@@ -320,7 +317,6 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
     runtime.sender = TelegramSender(app.bot, runtime.pacer)
     runtime.jobs = BotJobs(services, runtime.sender, options.jobs, lock_owner=lock_owner,
                            on_lock_lost=runtime.lock_lost)
-    services.evaluate_now = runtime.jobs.evaluate_now
     app.bot_data["runtime"] = runtime
     updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     for command in registry.commands():

@@ -22,7 +22,7 @@ from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lin
 from regimebot.handlers import load_commands
 from regimebot.handlers.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
-from regimebot.storage import chats, process_lock
+from regimebot.storage import process_lock
 from regimebot.storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
@@ -68,11 +68,6 @@ def _screen(args: Any, settings: Settings, simulated: bool) -> Screen:
                   simulated=simulated, lang=lang)
 
 
-def _wire(services: Any, chat: ConsoleChat) -> None:
-    """Let /evaluate and /signal run a cycle, as the bot's wiring does."""
-    services.evaluate_now = chat.run_cycle
-
-
 async def _interactive(chat: ConsoleChat, background: Any = None) -> None:
     """Read commands until EOF or quit; deliver pushed alerts after each; run `background` alongside."""
     stop = asyncio.Event()
@@ -96,14 +91,12 @@ def run_chat(args: Any, settings: Settings) -> int:
     settings = _console_settings(settings)
     services = build_services(settings)
     owner = process_lock.lock_owner()
-    with services.db_lock:
-        holder = process_lock.acquire_lock(services.db, owner, LOCK_TTL)
+    holder = services.store.process_locks.acquire_lock(owner, LOCK_TTL)
     if holder is not None:
         raise StorageError(f"another regimebot process ({holder}) is using {settings.db}; stop it first, "
                            "or point REGIMEBOT_DB at another file (or try `regimebot demo`)")
     screen = _screen(args, settings, simulated=settings.data.kind == "demo")
     chat = ConsoleChat(services, screen)
-    _wire(services, chat)
     screen.note(t(chat.lang, "console.welcome_chat", source=str(settings.data), db=str(settings.db), images=str(screen.output_dir)))
 
     async def cycle() -> None:
@@ -120,8 +113,7 @@ def run_chat(args: Any, settings: Settings) -> int:
                 await asyncio.wait_for(stop.wait(), timeout=LOCK_REFRESH)
             except TimeoutError:
                 pass
-            with services.db_lock:
-                process_lock.refresh_lock(services.db, owner, LOCK_TTL)
+            services.store.process_locks.refresh_lock(owner, LOCK_TTL)
             waited += LOCK_REFRESH
             if waited >= settings.evaluate_every and not stop.is_set():
                 waited = 0.0
@@ -136,9 +128,8 @@ def run_chat(args: Any, settings: Settings) -> int:
         asyncio.run(session())
     finally:
         chat.close()
-        with services.db_lock:
-            process_lock.release_lock(services.db, owner)
-        services.db.close()
+        services.store.process_locks.release_lock(owner)
+        services.store.close()
     return 0
 
 
@@ -186,7 +177,6 @@ def build_demo(args: Any, settings: Settings, db_path: Path, end: date | None = 
     screen = _screen(args, demo_settings, simulated=True)
     screen.lang = args.lang or "en"
     chat = ConsoleChat(services, screen)
-    _wire(services, chat)
     days, day = [], reveal
     stop = last_stress
     for _ in range(DEMO_AFTER_DAYS):
@@ -216,8 +206,7 @@ async def _tour(demo: Demo) -> None:
     chat.screen.note("\n" + t(chat.lang, "console.demo_advancing", days=len(demo.days)))
     while not demo.finished:
         await demo.step()
-    with chat.services.db_lock:
-        subscribed = chats.subscriptions(chat.services.db, chat.chat.id)
+    subscribed = chat.services.store.chats.subscriptions(chat.chat.id)
     first_alert = min(demo.alerts_seen) if demo.alerts_seen else None
     for line in TOUR_AFTER:
         if "{alert}" in line:
@@ -267,5 +256,5 @@ def run_demo(args: Any, settings: Settings) -> int:
             else:
                 asyncio.run(_live_demo(demo, args.step))
         finally:
-            chat.services.db.close()
+            chat.services.store.close()
     return 0

@@ -46,8 +46,7 @@ def _market(services, cached: bool):
 def _manual(services) -> dict[str, bool]:
     from regimebot.storage.engine_state import manual_signals
 
-    with services.db_lock:
-        return manual_signals(services.db)
+    return manual_signals(services.db)
 
 
 def run_evaluate(args, settings: Settings) -> int:

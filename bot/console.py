@@ -15,13 +15,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Chat, Request
 from regimebot.handlers.reply import Button, Reply
 from regimebot.handlers.usage import default_timezone
-from regimebot.storage import chats
+
+if TYPE_CHECKING:  # console.render_html is imported by CLI commands that start without the wiring
+    from regimebot.handlers.context import CycleResult, Services
 
 log = logging.getLogger(__name__)
 
@@ -116,29 +118,26 @@ class ConsoleSender:
 class ConsoleChat:
     """One chat at the terminal: run command lines and button presses, run cycles, deliver pushed alerts."""
 
-    def __init__(self, services: Any, screen: Screen, chat_id: int = CONSOLE_CHAT_ID, user_id: int = CONSOLE_USER_ID) -> None:
+    def __init__(self, services: Services, screen: Screen, chat_id: int = CONSOLE_CHAT_ID, user_id: int = CONSOLE_USER_ID) -> None:
         self.services = services
         self.screen = screen
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
         self.sender = ConsoleSender(screen, chat_id)
-        with services.db_lock:
-            prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
-                                      timezone=default_timezone(services.settings))
-            if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
-                chats.set_paused(services.db, chat_id, False)
+        prefs = services.store.chats.ensure_chat(chat_id, "private", title="console", language=screen.lang,
+                                  timezone=default_timezone(services.settings))
+        if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
+            services.store.chats.set_paused(chat_id, False)
         self.screen.lang = prefs.language
 
     def close(self) -> None:
         """Pause the console chat's subscriptions: with nobody at the terminal, a Telegram bot on the
         same database must not queue alerts for it (they come back when the console chat reopens)."""
-        with self.services.db_lock:
-            chats.set_paused(self.services.db, self.chat.id, True, CONSOLE_CLOSED)
+        self.services.store.chats.set_paused(self.chat.id, True, CONSOLE_CLOSED)
 
     @property
     def lang(self) -> str:
-        with self.services.db_lock:
-            prefs = chats.get_chat(self.services.db, self.chat.id)
+        prefs = self.services.store.chats.get_chat(self.chat.id)
         return prefs.language if prefs else self.screen.lang
 
     def _request(self, command: str, args: tuple[str, ...]) -> Request:
@@ -186,11 +185,9 @@ class ConsoleChat:
         if reply is not None:
             self.screen.show(t(self.lang, "console.reply_to", line=line.strip()[:60]), reply)
 
-    def run_cycle(self) -> Any:
+    def run_cycle(self) -> CycleResult:
         """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
-        from regimebot.jobs.cycle import run_cycle
-
-        return run_cycle(self.services)
+        return self.services.evaluator.run()
 
     async def deliver(self) -> Any:
         """Send every due outbox row; pushed alerts for this chat are printed."""

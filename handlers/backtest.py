@@ -74,5 +74,5 @@ def backtest(req: Request) -> Reply:
         start, short_from = first, first
     result = replay(market, req.services.watchlist, start, end, manual=manual_switches(req))
     lines = format_backtest(req.lang, thesis_name(req, tid), tid, result, short_from)
-    lines.append(source_line(req, market, end))
+    lines.append(source_line(req.lang, market, end))
     return Reply("\n".join(lines))

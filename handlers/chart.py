@@ -59,5 +59,5 @@ def chart(req: Request) -> Reply:
         parts.append(t(req.lang, "chart.thresholds") + " " + esc("; ".join(lines)))
         if far:
             parts.append(t(req.lang, "chart.off_chart", n=len(far)))
-    parts.append(source_line(req, market, values.index[-1].date()))
+    parts.append(source_line(req.lang, market, values.index[-1].date()))
     return Reply("\n".join(parts), image=image, image_name=f"{series.id.lower()}.png")

@@ -9,7 +9,6 @@ from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import admin_only, esc, is_bot_admin, localized, usage_reply
-from regimebot.storage import engine_state
 
 MAX_NOTE = 200
 
@@ -39,8 +38,7 @@ def signal(req: Request) -> Reply:
     if not is_bot_admin(req):
         return admin_only(req)
     now = datetime.now(UTC)
-    with req.services.db_lock:
-        engine_state.set_manual_signal(req.services.db, signal_id, switch == "on", req.user_id, note)
+    req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=now.strftime("%Y-%m-%d %H:%M UTC"))]

@@ -10,7 +10,6 @@ from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
 from regimebot.macro.readings import last_expected_close
-from regimebot.storage import outbox, prices, run_log
 
 
 def _when(moment: datetime | None) -> str:
@@ -87,10 +86,9 @@ def status(req: Request) -> Reply:
     services = req.services
     market = market_now(req)
     now = market_clock(market) or datetime.now(UTC)
-    with services.db_lock:
-        fetches = prices.fetch_log(services.db)
-        runs = run_log.last_runs(services.db, 1, kind="evaluate")
-        backlog = outbox.delivery_backlog(services.db)
+    fetches = services.store.prices.fetch_log()
+    runs = services.store.runs.last_runs(1, kind="evaluate")
+    backlog = services.store.outbox.delivery_backlog()
     last = backlog.get("last_error")
     if last and not is_bot_admin(req) and last.get("chat_id") != req.chat.id:
         backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only

@@ -69,10 +69,8 @@ def live_evaluation(req: Request) -> tuple[Any, Any]:
 
 def manual_switches(req: Request) -> dict[str, bool] | None:
     """The manual signals' stored on/off states (None when none were ever set)."""
-    from regimebot.storage import engine_state
 
-    with req.services.db_lock:
-        switches = engine_state.manual_signals(req.services.db)
+    switches = req.services.store.engine_state.manual_signals()
     return dict(switches) or None
 
 
@@ -136,7 +134,7 @@ def regime(req: Request) -> Reply:
         return usage_reply(req, "market.no_args")
     market, evaluation = live_evaluation(req)
     lines = format_regime(req.lang, evaluation, req.services.watchlist)
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))
 
 
@@ -147,7 +145,7 @@ def theses(req: Request) -> Reply:
         return usage_reply(req, "market.no_args")
     market, evaluation = live_evaluation(req)
     lines = format_theses(req, evaluation)
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))
 
 
@@ -178,5 +176,5 @@ def thesis(req: Request) -> Reply:
         for sid in spec.confirming:
             lines += format_signal(req, evaluation, sid)
     lines.append("")
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))

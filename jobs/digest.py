@@ -47,13 +47,11 @@ def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord],
 def current_evaluation(services: Any) -> Any:
     """The watch list evaluated on the cached market (no download); None when there is no data yet."""
     from regimebot.macro import engine
-    from regimebot.storage import engine_state
 
     market = services.market_data.market()
     if market.closes.empty:
         return None
-    with services.db_lock:
-        manual = engine_state.manual_signals(services.db)
+    manual = services.store.engine_state.manual_signals()
     return engine.evaluate(market, services.watchlist, manual=manual)
 
 
@@ -62,6 +60,5 @@ def build_digest(services: Any, lang: str, now: datetime | None = None, evaluati
     now = now or datetime.now(UTC)
     if evaluation is None:
         evaluation = current_evaluation(services)
-    with services.db_lock:
-        changes = outbox.alerts_since(services.db, now - timedelta(days=1))
+    changes = services.store.outbox.alerts_since(now - timedelta(days=1))
     return format_digest(lang, evaluation, changes, services.watchlist, now.date().isoformat())

@@ -11,7 +11,6 @@ import sqlite_utils
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest, Provider
-from regimebot.storage import prices
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class MarketData:
     def requests(self, today: date | None = None) -> list[FetchRequest]:
         """What one refresh asks for: each downloadable series from its last cached date (minus overlap)."""
         with self.lock:
-            last = prices.last_cached_dates(self.db)
+            last = self.store.prices.last_cached_dates()
         out = []
         for s in self.catalog.downloadable():
             start = last[s.id] - timedelta(days=OVERLAP_DAYS) if s.id in last else self.history_start
@@ -50,9 +49,9 @@ class MarketData:
         result = self.provider.fetch(requests, end=end)
         with self.lock:
             for sid, series in result.closes.items():
-                prices.save_closes(self.db, sid, series)
+                self.store.prices.save_closes(sid, series)
             outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
-            prices.record_fetches(self.db, self.provider.name, outcome)
+            self.store.prices.record_fetches(self.provider.name, outcome)
             self._market = None
         if result.errors:
             log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
@@ -67,8 +66,8 @@ class MarketData:
 
     def _load(self) -> Market:
         ids = [s.id for s in self.catalog.downloadable()]
-        observed = prices.load_closes(self.db, ids)
-        errors = prices.fetch_errors(self.db)
+        observed = self.store.prices.load_closes(ids)
+        errors = self.store.prices.fetch_errors()
         closes = make_closes({k: v for k, v in observed.items() if not v.empty}, self.catalog)
         for sid in ids:
             if sid not in closes.columns:
