@@ -112,10 +112,12 @@ class Runtime:
 
     def resume(self, chat_id: int) -> bool:
         """A paused chat (bot blocked or removed) that talks to the bot again gets its alerts again."""
-        prefs = self.services.store.chats.get_chat(chat_id)
-        if prefs is None or not prefs.paused:
-            return False
-        self.services.store.chats.set_paused(chat_id, False)
+        store = self.services.store
+        with store.transaction():
+            prefs = store.chats.get_chat(chat_id)
+            if prefs is None or not prefs.paused:
+                return False
+            store.chats.set_paused(chat_id, False)
         log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
         return True
 

@@ -124,10 +124,12 @@ class ConsoleChat:
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
         self.sender = ConsoleSender(screen, chat_id)
-        prefs = services.store.chats.ensure_chat(chat_id, "private", title="console", language=screen.lang,
-                                  timezone=default_timezone(services.settings))
-        if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
-            services.store.chats.set_paused(chat_id, False)
+        store = services.store
+        with store.transaction():
+            prefs = store.chats.ensure_chat(chat_id, "private", title="console", language=screen.lang,
+                                            timezone=default_timezone(services.settings))
+            if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
+                store.chats.set_paused(chat_id, False)
         self.screen.lang = prefs.language
 
     def close(self) -> None:

@@ -6,11 +6,10 @@ import logging
 import threading
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest, Provider
+from regimebot.storage.prices import PriceCache
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +19,12 @@ OVERLAP_DAYS = 7  # an incremental refresh re-asks this many days, so late corre
 class MarketData:
     """The catalog's series, cached in SQLite and refreshed incrementally from one provider."""
 
-    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider,
-                 history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None):
-        self.db = db
+    def __init__(self, prices: PriceCache, catalog: Catalog, provider: Provider, history_start: date = date(2005, 1, 1)) -> None:
+        self.prices = prices
         self.catalog = catalog
         self.provider = provider
         self.history_start = history_start
-        self.lock = lock or threading.RLock()
+        self.lock = threading.RLock()  # guards the loaded Market only; the price cache serialises its own connection
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
@@ -36,7 +34,7 @@ class MarketData:
     def requests(self, today: date | None = None) -> list[FetchRequest]:
         """What one refresh asks for: each downloadable series from its last cached date (minus overlap)."""
         with self.lock:
-            last = self.store.prices.last_cached_dates()
+            last = self.prices.last_cached_dates()
         out = []
         for s in self.catalog.downloadable():
             start = last[s.id] - timedelta(days=OVERLAP_DAYS) if s.id in last else self.history_start
@@ -49,9 +47,9 @@ class MarketData:
         result = self.provider.fetch(requests, end=end)
         with self.lock:
             for sid, series in result.closes.items():
-                self.store.prices.save_closes(sid, series)
+                self.prices.save_closes(sid, series)
             outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
-            self.store.prices.record_fetches(self.provider.name, outcome)
+            self.prices.record_fetches(self.provider.name, outcome)
             self._market = None
         if result.errors:
             log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
@@ -66,8 +64,8 @@ class MarketData:
 
     def _load(self) -> Market:
         ids = [s.id for s in self.catalog.downloadable()]
-        observed = self.store.prices.load_closes(ids)
-        errors = self.store.prices.fetch_errors()
+        observed = self.prices.load_closes(ids)
+        errors = self.prices.fetch_errors()
         closes = make_closes({k: v for k, v in observed.items() if not v.empty}, self.catalog)
         for sid in ids:
             if sid not in closes.columns:
