@@ -22,6 +22,7 @@ from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lin
 from regimebot.handlers import load_commands
 from regimebot.handlers.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
+from regimebot.macro.providers.demo import DemoProvider
 from regimebot.storage import process_lock
 from regimebot.storage.db import StorageError
 
@@ -141,7 +142,7 @@ class Demo:
     """The demo's simulated clock: the provider reveals one more business day at each step."""
 
     chat: ConsoleChat
-    provider: Any
+    provider: DemoProvider
     days: list[date]
     alerts_seen: list[int] = dataclasses.field(default_factory=list)
 
@@ -155,7 +156,7 @@ class Demo:
         self.provider.reveal_until = day
         self.chat.screen.note(t(self.chat.lang, "console.demo_day", day=day.isoformat()))
         result = await asyncio.to_thread(self.chat.run_cycle)
-        self.alerts_seen += list(getattr(result, "alert_ids", []) or [])
+        self.alerts_seen += result.alert_ids
         await self.chat.deliver()
 
 
@@ -242,7 +243,7 @@ async def _live_demo(demo: Demo, step_seconds: float) -> None:
 
 def run_demo(args: Any, settings: Settings) -> int:
     """`regimebot demo`: offline, on the SIMULATED market, in a temporary database."""
-    if not getattr(args, "verbose", False):
+    if not getattr(args, "verbose", False):  # argparse's Namespace: `demo` may be run without the global -v
         logging.getLogger("regimebot.jobs").setLevel(logging.WARNING)
     if args.step <= 0 or args.step > 60:
         raise UsageError(f"--step: expected seconds between 0 and 60, got {args.step:g}")

@@ -104,7 +104,7 @@ def _split_flags(args) -> list[str]:
             i += 1
         elif item.startswith("--chat="):
             args.chat = item.split("=", 1)[1]
-        elif item == "--png" and hasattr(args, "png"):
+        elif item == "--png" and hasattr(args, "png"):  # argparse's Namespace: only `corr` defines --png
             if i + 1 >= len(items):
                 raise UsageError("--png: expected a file path")
             args.png = items[i + 1]

@@ -11,6 +11,7 @@ from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Button, Reply
 from regimebot.handlers.usage import admin_only, chat_prefs, esc, may_change_chat
+from regimebot.macro.watchlist import SignalSpec, Watchlist
 from regimebot.storage.outbox import AlertRecord
 
 STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴"}
@@ -28,14 +29,14 @@ def _localized(mapping: Any, lang: str, fallback: str) -> str:
     return mapping.get(lang) or mapping.get("en") or next(iter(mapping.values()), fallback)
 
 
-def thesis_name(watchlist: Any, thesis_id: str, lang: str) -> str:
+def thesis_name(watchlist: Watchlist | None, thesis_id: str, lang: str) -> str:
     """The thesis's name in `lang` (its id when the watch list does not know it)."""
-    thesis = getattr(watchlist, "theses", {}).get(thesis_id) if watchlist is not None else None
-    return _localized(getattr(thesis, "name", None), lang, thesis_id)
+    thesis = watchlist.theses.get(thesis_id) if watchlist is not None else None
+    return _localized(thesis.name if thesis is not None else None, lang, thesis_id)
 
 
-def _signal_spec(watchlist: Any, signal_id: str) -> Any:
-    return getattr(watchlist, "signals", {}).get(signal_id) if watchlist is not None else None
+def _signal_spec(watchlist: Watchlist | None, signal_id: str) -> SignalSpec | None:
+    return watchlist.signals.get(signal_id) if watchlist is not None else None
 
 
 def _number(value: Any) -> str:
@@ -60,19 +61,19 @@ def _comparison(direction: str | None) -> str:
     return {"above": ">", "below": "<", "gt": ">", "lt": "<", ">": ">", "<": "<"}.get(direction or "", "")
 
 
-def format_evidence_line(item: dict, lang: str, watchlist: Any, with_meaning: bool = False) -> str:
+def format_evidence_line(item: dict, lang: str, watchlist: Watchlist | None, with_meaning: bool = False) -> str:
     """One signal of the evidence: state, value against its thresholds (escaped), optionally its meaning."""
     signal_id = str(item.get("signal") or item.get("signal_id") or item.get("id") or "?")
     spec = _signal_spec(watchlist, signal_id)
     state = str(item.get("state") or "unknown")
-    unit = item.get("unit", getattr(spec, "unit", "")) or ""
-    direction = item.get("direction", getattr(spec, "direction", None))
+    unit = item.get("unit", spec.unit if spec is not None else "") or ""
+    direction = item.get("direction", spec.direction if spec is not None else None)
     thresholds = item.get("thresholds") if isinstance(item.get("thresholds"), dict) else {}
-    warn = thresholds.get("warn", item.get("warn", getattr(spec, "warn", None)))
-    breach = thresholds.get("breach", item.get("breach", getattr(spec, "breach", None)))
+    warn = thresholds.get("warn", item.get("warn", spec.warn if spec is not None else None))
+    breach = thresholds.get("breach", item.get("breach", spec.breach if spec is not None else None))
     icon = STATE_ICONS.get(state, "⚪")
     value = item.get("value")
-    if getattr(spec, "manual", False) or item.get("kind") == "manual":
+    if (spec is not None and spec.manual) or item.get("kind") == "manual":
         shown = t(lang, "alerts.manual_on") if state == "breach" else t(lang, "alerts.manual_off")
         line = t(lang, "alerts.signal_manual", icon=icon, signal=esc(signal_id), state=esc(shown))
     else:
@@ -88,7 +89,7 @@ def format_evidence_line(item: dict, lang: str, watchlist: Any, with_meaning: bo
             state=esc(t(lang, f"alerts.state.{state}") if state in STATE_ICONS else state),
         )
     if with_meaning:
-        meaning = _localized(getattr(spec, "meaning", None), lang, "")
+        meaning = _localized(spec.meaning if spec is not None else None, lang, "")
         if meaning:
             line += "\n    <i>" + esc(meaning) + "</i>"
     return line
@@ -100,12 +101,12 @@ def _causes(alert: AlertRecord) -> list[dict]:
     return moving if moving and alert.toward_invalidation else [e for e in alert.evidence if isinstance(e, dict)]
 
 
-def _primary_meaning(causes: list[dict], lang: str, watchlist: Any) -> str:
+def _primary_meaning(causes: list[dict], lang: str, watchlist: Watchlist | None) -> str:
     """What the strongest cause (the first signal in breach, else the first in warn) means, in one sentence."""
     ranked = sorted(causes, key=lambda e: e.get("state") != "breach")
     for item in ranked:
         spec = _signal_spec(watchlist, str(item.get("signal") or item.get("signal_id") or ""))
-        meaning = _localized(getattr(spec, "meaning", None), lang, "")
+        meaning = _localized(spec.meaning if spec is not None else None, lang, "")
         if meaning:
             return meaning
     return ""
@@ -123,7 +124,7 @@ def source_label(alert: AlertRecord, lang: str) -> str:
     return f"{alert.source} {t(lang, 'alerts.simulated')}"
 
 
-def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
+def format_alert(alert: AlertRecord, lang: str, watchlist: Watchlist | None) -> Reply:
     """The pushed alert: thesis, old → new, causing signals vs thresholds, meaning, as-of and source, buttons."""
     name = thesis_name(watchlist, alert.thesis_id, lang)
     old = alert.old or "intact"
@@ -155,7 +156,7 @@ def format_alert(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
     return Reply("\n".join(lines), buttons=buttons, silent=not alert.toward_invalidation)
 
 
-def format_alert_details(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
+def format_alert_details(alert: AlertRecord, lang: str, watchlist: Watchlist | None) -> Reply:
     """/why: every signal of the alert's evidence with its value, thresholds, state and meaning."""
     name = thesis_name(watchlist, alert.thesis_id, lang)
     lines = [
@@ -172,7 +173,7 @@ def format_alert_details(alert: AlertRecord, lang: str, watchlist: Any) -> Reply
     return Reply("\n".join(lines))
 
 
-def format_alert_list(alerts: list[AlertRecord], lang: str, watchlist: Any) -> Reply:
+def format_alert_list(alerts: list[AlertRecord], lang: str, watchlist: Watchlist | None) -> Reply:
     """/alerts: one line per recent alert with its id, newest first."""
     if not alerts:
         return Reply(t(lang, "alerts.none"))
@@ -237,8 +238,7 @@ def details_button(req: Request, rest: str) -> Reply:
 def _known_thesis(req: Request, rest: str) -> str | None:
     if not rest or not _THESIS_ID.match(rest):
         return None
-    watchlist = req.services.watchlist
-    if watchlist is not None and rest not in getattr(watchlist, "theses", {}):
+    if rest not in req.services.watchlist.theses:
         return None
     return rest
 

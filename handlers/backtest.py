@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import esc, find_thesis, market_now, source_line, thesis_ids, thesis_name, usage_reply
 from regimebot.handlers.watch import manual_switches, status_text
+from regimebot.macro.engine import Replay
 
 DEFAULT_YEARS = 10
 MAX_YEARS = 30
@@ -21,7 +21,7 @@ def years_before(end: date, years: int) -> date:
     return date(end.year - years, end.month, min(end.day, 28) if end.month == 2 else end.day)
 
 
-def format_backtest(lang: str, name: str, thesis_id: str, result: Any, short_from: date | None) -> list[str]:
+def format_backtest(lang: str, name: str, thesis_id: str, result: Replay, short_from: date | None) -> list[str]:
     """Flip counts, time spent in each status and the latest transitions of one thesis."""
     stats = result.stats[thesis_id]
     span_years = ((result.end - result.start).days + 1) / 365.25

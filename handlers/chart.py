@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from regimebot.handlers.charts import render_price_chart, visible_thresholds
+from regimebot.handlers.context import Services
 from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
@@ -18,12 +17,9 @@ from regimebot.macro.scenario.grammar import GrammarError, parse_chart
 MIN_POINTS = 2
 
 
-def thresholds(services: Any, series_id: str) -> list[tuple[str, str, float]]:
-    """The watch list's (signal id, warn|breach, level) for a series; none without a watch list."""
-    watchlist = getattr(services, "watchlist", None)
-    if watchlist is None or not hasattr(watchlist, "thresholds_for"):
-        return []
-    return list(watchlist.thresholds_for(series_id) or [])
+def thresholds(services: Services, series_id: str) -> list[tuple[str, str, float]]:
+    """The watch list's (signal id, warn|breach, level) for a series; none when it has no level signal on it."""
+    return services.watchlist.thresholds_for(series_id)
 
 
 @REGISTRY.command("chart", summary="cmd.chart.summary", usage="cmd.chart.usage", group="market")

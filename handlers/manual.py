@@ -15,8 +15,7 @@ MAX_NOTE = 200
 
 def manual_signal_ids(req: Request) -> list[str]:
     """The watch list's manual signals, in file order."""
-    watchlist = req.services.watchlist
-    return [sid for sid, spec in (getattr(watchlist, "signals", {}) or {}).items() if spec.kind == "manual"]
+    return req.services.watchlist.manual_signals()
 
 
 @REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin")
@@ -42,7 +41,7 @@ def signal(req: Request) -> Reply:
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=now.strftime("%Y-%m-%d %H:%M UTC"))]
-    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    meaning = localized(spec.meaning, req.lang)
     if meaning:
         lines.append(f"<i>{esc(meaning)}</i>")
     if note:

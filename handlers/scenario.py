@@ -68,7 +68,7 @@ def problem_reply(req: Request, key: str, **values: Any) -> Reply:
 
 
 def presets_for(req: Request) -> dict[str, Preset]:
-    return load_presets(getattr(req.services.settings, "scenario_presets", None))
+    return load_presets(req.services.settings.scenario_presets)
 
 
 def preset_line(lang: str, preset: Preset) -> str:

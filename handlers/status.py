@@ -9,6 +9,8 @@ from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.market import Market
 from regimebot.macro.readings import last_expected_close
 
 
@@ -16,7 +18,7 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
-def format_freshness(lang: str, catalog: Any, market: Any, fetches: list[dict], now: datetime) -> list[str]:
+def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[dict], now: datetime) -> list[str]:
     """Series grouped as fresh / stale / without data, then each series' fetch error."""
     fresh, stale, missing = [], [], []
     for series in catalog.downloadable():
@@ -94,7 +96,7 @@ def status(req: Request) -> Reply:
         backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
     lines.append("")
-    lines += format_runs(req.lang, runs, getattr(services.settings, "evaluate_every", None))
+    lines += format_runs(req.lang, runs, services.settings.evaluate_every)
     lines.append("")
     lines += format_backlog(req.lang, backlog)
     if market.simulated:

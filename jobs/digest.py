@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from regimebot.handlers.alerts import STATUS_ICONS, status_text, thesis_name
+from regimebot.handlers.context import Services
 from regimebot.handlers.i18n import messages, t
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import esc
-from regimebot.storage import outbox
+from regimebot.macro import engine
+from regimebot.macro.engine import Evaluation
+from regimebot.macro.watchlist import Watchlist
+from regimebot.storage.outbox import AlertRecord
 
 
 def _verdict(lang: str, verdict: str) -> str:
@@ -17,7 +20,7 @@ def _verdict(lang: str, verdict: str) -> str:
     return t(lang, key) if key in messages("en") else verdict
 
 
-def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord], watchlist: Any, today: str) -> Reply:
+def format_digest(lang: str, evaluation: Evaluation | None, changes: list[AlertRecord], watchlist: Watchlist, today: str) -> Reply:
     """The digest message (pure): verdict, statuses, the last day's changes; sent without a notification sound."""
     lines = [t(lang, "digest.title", date=esc(today))]
     if evaluation is None:
@@ -44,10 +47,8 @@ def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord],
     return Reply("\n".join(lines), silent=True)
 
 
-def current_evaluation(services: Any) -> Any:
+def current_evaluation(services: Services) -> Evaluation | None:
     """The watch list evaluated on the cached market (no download); None when there is no data yet."""
-    from regimebot.macro import engine
-
     market = services.market_data.market()
     if market.closes.empty:
         return None
@@ -55,7 +56,7 @@ def current_evaluation(services: Any) -> Any:
     return engine.evaluate(market, services.watchlist, manual=manual)
 
 
-def build_digest(services: Any, lang: str, now: datetime | None = None, evaluation: Any = None) -> Reply:
+def build_digest(services: Services, lang: str, now: datetime | None = None, evaluation: Evaluation | None = None) -> Reply:
     """The digest for one chat (synchronous: evaluates the cached market when `evaluation` is not given)."""
     now = now or datetime.now(UTC)
     if evaluation is None:

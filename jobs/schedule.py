@@ -145,7 +145,7 @@ class BotJobs:
         """The periodic trigger: start a pass in the background unless one is still sending."""
         if self._deliver_lock is not None and self._deliver_lock.locked():
             return
-        application = getattr(context, "application", None)
+        application = getattr(context, "application", None)  # PTB's CallbackContext, or None when a test calls the job
         if application is not None:  # PTB awaits its tasks when the bot stops
             if application.running:  # stopping: pending rows stay pending for the next start
                 application.create_task(self._deliver_logged(), name="deliver")
@@ -164,7 +164,7 @@ class BotJobs:
 
     async def sync_digests(self, context: Any = None) -> None:
         """(Re)create one daily job per chat that asked for a digest, from SQLite (also picks up /settings changes)."""
-        job_queue = getattr(context, "job_queue", None)
+        job_queue = getattr(context, "job_queue", None)  # PTB's CallbackContext, or None when a test calls the job
         if job_queue is None:
             return
         wanted = {p.chat_id: (p.digest_time, p.timezone) for p in self.services.store.chats.digest_chats()}

@@ -160,7 +160,7 @@ def _check(field_name: str, value: Any) -> Any:
     raise ChatError(f"unknown chat preference {field_name!r}; known: {', '.join(sorted(_UPDATABLE))}")
 
 
-def _prefs(row: tuple) -> ChatPrefs:
+def _prefs(row: tuple[Any, ...]) -> ChatPrefs:
     values = dict(zip(_COLUMNS, row))
     values["urgent_bypass_quiet"] = bool(values["urgent_bypass_quiet"])
     values["paused"] = bool(values["paused"])
@@ -198,7 +198,7 @@ class Chats(Repository):
         return self.get_chat(chat_id)  # type: ignore[return-value]
 
     @serialised
-    def update_chat(self, chat_id: int, **changes: Any) -> ChatPrefs:
+    def update_chat(self, /, chat_id: int, **changes: Any) -> ChatPrefs:
         """Change some preferences (type, title, language, timezone, quiet hours, digest time, urgent bypass)."""
         chat_id = _chat_id(chat_id)
         for name in changes:

@@ -14,8 +14,10 @@ from typing import Any
 
 import sqlite_utils
 
+from regimebot.macro.engine import Evaluation
+from regimebot.macro.signals import SignalResult
 from regimebot.macro.theses import StatusChange
-from regimebot.storage.repository import Repository, serialised
+from regimebot.storage.repository import Repository, inserted_id, serialised
 
 MAX_NOTE = 500
 
@@ -82,7 +84,7 @@ class StoredTransition(StatusChange):
     old: str | None
     new: str
     as_of: date
-    evidence: list[dict]
+    evidence: list[dict[str, Any]]
     created_at: str
 
 
@@ -97,24 +99,24 @@ def _number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def evidence_dict(result: Any) -> dict:
+def evidence_dict(result: SignalResult) -> dict[str, Any]:
     """A signal result as stored evidence: id, state, value, thresholds, unit."""
     return {
         "signal": result.id,
         "state": result.state,
         "value": _number(result.value),
         "unit": result.unit,
-        "direction": getattr(result, "direction", None),
+        "direction": result.direction,
         "warn": _number(result.warn),
         "breach": _number(result.breach),
         "warn_exit": _number(result.warn_exit),
         "breach_exit": _number(result.breach_exit),
         "since": result.since.isoformat() if result.since else None,
-        "meaning": dict(getattr(result, "meaning", None) or {}),
+        "meaning": dict(result.meaning),
     }
 
 
-def _row_to_transition(row: tuple) -> StoredTransition:
+def _row_to_transition(row: tuple[Any, ...]) -> StoredTransition:
     tid, thesis_id, old, new, as_of, evidence, created_at = row
     return StoredTransition(id=int(tid), thesis_id=thesis_id, old=old, new=new, as_of=date.fromisoformat(as_of),
                             evidence=json.loads(evidence), created_at=created_at)
@@ -133,7 +135,7 @@ class EngineState(Repository):
     """Thesis statuses, signal states, transitions and manual switches."""
 
     @serialised
-    def record_evaluation(self, evaluation: Any) -> list[StoredTransition]:
+    def record_evaluation(self, evaluation: Evaluation) -> list[StoredTransition]:
         """Store the evaluation's statuses and signal states; return the status changes it made.
 
         A thesis seen for the first time is stored with old=None (callers do not alert on those).
@@ -156,7 +158,7 @@ class EngineState(Repository):
                     "INSERT INTO transitions (thesis_id, old, new, as_of, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     [thesis.id, row[0] if row else None, thesis.status, as_of, evidence, now],
                 )
-                new_ids.append(cursor.lastrowid)
+                new_ids.append(inserted_id(cursor))
                 self._db.execute(
                     "INSERT INTO thesis_states (thesis_id, status, since, as_of, updated_at) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT(thesis_id) DO UPDATE SET status = excluded.status, since = excluded.since, "
@@ -196,7 +198,7 @@ class EngineState(Repository):
         return {tid: (status, date.fromisoformat(since) if since else None) for tid, status, since in rows}
 
     @serialised
-    def signal_states(self) -> dict[str, dict]:
+    def signal_states(self) -> dict[str, dict[str, Any]]:
         """signal id → {state, value, since, as_of} as last recorded."""
         rows = self._db.execute("SELECT signal_id, state, value, since, as_of FROM signal_states").fetchall()
         return {sid: {"state": st, "value": v, "since": since, "as_of": as_of} for sid, st, v, since, as_of in rows}
@@ -226,7 +228,7 @@ class EngineState(Repository):
         return {sid: bool(on) for sid, on in rows}
 
     @serialised
-    def manual_history(self, signal_id: str) -> list[dict]:
+    def manual_history(self, signal_id: str) -> list[dict[str, Any]]:
         """Who switched a manual signal, when, to what, and why — oldest first."""
         rows = self._db.execute(
             "SELECT user_id, changed_at, is_on, note FROM manual_signal_history WHERE signal_id = ? ORDER BY id",

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from regimebot.macro.theses import StatusChange
-from regimebot.storage.repository import Repository, serialised
+from regimebot.storage.repository import Repository, inserted_id, serialised
+from regimebot.storage.timestamps import parse_required_ts
 from regimebot.storage.timestamps import parse_ts as _parse_ts
 from regimebot.storage.timestamps import to_ts as _ts
 
@@ -88,7 +90,7 @@ class AlertRecord(StatusChange):
     as_of: str
     source: str
     simulated: bool
-    evidence: list[dict]
+    evidence: list[dict[str, Any]]
     created_at: datetime
     urgent: bool
 
@@ -114,25 +116,26 @@ _ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, crea
 _DELIVERY_COLS = "id, alert_id, chat_id, thread_id, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at"
 
 
-def _alert(row: tuple) -> AlertRecord:
+def _alert(row: tuple[Any, ...]) -> AlertRecord:
     return AlertRecord(
         id=row[0], thesis_id=row[1], old=row[2], new=row[3], as_of=row[4], source=row[5],
-        simulated=bool(row[6]), evidence=json.loads(row[7]), created_at=_parse_ts(row[8]), urgent=bool(row[9]),
+        simulated=bool(row[6]), evidence=json.loads(row[7]), created_at=parse_required_ts(row[8]), urgent=bool(row[9]),
     )
 
 
-def _delivery(row: tuple) -> Delivery:
+def _delivery(row: tuple[Any, ...]) -> Delivery:
     return Delivery(
         id=row[0], alert_id=row[1], chat_id=row[2], thread_id=row[3], status=row[4], attempts=row[5],
-        next_attempt_at=_parse_ts(row[6]), last_error=row[7], message_id=row[8],
-        created_at=_parse_ts(row[9]), sent_at=_parse_ts(row[10]),
+        next_attempt_at=parse_required_ts(row[6]), last_error=row[7], message_id=row[8],
+        created_at=parse_required_ts(row[9]), sent_at=_parse_ts(row[10]),
     )
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
+def _json_default(value: object) -> object:
+    """Dates as ISO text and numpy scalars as Python numbers; anything else is refused."""
+    if isinstance(value, date | time):
         return value.isoformat()
-    if hasattr(value, "item"):
+    if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot store {type(value).__name__} in alert evidence")
 
@@ -154,7 +157,7 @@ class Outbox(Repository):
         as_of: str,
         source: str,
         simulated: bool,
-        evidence: list[dict],
+        evidence: list[dict[str, Any]],
         urgent: bool = False,
         transition_id: int | None = None,
         now: datetime | None = None,
@@ -171,7 +174,9 @@ class Outbox(Repository):
                 [transition_id, thesis_id, old, new, str(as_of), source, int(bool(simulated)),
                  json.dumps(evidence, default=_json_default, allow_nan=False), _ts(now), int(bool(urgent))],
             )
-        return self.get_alert(cur.lastrowid)
+        alert = self.get_alert(inserted_id(cur))
+        assert alert is not None  # just inserted, under the lock
+        return alert
 
     @serialised
     def get_alert(self, alert_id: int) -> AlertRecord | None:

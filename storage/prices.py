@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -17,10 +18,8 @@ class PriceCache(Repository):
     def save_closes(self, series_id: str, closes: pd.Series) -> int:
         """Insert or replace the given closes (index: dates) of one series. Returns rows written."""
         clean = pd.Series(closes, dtype="float64").dropna()
-        rows = [
-            (series_id, pd.Timestamp(d).date().isoformat(), float(v))
-            for d, v in clean.items()
-        ]
+        days = pd.DatetimeIndex(clean.index)
+        rows = [(series_id, day.date().isoformat(), float(v)) for day, v in zip(days, clean.to_numpy(), strict=True)]
         if rows:
             with self._db.atomic():
                 self._db.conn.executemany(
@@ -38,7 +37,7 @@ class PriceCache(Repository):
         out: dict[str, pd.Series] = {}
         for sid in series_ids:
             sql = "SELECT date, close FROM prices WHERE series_id = ?"
-            params: list = [sid]
+            params: list[Any] = [sid]
             if start is not None:
                 sql += " AND date >= ?"
                 params.append(start.isoformat())
@@ -72,7 +71,7 @@ class PriceCache(Repository):
         return {sid: err for sid, err in rows}
 
     @serialised
-    def fetch_log(self) -> list[dict]:
+    def fetch_log(self) -> list[dict[str, Any]]:
         """Every series' last fetch: id, source, when, error."""
         cur = self._db.execute("SELECT series_id, source, fetched_at, error FROM fetches ORDER BY series_id")
         return [dict(zip(("series_id", "source", "fetched_at", "error"), row)) for row in cur.fetchall()]

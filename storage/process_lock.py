@@ -59,7 +59,7 @@ class ProcessLocks(Repository):
             holder = self._db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
             if holder == owner:
                 return None
-        return holder
+        return str(holder)
 
     @serialised
     def refresh_lock(self, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:

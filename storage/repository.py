@@ -14,6 +14,7 @@ Every public method is decorated with `@serialised`; private helpers called from
 from __future__ import annotations
 
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
@@ -42,6 +43,14 @@ class Repository:
     @property
     def _db(self) -> sqlite_utils.Database:
         return self._connection.db
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just created (SQLite always sets it after a successful INSERT)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise sqlite3.InterfaceError("the INSERT created no row")
+    return rowid
 
 
 def serialised(method: Callable[Concatenate[RepoT, P], R]) -> Callable[Concatenate[RepoT, P], R]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from regimebot.storage.repository import Repository, serialised
+from regimebot.storage.repository import Repository, inserted_id, serialised
+from regimebot.storage.timestamps import parse_required_ts
 from regimebot.storage.timestamps import parse_ts as _parse_ts
 from regimebot.storage.timestamps import to_ts as _ts
 
@@ -32,7 +33,7 @@ class RunLog(Repository):
     def start_run(self, kind: str = "evaluate", now: datetime | None = None) -> int:
         with self._db.atomic():
             cur = self._db.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", [kind, _ts(now)])
-        return cur.lastrowid
+        return inserted_id(cur)
 
     @serialised
     def finish_run(
@@ -59,7 +60,7 @@ class RunLog(Repository):
             params.append(kind)
         rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", params + [n]).fetchall()
         return [
-            Run(r[0], r[1], _parse_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
+            Run(r[0], r[1], parse_required_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
             for r in rows
         ]
 

@@ -149,6 +149,5 @@ def press(services: Services, data: str, chat: Chat | None = None, user_id: int 
 
 
 def with_settings(services: Services, **changes) -> Services:
-    """The same services with some settings changed."""
-    services.settings = replace(services.settings, **changes)
-    return services
+    """A copy of the services with some settings changed (the store, market data and evaluator are shared)."""
+    return replace(services, settings=replace(services.settings, **changes))

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,8 +56,22 @@ def test_numbered_buttons_are_pressed_by_typing_their_number(console):
     assert "沒有按鈕 99" in console.screen.out.getvalue()
 
 
+class BrokenMarketData:
+    """Market data whose every read fails with an unexpected error (a bug, not a DataError)."""
+
+    source = "broken"
+
+    def market(self):
+        raise ZeroDivisionError("a bug in the market data")
+
+    refresh = market
+
+    def adhoc(self, symbols):
+        raise ZeroDivisionError("a bug in the market data")
+
+
 def test_a_handler_error_becomes_one_line_not_a_crash(console):
-    console.services.market_data = None  # /dxy will fail inside the handler
+    console.services = replace(console.services, market_data=BrokenMarketData())  # /dxy will fail inside the handler
     console.say("/dxy")
     assert "Something went wrong" in console.screen.out.getvalue()
 

@@ -145,7 +145,7 @@ def test_quote_resolves_ids_and_symbols_and_rejects_unknowns(services, closes):
 
 
 def test_quote_on_yfinance_data_asks_for_any_symbol_and_says_unknown_when_it_has_none(services):
-    with_settings(services, data=type(services.settings.data)("yfinance", None))
+    services = with_settings(services, data=type(services.settings.data)("yfinance", None))
     text = ask(services, "/quote NVDA").text
     assert "<b>NVDA</b>" in text and "unknown" in text
     assert "no data for symbol NVDA" in text
