@@ -24,6 +24,7 @@ from regimebot.handlers.usage import default_timezone
 
 if TYPE_CHECKING:  # console.render_html is imported by CLI commands that start without the wiring
     from regimebot.handlers.context import CycleResult, Services
+    from regimebot.jobs.deliver import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ class ConsoleChat:
         """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
         return self.services.evaluator.run()
 
-    async def deliver(self) -> Any:
+    async def deliver(self) -> DeliveryReport:
         """Send every due outbox row; pushed alerts for this chat are printed."""
         from regimebot.jobs.deliver import deliver_pending
 
