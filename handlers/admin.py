@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from regimebot.handlers.context import CycleResult
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, esc, is_bot_admin, usage_reply
+from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 
 
 def format_cycle(lang: str, result: CycleResult) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.messages.reply import Reply
 
 if TYPE_CHECKING:  # registering commands must not open the storage and market-data wiring
     from regimebot.handlers.context import Services

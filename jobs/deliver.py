@@ -16,9 +16,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from regimebot.handlers.alerts import format_alert
 from regimebot.handlers.context import Services
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.messages.alerts import format_alert
+from regimebot.handlers.messages.reply import Reply
 from regimebot.storage.chats import ChatPrefs
 from regimebot.storage.outbox import AlertRecord, Delivery
 from regimebot.storage.store import Store

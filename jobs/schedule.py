@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from regimebot.handlers.context import CycleResult, Services
-from regimebot.jobs.deadman import deadman_due, format_deadman
+from regimebot.handlers.messages.notices import format_deadman
+from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
 from regimebot.jobs.digest import build_digest
 from regimebot.macro.providers import DataError

@@ -13,8 +13,8 @@ import pandas as pd
 from regimebot.bot.config import DataSource, Settings
 from regimebot.handlers import load_commands
 from regimebot.handlers.context import CycleResult, Evaluator, MarketSource, Services
+from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.handlers.reply import Reply
 from regimebot.jobs.cycle import Cycle
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import load_catalog

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimebot.bot.app import _CALLBACK
 from regimebot.handlers.alerts import details_button, mute_button, snooze_button
-from regimebot.handlers.i18n import t
+from regimebot.handlers.dispatch import CALLBACK_DATA as _CALLBACK
+from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.registry import Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.watchlist import load_watchlist

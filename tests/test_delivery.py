@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -21,7 +20,10 @@ from regimebot.jobs.deliver import (
     deliver_pending,
     quiet_until,
 )
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage import process_lock
+from regimebot.storage.chats import ChatPrefs
 from regimebot.storage.store import Store
 from tests.chat_world import outside, services_over
 
@@ -43,9 +45,13 @@ class ScriptedSender:
         return 1000 + len(self.accepted)
 
 
+CATALOG = load_catalog()
+WATCHLIST = load_watchlist(None, CATALOG)
+
+
 @pytest.fixture
 def services(tmp_path):
-    return services_over(Store.open(tmp_path / "outbox.db"))
+    return services_over(Store.open(tmp_path / "outbox.db"), watchlist=WATCHLIST)
 
 
 def _alert(store, new="weakening", old="intact", urgent=False):
@@ -153,14 +159,14 @@ def test_quiet_hours_hold_non_urgent_alerts_until_they_end(services):
 
 
 def test_quiet_until_wraps_midnight_and_ignores_empty_windows():
-    prefs = SimpleNamespace(quiet_start="22:00", quiet_end="07:00", timezone="UTC")
+    prefs = ChatPrefs(1, "private", "", "en", "UTC", quiet_start="22:00", quiet_end="07:00")
     assert quiet_until(prefs, datetime(2026, 1, 1, 21, 59, tzinfo=UTC)) is None
     assert quiet_until(prefs, datetime(2026, 1, 1, 22, 0, tzinfo=UTC)) == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)
     assert quiet_until(prefs, datetime(2026, 1, 2, 6, 59, tzinfo=UTC)) == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)
     assert quiet_until(prefs, datetime(2026, 1, 2, 7, 0, tzinfo=UTC)) is None
-    day = SimpleNamespace(quiet_start="12:00", quiet_end="13:00", timezone="UTC")
+    day = ChatPrefs(1, "private", "", "en", "UTC", quiet_start="12:00", quiet_end="13:00")
     assert quiet_until(day, datetime(2026, 1, 1, 12, 30, tzinfo=UTC)) == datetime(2026, 1, 1, 13, 0, tzinfo=UTC)
-    assert quiet_until(SimpleNamespace(quiet_start=None, quiet_end=None, timezone="UTC"), NOW) is None
+    assert quiet_until(ChatPrefs(1, "private", "", "en", "UTC"), NOW) is None
 
 
 def test_recoveries_are_sent_silently(services):
@@ -218,7 +224,7 @@ FAULTS = {
        st.integers(1, 3))
 def test_any_fault_sequence_ends_with_every_row_sent_once_or_failed_with_a_reason(script, n_alerts):
     store = Store.open()
-    services = services_over(store)
+    services = services_over(store, watchlist=WATCHLIST)
     for chat_id in script:
         store.chats.ensure_chat(chat_id, "private")
     alert_ids = []

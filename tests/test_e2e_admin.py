@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import replace
 
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot
 

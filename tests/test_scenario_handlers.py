@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimebot.handlers import load_commands
+from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.handlers.reply import Reply
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.watchlist import RegimeSpec, SignalSpec, Watchlist
