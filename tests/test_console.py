@@ -71,7 +71,7 @@ class BrokenMarketData:
 
 
 def test_a_handler_error_becomes_one_line_not_a_crash(console):
-    console.services = replace(console.services, market_data=BrokenMarketData())  # /dxy will fail inside the handler
+    console = ConsoleChat(replace(console.services, market_data=BrokenMarketData()), console.screen)  # /dxy fails inside
     console.say("/dxy")
     assert "Something went wrong" in console.screen.out.getvalue()
 
