@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from regimebot.macro.settings import DEFAULT_API_URL, ConfigError, DataSource, Settings
 
+# The types live in macro.settings (every layer may import them); re-exported so `bot.config` imports keep working.
+__all__ = ["DEFAULT_API_URL", "ConfigError", "DataSource", "Settings", "load_settings", "parse_data_source"]
+
 LANGUAGES = ("en", "zh-TW")
 PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
 

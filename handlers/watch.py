@@ -9,7 +9,8 @@ from regimebot.handlers.messages.text import STATE_ICONS, as_of_text, catalog_la
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import find_thesis, source_line, thesis_ids, usage_reply
 from regimebot.macro.engine import Evaluation
-from regimebot.macro.watchlist import SignalSpec, Watchlist
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import Watchlist
 
 
 def format_number(value: float | None, unit: str, lang: str, level: bool = False) -> str:

@@ -15,7 +15,8 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
-from regimebot.macro.watchlist import RegimeSpec, SignalSpec, Watchlist
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import RegimeSpec, Watchlist
 from regimebot.storage.store import Store
 from tests.chat_world import services_over
 from tests.test_scenario_bonds import dcf_price
