@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from regimebot.handlers.context import Services
 from regimebot.jobs.deliver import (
     ChatGone,
     ChatMoved,
@@ -47,6 +48,11 @@ class ScriptedSender:
 
 CATALOG = load_catalog()
 WATCHLIST = load_watchlist(None, CATALOG)
+
+
+def make_services() -> Services:
+    """Services on a fresh in-memory database with the default watch list (no market data needed here)."""
+    return services_over(watchlist=WATCHLIST)
 
 
 @pytest.fixture
