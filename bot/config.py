@@ -11,10 +11,19 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from regimebot.macro.settings import DEFAULT_API_URL, ConfigError, DataSource, Settings
+from regimebot.macro.settings import (
+    DEFAULT_API_URL,
+    DEFAULT_FRED_API_URL,
+    DEFAULT_FRED_URL,
+    DEFAULT_MOF_URL,
+    ConfigError,
+    DataSource,
+    Settings,
+)
 
 # The types live in macro.settings (every layer may import them); re-exported so `bot.config` imports keep working.
-__all__ = ["DEFAULT_API_URL", "ConfigError", "DataSource", "Settings", "load_settings", "parse_data_source"]
+__all__ = ["DEFAULT_API_URL", "DEFAULT_FRED_API_URL", "DEFAULT_FRED_URL", "DEFAULT_MOF_URL", "ConfigError", "DataSource",
+           "Settings", "load_settings", "parse_data_source"]
 
 LANGUAGES = ("en", "zh-TW")
 PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
@@ -36,6 +45,10 @@ ENV_VARS = {
     "language": "REGIMEBOT_LANGUAGE",
     "timezone": "REGIMEBOT_TIMEZONE",
     "log_level": "REGIMEBOT_LOG_LEVEL",
+    "fred_url": "REGIMEBOT_FRED_URL",
+    "fred_api_url": "REGIMEBOT_FRED_API_URL",
+    "fred_api_key": "REGIMEBOT_FRED_API_KEY",
+    "mof_url": "REGIMEBOT_MOF_URL",
 }
 FILE_ONLY = {"scenario"}
 
@@ -118,6 +131,14 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where('telegram_api_url')}: expected an http(s) URL like {DEFAULT_API_URL}")
         values["telegram_api_url"] = url
+    for key, example in (("fred_url", DEFAULT_FRED_URL), ("fred_api_url", DEFAULT_FRED_API_URL), ("mof_url", DEFAULT_MOF_URL)):
+        if key in raw:
+            url = text(key).rstrip("/")
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where(key)}: expected an http(s) base URL like {example}")
+            values[key] = url
+    if "fred_api_key" in raw:
+        values["fred_api_key"] = text("fred_api_key")
     if "db" in raw:
         values["db"] = Path(text("db")).expanduser()
     if "data" in raw:

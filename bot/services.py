@@ -10,6 +10,8 @@ from regimebot.jobs.cycle import Cycle
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import Catalog, load_catalog
 from regimebot.macro.providers import Provider, make_provider
+from regimebot.macro.providers.fred import FredProvider
+from regimebot.macro.providers.mof import MofProvider
 from regimebot.macro.settings import Settings
 from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage.store import Store
@@ -25,12 +27,23 @@ class DataServices:
     market_data: MarketData
 
 
+def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
+    """Live data: one provider per catalog source (Yahoo, FRED, MoF); csv:DIR and demo serve every series."""
+    if settings.data.kind != "yfinance":
+        return make_provider(settings.data.kind, settings.data.directory)
+    return {
+        "yahoo": make_provider("yfinance"),
+        "fred": FredProvider(settings.fred_url, settings.fred_api_key or None, settings.fred_api_url),
+        "mof": MofProvider(settings.mof_url),
+    }
+
+
 def open_data(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> DataServices:
     """Open the store (`db_path`, else settings.db) and wire the catalog and market data."""
     store = Store.open(db_path if db_path is not None else settings.db)
     catalog = load_catalog()
-    source = provider or make_provider(settings.data.kind, settings.data.directory)
-    return DataServices(settings, store, catalog, MarketData(store.prices, catalog, source, settings.history_start))
+    market_data = MarketData(store.prices, catalog, provider or source_providers(settings), settings.history_start)
+    return DataServices(settings, store, catalog, market_data)
 
 
 def build_services(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> Services:

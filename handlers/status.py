@@ -12,7 +12,7 @@ from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
-from regimebot.macro.readings import last_expected_close
+from regimebot.macro.readings import is_stale, last_expected_close
 
 
 def _when(moment: datetime | None) -> str:
@@ -29,7 +29,7 @@ def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[
             continue
         last = observed.index[-1].date()
         expected = last_expected_close(now, series.calendar)
-        (stale if last < expected else fresh).append((series.id, last, expected))
+        (stale if is_stale(series, last, expected) else fresh).append((series.id, last, expected))
     lines = [f"<b>{t(lang, 'health.data_title')}</b> · {esc(market.label)}"]
     if fresh:
         newest = max(d for _, d, _ in fresh)

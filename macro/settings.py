@@ -11,6 +11,9 @@ from types import MappingProxyType
 from typing import Any
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FRED_URL = "https://fred.stlouisfed.org"
+DEFAULT_FRED_API_URL = "https://api.stlouisfed.org"
+DEFAULT_MOF_URL = "https://www.mof.go.jp"
 
 
 class ConfigError(ValueError):
@@ -52,6 +55,10 @@ class Settings:
     timezone: str = "UTC"
     log_level: str = "INFO"
     scenario_presets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    fred_url: str = DEFAULT_FRED_URL
+    fred_api_url: str = DEFAULT_FRED_API_URL
+    fred_api_key: str = field(default="", repr=False)
+    mof_url: str = DEFAULT_MOF_URL
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying how to get one."""
