@@ -92,15 +92,17 @@ def _normalised(spec: SignalSpec) -> tuple[float, float, float, float]:
     return sign * warn, sign * breach, sign * warn_exit, sign * breach_exit
 
 
-def _runs(flags: np.ndarray) -> np.ndarray:
-    """Length of the run of consecutive True values ending at each position."""
+def _runs(flags: np.ndarray, restarts: np.ndarray | None = None) -> np.ndarray:
+    """Length of the run of consecutive True values ending at each position (a restart begins a new run)."""
     idx = np.arange(len(flags))
-    last_false = np.maximum.accumulate(np.where(flags, -1, idx))
-    return idx - last_false
+    breaks = np.where(flags, -1, idx)
+    if restarts is not None:
+        breaks = np.where(flags & restarts, idx - 1, breaks)
+    return idx - np.maximum.accumulate(breaks)
 
 
 def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit: float, breach_exit: float,
-                      persistence: int, initial: int = UNKNOWN) -> np.ndarray:
+                      persistence: int, initial: int = UNKNOWN, restarts: np.ndarray | None = None) -> np.ndarray:
     """States (-1 unknown, 0 ok, 1 warn, 2 breach) of normalised values (higher is worse), vectorised.
 
     Each observation's run counts fix the state machine's move: "to breach", "to ok" and "to warn"
@@ -109,7 +111,8 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
     move followed it. `walk_states` is the same machine written as a plain loop. An entry (the first
     valid value, or the first after a NaN) takes its zone but at most warn. `initial` is the state
     before the first value (a feed resuming after a gap): if known, the first value is no entry and
-    the state moves from `initial` only by persistence, like any other.
+    the state moves from `initial` only by persistence, like any other. At each `restarts` position
+    (the first print after a gap) the persistence counts start again; the state carries on.
     """
     v = np.asarray(values, dtype="float64")
     n = len(v)
@@ -121,7 +124,7 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
         up1, up2 = valid & (v > warn), valid & (v > breach)
         clr1, clr2 = valid & (v < warn_exit), valid & (v < breach_exit)
     p = persistence
-    r_up1, r_up2, r_clr1, r_clr2 = (_runs(f) >= p for f in (up1, up2, clr1, clr2))
+    r_up1, r_up2, r_clr1, r_clr2 = (_runs(f, restarts) >= p for f in (up1, up2, clr1, clr2))
     to_breach = r_up2
     to_ok = r_clr1
     to_warn = r_up1 & r_clr2
@@ -142,7 +145,7 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
 
 
 def walk_states(values: np.ndarray, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int,
-                initial: int = UNKNOWN) -> np.ndarray:
+                initial: int = UNKNOWN, restarts: np.ndarray | None = None) -> np.ndarray:
     """The reference state machine, one observation at a time (tests and the naive benchmark)."""
     out = np.empty(len(values), dtype=np.int8)
     level = initial
@@ -153,6 +156,8 @@ def walk_states(values: np.ndarray, warn: float, breach: float, warn_exit: float
             level, c_up1, c_up2, c_clr1, c_clr2 = UNKNOWN, 0, 0, 0, 0
             out[i] = level
             continue
+        if restarts is not None and restarts[i]:
+            c_up1 = c_up2 = c_clr1 = c_clr2 = 0
         c_up1 = c_up1 + 1 if x > warn else 0
         c_up2 = c_up2 + 1 if x > breach else 0
         c_clr1 = c_clr1 + 1 if x < warn_exit else 0
@@ -220,12 +225,9 @@ def confirmed_states(values: np.ndarray, fresh: np.ndarray, days: np.ndarray, wa
         return np.zeros(0, dtype=np.int8)
     keep = np.flatnonzero(fresh | np.isnan(values))
     sub = values[keep]
-    bounds = [0, *(np.flatnonzero(np.diff(days[keep]) > stale_days) + 1).tolist(), len(sub)]
-    sub_states = np.empty(len(sub), dtype=np.int8)
-    before = UNKNOWN
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # one run per gap-free stretch; gaps are rare
-        sub_states[a:b] = hysteresis_states(sub[a:b], warn, breach, warn_exit, breach_exit, persistence, before)
-        before = int(sub_states[b - 1]) if b > a else before
+    restarts = np.zeros(len(sub), dtype=bool)
+    restarts[1:] = np.diff(days[keep]) > stale_days
+    sub_states = hysteresis_states(sub, warn, breach, warn_exit, breach_exit, persistence, restarts=restarts)
     idx = np.arange(n)
     marks = np.full(n, -1)
     marks[keep] = idx[keep]

@@ -137,10 +137,14 @@ def test_weekly_correlation_signal_through_the_watch_list():
     assert t.values[39] == pytest.approx(expected, abs=1e-12)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.floats(-10, 10), st.just(float("nan"))), max_size=40), st.integers(1, 3),
-       st.sampled_from([-1, 0, 1, 2]))
-def test_vectorised_machine_from_a_known_state_equals_the_loop(values, persistence, initial):
-    v = np.array(values, dtype=float)
-    expected = walk_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial)
-    assert list(hysteresis_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial)) == list(expected)
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(-10, 10), st.just(float("nan"))), st.booleans()), max_size=40),
+       st.integers(1, 3), st.sampled_from([-1, 0, 1, 2]))
+def test_vectorised_machine_with_restarts_equals_the_loop(items, persistence, initial):
+    """From a known state, with persistence counts restarting after gaps: the vectorised machine is the loop."""
+    v = np.array([x for x, _ in items], dtype=float)
+    restarts = np.array([r for _, r in items], dtype=bool)
+    expected = walk_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial, restarts)
+    assert list(hysteresis_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial, restarts)) == list(expected)
+    assert list(hysteresis_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial)) == list(
+        walk_states(v, 1.0, 2.0, 0.8, 1.5, persistence, initial))
