@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import DataSource, Settings
-from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
+from regimebot.bot.console.chat import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY

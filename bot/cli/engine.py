@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
 from regimebot.macro.providers import DataError

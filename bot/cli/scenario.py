@@ -50,9 +50,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from regimebot.bot.cli_common import UsageError, print_json
+from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
-from regimebot.bot.console import render_html
+from regimebot.bot.console.chat import render_html
 from regimebot.handlers.context import Services
 from regimebot.handlers.registry import Chat, Request
 from regimebot.macro.catalog import load_catalog
