@@ -17,28 +17,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from regimebot.handlers.context import Services
+from regimebot.bot.console.render import render_html
+from regimebot.handlers.context import CycleResult, Services
 from regimebot.handlers.dispatch import Dispatcher, Incoming
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
-from regimebot.storage import chats
+from regimebot.jobs.deliver import DeliveryReport
+from regimebot.jobs.schedule import BotJobs
 
 log = logging.getLogger(__name__)
 
 CONSOLE_CHAT_ID = 0  # the terminal is one private chat; no Telegram chat has id 0
 CONSOLE_USER_ID = 0  # the person at the terminal runs the bot, so is its admin
 CONSOLE_CLOSED = "console chat closed"  # why the console chat is paused while nobody is at the terminal
-_TAG = re.compile(r"<[^>]+>")
-_BOLD = re.compile(r"</?b>")
 
 
-def render_html(text: str, color: bool = False) -> str:
-    """Telegram HTML as terminal text: bold kept as ANSI bold on a colour terminal, other tags dropped."""
-    if color:
-        text = _BOLD.sub(lambda m: "\033[0m" if m.group(0) == "</b>" else "\033[1m", text)
-    return html.unescape(_TAG.sub("", text))
 
 
 @dataclass
@@ -122,22 +117,23 @@ class ConsoleChat:
                  registry: Registry = REGISTRY) -> None:
         self.services = services
         self.dispatcher = Dispatcher(registry, services)
+        self.jobs: BotJobs | None = None
         self.screen = screen
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
         self.sender = ConsoleSender(screen, chat_id)
-        with services.db_lock:
-            prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
-                                      timezone=default_timezone(services.settings))
+        store = services.store
+        with store.transaction():
+            prefs = store.chats.ensure_chat(chat_id, "private", title="console", language=screen.lang,
+                                            timezone=default_timezone(services.settings))
             if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
-                chats.set_paused(services.db, chat_id, False)
+                store.chats.set_paused(chat_id, False)
         self.screen.lang = prefs.language
 
     def close(self) -> None:
         """Pause the console chat's subscriptions: with nobody at the terminal, a Telegram bot on the
         same database must not queue alerts for it (they come back when the console chat reopens)."""
-        with self.services.db_lock:
-            chats.set_paused(self.services.db, self.chat.id, True, CONSOLE_CLOSED)
+        self.services.store.chats.set_paused(self.chat.id, True, CONSOLE_CLOSED)
 
     @property
     def lang(self) -> str:
@@ -181,17 +177,23 @@ class ConsoleChat:
         if reply is not None:
             self.screen.show(t(self.lang, "console.reply_to", line=line.strip()[:60]), reply)
 
-    def run_cycle(self) -> Any:
+    def run_cycle(self) -> CycleResult:
         """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
-        from regimebot.jobs.cycle import run_cycle
+        return self.services.evaluator.run()
 
-        return run_cycle(self.services)
+    async def deliver(self) -> DeliveryReport:
+        """Send every due outbox row; pushed alerts for this chat are printed.
 
-    async def deliver(self) -> Any:
-        """Send every due outbox row; pushed alerts for this chat are printed."""
+        Once the bot's jobs run (`attach`), this is their delivery pass, so it never overlaps theirs."""
+        if self.jobs is not None:
+            return await self.jobs.deliver_now()
         from regimebot.jobs.deliver import deliver_pending
 
         return await deliver_pending(self.services, self.sender)
+
+    def attach(self, jobs: BotJobs) -> None:
+        """Deliver through the running job set's passes from now on (one pass at a time)."""
+        self.jobs = jobs
 
 
 async def read_lines(prompt: str, handle: Callable[[str], Any], stop: asyncio.Event) -> None:
