@@ -69,7 +69,7 @@ def _figures(alerts: int, lift: float | None):
 def test_verdict_says_plainly_which_baseline_is_not_beaten():
     from datetime import date
 
-    from regimebot.bot.cli_scorecard import verdict
+    from regimebot.bot.cli.scorecard import verdict
     from regimebot.macro.scorecard import PeriodScore
 
     def period(thesis, rnd, ma):

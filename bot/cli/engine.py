@@ -97,7 +97,7 @@ def run_replay(args, settings: Settings) -> int:
     market = _market(services, args.cached)
     result = replay(market, services.watchlist, start, end, _manual(services))
     if args.score:
-        from regimebot.bot.cli_scorecard import format_scorecard, scorecard_json
+        from regimebot.bot.cli.scorecard import format_scorecard, scorecard_json
         from regimebot.macro.scorecard import score_replay
 
         scores = score_replay(result, market.closes, services.watchlist.theses, args.draws, args.seed)
