@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import pandas_market_calendars as mcal
+import numpy as np
+import pandas as pd
 
 from regimebot.macro.catalog import Series
 
@@ -36,20 +37,31 @@ CALENDARS: dict[str, MarketCalendar] = {
 WEEK = timedelta(days=7)
 
 
-@lru_cache(maxsize=256)
-def _sessions(calendar: str, year: int) -> frozenset[date]:
-    """The calendar's sessions in one year."""
+SPAN = (date(1950, 1, 1), date(2040, 12, 31))  # the days the calendars are built for (once, on first use)
+
+
+@lru_cache(maxsize=8)
+def _session_array(calendar: str) -> np.ndarray:
+    """The calendar's sessions over SPAN, ascending (numpy days)."""
     name = CALENDARS[calendar].library_name
     if name is None:
-        start = date(year, 1, 1)
-        return frozenset(start + timedelta(days=i) for i in range((date(year + 1, 1, 1) - start).days))
-    days = mcal.get_calendar(name).valid_days(f"{year}-01-01", f"{year}-12-31")
-    return frozenset(d.date() for d in days)
+        return np.arange(np.datetime64(SPAN[0], "D"), np.datetime64(SPAN[1], "D") + 1)
+    import pandas_market_calendars as mcal  # imported on first use: it takes seconds to load
+
+    days = mcal.get_calendar(name).valid_days(SPAN[0].isoformat(), SPAN[1].isoformat())
+    return np.asarray(days.tz_localize(None).values.astype("datetime64[D]"))
+
+
+@lru_cache(maxsize=8)
+def _session_set(calendar: str) -> frozenset[date]:
+    return frozenset(_session_array(calendar).tolist())
 
 
 def is_session(day: date, calendar: str = "trading") -> bool:
     """Whether the calendar's market is open (a value for the day can exist)."""
-    return day in _sessions(calendar, day.year)
+    if not SPAN[0] <= day <= SPAN[1]:
+        raise ValueError(f"{day} is outside the market calendars' span {SPAN[0]} to {SPAN[1]}")
+    return day in _session_set(calendar)
 
 
 def previous_session(day: date, calendar: str) -> date:
@@ -73,6 +85,17 @@ def sessions_after(day: date, count: int, calendar: str) -> date:
 def published_on(series: Series, observed: date) -> date:
     """The day the value a series has for `observed` becomes known (its release after `published_lag_days` sessions)."""
     return sessions_after(observed, series.published_lag_days, series.calendar)
+
+
+def release_days(index: pd.DatetimeIndex, series: Series) -> pd.DatetimeIndex:
+    """The release day of each observation date of a series (vectorised `published_on`)."""
+    if not len(index):
+        return pd.DatetimeIndex([], name="date")
+    sessions = _session_array(series.calendar)
+    days = index.values.astype("datetime64[D]")
+    at = np.searchsorted(sessions, days, side="left") + series.published_lag_days  # first session on/after, then lag
+    released = sessions[np.minimum(at, len(sessions) - 1)].astype("datetime64[ns]")
+    return pd.DatetimeIndex(released, name="date")
 
 
 def _local(now: datetime, calendar: str) -> datetime:
