@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from regimebot.handlers.messages.readings import format_change, format_level, format_reading
+from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
-from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.readings import reading
 
 CATALOG = load_catalog()
