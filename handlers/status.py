@@ -7,6 +7,7 @@ from typing import Any
 
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.sources import format_sources
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
@@ -96,6 +97,8 @@ def status(req: Request) -> Reply:
     if last and not is_bot_admin(req) and last.get("chat_id") != req.chat.id:
         backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
+    lines.append("")
+    lines += format_sources(req.lang, services.store.prices.source_status(), datetime.now(UTC))
     lines.append("")
     lines += format_runs(req.lang, runs, services.settings.evaluate_every)
     lines.append("")

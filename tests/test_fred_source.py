@@ -256,7 +256,8 @@ def test_fetch_twice_then_quote_cached(tmp_path, capsys, monkeypatch):
     state = served()
     with serving(state):
         for key, value in {"REGIMEBOT_DATA": "yfinance", "REGIMEBOT_DB": str(tmp_path / "cache.db"), "REGIMEBOT_FRED_URL": state.url,
-                           "REGIMEBOT_MOF_URL": state.url, "REGIMEBOT_HISTORY_START": "2024-12-01"}.items():
+                           "REGIMEBOT_MOF_URL": state.url, "REGIMEBOT_TREASURY_URL": state.url,
+                           "REGIMEBOT_HISTORY_START": "2024-12-01"}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("REGIMEBOT_FRED_API_KEY", raising=False)
         assert main(["fetch"]) == 0
