@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -69,11 +69,11 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     now = now or datetime.now(UTC)
     expected = expected_observation(series, now, s.index[-1].date() if len(s) else None)
     in_bp = series.changes_in_bp
-    base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,
-                source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
-                expected_date=expected)
+    unknown = Reading(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp, last=None, last_date=None,
+                      source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
+                      expected_date=expected)
     if s.empty:
-        return Reading(last=None, last_date=None, **base)
+        return unknown
     last_ts = s.index[-1]
     last = float(s.iloc[-1])
     changes: dict[str, float | None] = {}
@@ -102,5 +102,5 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
     stale = is_stale(series, last_date, now) if as_of is None else False
-    return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
-                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)
+    return replace(unknown, last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
+                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale)
