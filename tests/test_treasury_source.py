@@ -111,3 +111,15 @@ def test_fetch_then_quote_shows_buybacks(tmp_path, capsys, monkeypatch):
     assert r["series_id"] == "BUYBACKS" and r["unit"] == "USD billions"
     assert r["last"] is not None and r["last_date"] is not None
     assert pd.Timestamp(r["last_date"]).day_of_week == 4  # dated the Friday that ends the week
+
+
+def test_quote_command_shows_weekly_buybacks():
+    from tests.chat_world import ask, generated_closes, make_services
+
+    closes = generated_closes()
+    end = max(s.index[-1] for s in closes.values())
+    fridays = pd.date_range(end=end, periods=6, freq="W-FRI")
+    closes["BUYBACKS"] = pd.Series([0.0, 2.0, 0.0, 3.25, 4.5, 1.75], index=fridays)
+    text = ask(make_services(closes), "/quote BUYBACKS").text
+    assert "Treasury buybacks, accepted par amount per week" in text
+    assert "1.75" in text and fridays[-1].date().isoformat() in text
