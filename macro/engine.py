@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
@@ -122,7 +123,7 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
     stale = watchlist.stale_after_days
     cache = SeriesCache(market, watchlist.catalog)
     tracks = {sid: compute_track(spec, cache, stale) for sid, spec in watchlist.signals.items() if not spec.manual}
-    days = to_days(market.closes.index)
+    days = to_days(pd.DatetimeIndex(market.closes.index))
     days = days[days <= last_day]
     if not len(days) or days[-1] != last_day:
         days = np.append(days, last_day)
