@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.services import open_data
 from regimebot.handlers.messages.i18n import t
