@@ -54,13 +54,14 @@ from regimebot.bot.cli_common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console import render_html
 from regimebot.handlers.context import Services
+from regimebot.handlers.i18n import t
 from regimebot.handlers.registry import Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError
 from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
-from regimebot.macro.scenario.bonds import BondScenario
+from regimebot.macro.scenario.funds import BondRun, run_bond
 from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
 from regimebot.macro.scenario.margin import margin_scenario
 from regimebot.macro.scenario.presets import load_presets
@@ -126,9 +127,15 @@ def _chat_id(args) -> int | None:
 
 
 def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
-    from regimebot.handlers.scenario import grammar_message
+    from regimebot.handlers.scenario_format import grammar_message
 
     return UsageError(grammar_message(settings.language, err, escape=False))
+
+
+def _refusal(settings: Settings, exc: ScenarioError | CorrelationError) -> UsageError:
+    from regimebot.handlers.scenario_format import refusal
+
+    return UsageError(render_html(t(settings.language, "scenario.cannot", error=refusal(settings.language, exc.key, exc.values))))
 
 
 def _market(services: Services, cached: bool):
@@ -143,8 +150,23 @@ def _book(services: Services, chat_id: int | None) -> dict[str, float]:
     return load_portfolio(services.db, chat_id)
 
 
-def run_scenario(args, settings: Settings) -> int:
-    from regimebot.handlers import scenario as chat
+def _bond_payload(run: BondRun, query: BondQuery) -> dict[str, Any]:
+    """The bond or leveraged JSON object (README shape), with the article named when its claims are checked."""
+    preset = run.preset
+    meta = {"name": preset.name, "source": preset.source, "as_of": preset.as_of}
+    if run.bond is None:
+        return {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in run.leveraged]}
+    article = None
+    if run.article is not None:
+        article = {"id": run.article, "title": t("en", f"scenario.article.{run.article}.title"),
+                   "title_zh_tw": t("zh-TW", f"scenario.article.{run.article}.title"),
+                   "date": t("en", f"scenario.article.{run.article}.date")}
+    return {"kind": "bond", **run.bond.as_dict(), "preset": meta, "article": article,
+            "article_claims": [c.as_dict() for c in run.claims]}
+
+
+def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.handlers import scenario_format as fmt
 
     words = _split_flags(args)
     catalog = load_catalog()
@@ -159,28 +181,24 @@ def run_scenario(args, settings: Settings) -> int:
     except GrammarError as err:
         raise _grammar_error(settings, err) from err
     lang = settings.language
+    payload: dict[str, Any]
     try:
         if isinstance(query, BondQuery):
-            preset, answer = chat.run_bond(query, presets)
-            meta = {"name": preset.name, "source": preset.source, "as_of": preset.as_of}
-            if isinstance(answer, BondScenario):
-                payload: dict[str, Any] = {"kind": "bond", **answer.as_dict(), "preset": meta}
-                text = chat.format_bond(lang, answer, preset, query.horizon.text)
-            else:
-                payload = {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in answer]}
-                text = chat.format_leveraged(lang, answer, preset, preset.underlying or "underlying", query.horizon.text)
+            run = run_bond(query, presets)
+            payload = _bond_payload(run, query)
+            text = fmt.format_bond(lang, run, query.horizon.text) if run.bond else fmt.format_leveraged(lang, run, query.horizon.text)
         elif isinstance(query, MarginQuery):
-            answer = margin_scenario(query.leverage, query.maintenance, query.fall)
-            payload = {"kind": "margin", **answer.as_dict(), "maintenance_assumed": not query.maintenance_given}
-            text = chat.format_margin(lang, answer, not query.maintenance_given)
+            margin = margin_scenario(query.leverage, query.maintenance, query.fall)
+            payload = {"kind": "margin", **margin.as_dict(), "maintenance_assumed": not query.maintenance_given}
+            text = fmt.format_margin(lang, margin, not query.maintenance_given)
         elif isinstance(query, BetQuery):
-            answer = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
-            payload = {"kind": "bet", **answer.as_dict()}
-            text = chat.format_bet(lang, answer)
+            bet = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
+            payload = {"kind": "bet", **bet.as_dict()}
+            text = fmt.format_bet(lang, bet)
         else:
             payload, text = _shock(args, settings, query)
     except ScenarioError as exc:
-        raise UsageError(f"cannot compute this scenario: {exc}") from exc
+        raise _refusal(settings, exc) from exc
     if args.json:
         print_json(payload)
     else:

@@ -95,4 +95,5 @@ def test_bet_hand_worked():
     assert not coin.too_big
     fair = bet_scenario(0.5, 1.0, -1.0)
     assert fair.expected_value == pytest.approx(0.0) and fair.kelly == pytest.approx(0.0)
-    assert bet_scenario(0.1, 0.35, -0.10).kelly < 0  # below break-even: don't bet
+    below = bet_scenario(0.1, 0.35, -0.10)  # below break-even: don't bet — a stake of 0, never a negative one
+    assert below.kelly == 0.0 and not below.edge
