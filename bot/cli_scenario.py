@@ -54,7 +54,7 @@ from regimebot.bot.cli_common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console import render_html
 from regimebot.handlers.context import Services
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.registry import Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
@@ -127,13 +127,13 @@ def _chat_id(args) -> int | None:
 
 
 def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
-    from regimebot.handlers.scenario_format import grammar_message
+    from regimebot.handlers.messages.scenario import grammar_message
 
     return UsageError(grammar_message(settings.language, err, escape=False))
 
 
 def _refusal(settings: Settings, exc: ScenarioError | CorrelationError) -> UsageError:
-    from regimebot.handlers.scenario_format import refusal
+    from regimebot.handlers.messages.scenario import refusal
 
     return UsageError(render_html(t(settings.language, "scenario.cannot", error=refusal(settings.language, exc.key, exc.values))))
 
@@ -166,7 +166,7 @@ def _bond_payload(run: BondRun, query: BondQuery) -> dict[str, Any]:
 
 
 def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
-    from regimebot.handlers import scenario_format as fmt
+    from regimebot.handlers.messages import scenario as fmt
 
     words = _split_flags(args)
     catalog = load_catalog()

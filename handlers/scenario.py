@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.scenario_format import (
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.scenario import (
     cell,
     format_bet,
     format_bond,
@@ -17,7 +16,9 @@ from regimebot.handlers.scenario_format import (
     pct,
     refusal,
 )
-from regimebot.handlers.usage import esc, market_now, source_line, usage_text
+from regimebot.handlers.messages.text import esc
+from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.handlers.usage import market_now, source_line, usage_text
 from regimebot.macro.correlation import CorrelationError
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError

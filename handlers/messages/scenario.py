@@ -6,8 +6,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.usage import esc
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.text import esc
 from regimebot.macro.scenario import Caveat
 from regimebot.macro.scenario.bets import BetScenario
 from regimebot.macro.scenario.claims import ClaimCheck
