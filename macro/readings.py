@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -28,6 +28,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
 MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
+MA_DAYS = 200  # observations in the moving average: trading days, or calendar days for a 7-day market
+Z_MOVE = 20  # observations in the move whose z-score is taken
+YEAR_OBSERVATIONS = {"trading": 252, "daily": 365}  # a past year of observations, by calendar
 
 
 class _NyseHolidays(AbstractHolidayCalendar):
@@ -87,7 +90,8 @@ class Reading:
     high_52w: float | None = None
     position_52w: float | None = None   # 0 = at the low, 1 = at the high
     ma200_distance: float | None = None  # % above (+) / below (−) the 200-day average; bp for yields
-    z_20d: float | None = None           # z-score of the 20-day change against the past year
+    z_20d: float | None = None           # z-score of the 20-day change against the year before today
+    calendar: str = "trading"            # "trading": windows count exchange days; "daily": calendar days (bitcoin)
     stale: bool = True
     expected_date: date | None = None    # the last close that should exist
     source: str = ""
@@ -125,11 +129,11 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     now = now or datetime.now(UTC)
     expected = last_expected_close(now, series.calendar)
     in_bp = series.changes_in_bp
-    base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,
-                source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
-                expected_date=expected)
+    unknown = Reading(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp, last=None, last_date=None,
+                      source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
+                      expected_date=expected, calendar=series.calendar)
     if s.empty:
-        return Reading(last=None, last_date=None, **base)
+        return unknown
     last_ts = s.index[-1]
     last = float(s.iloc[-1])
     changes: dict[str, float | None] = {}
@@ -146,17 +150,18 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         low, high = float(year.min()), float(year.max())
         position = (last - low) / (high - low) if high > low else None  # a flat year has no position
     ma_distance = None
-    if len(s) >= 200:
-        ma = float(s.iloc[-200:].mean())
+    if len(s) >= MA_DAYS:
+        ma = float(s.iloc[-MA_DAYS:].mean())
         ma_distance = (last - ma) * 100.0 if in_bp else (last / ma - 1.0) * 100.0
     z = None
-    if len(s) >= 252 + 20:
-        moves = (s.diff(20) * 100.0) if in_bp else (s.pct_change(20, fill_method=None) * 100.0)
-        window = moves.iloc[-252:].dropna()
+    year_n = YEAR_OBSERVATIONS.get(series.calendar, YEAR_OBSERVATIONS["trading"])
+    if len(s) >= year_n + Z_MOVE + 1:
+        moves = (s.diff(Z_MOVE) * 100.0) if in_bp else (s.pct_change(Z_MOVE, fill_method=None) * 100.0)
+        window = moves.iloc[-year_n - 1 : -1].dropna()  # the year before today: today's move is not its own yardstick
         sd = float(window.std(ddof=1))
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
     stale = last_date < expected if as_of is None else False
-    return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
-                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)
+    return replace(unknown, last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
+                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale)
