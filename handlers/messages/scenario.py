@@ -103,7 +103,7 @@ def format_bond(lang: str, run: BondRun, horizon: str) -> str:
         lang,
         "scenario.bond.model",
         ladder=t(lang, "scenario.bond.ladder", lo=f"{lo:g}", hi=f"{hi:g}", coupon=f"{answer.ladder.coupon * 100:.2f}"),
-        duration=f"{answer.duration:.1f}",
+        duration=f"{answer.ladder_duration:.1f}",
         yield_=f"{answer.yield_ * 100:.2f}",
         convexity=f"{answer.convexity:.0f}",
         convexity_from=t(lang, f"scenario.bond.convexity_from.{answer.convexity_from}"),
@@ -124,11 +124,11 @@ def format_leveraged(lang: str, run: BondRun, horizon: str) -> str:
     head = t(lang, "scenario.lev.title", fund=esc(first.fund), leverage=f"{first.leverage:g}", horizon=esc(horizon))
     naive = t(lang, "scenario.lev.naive", leverage=f"{first.leverage:g}", underlying=esc(underlying))
     cols = t(lang, "scenario.lev.columns").split("|")  # shift | pinned | naive | unpinned
-    lines = [" ".join(cell(c, 7) for c in (cols[0], "5%", "50%", "95%"))]
+    lines = []
     for a in answers:
-        rows = ((f"{a.shift_bp:+.0f}bp", a.fund_outcome), (cols[2], a.naive), (cols[3], a.fund_unpinned))
-        for label, band in rows:
-            lines.append(f"{cell(label, 7)} {pct(band.p5):>7} {pct(band.p50):>7} {pct(band.p95):>7}")
+        lines.append(" ".join([cell(f"{a.shift_bp:+.0f}bp", 9, left=True)] + [cell(q, 7) for q in ("5%", "50%", "95%")]))
+        for label, band in ((cols[1], a.fund_outcome), (cols[2], a.naive), (cols[3], a.fund_unpinned)):
+            lines.append(f"{cell(label, 9, left=True)} {pct(band.p5):>7} {pct(band.p50):>7} {pct(band.p95):>7}")
     drags = ", ".join(f"{a.shift_bp:+.0f}bp: {a.drag * 100:+.1f} / {a.volatility_drag * 100:+.1f} pp" for a in answers)
     model = t(
         lang,
