@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -100,8 +100,9 @@ def _solve_coupon(maturities: tuple[float, ...], duration: float, y: float) -> f
     return (lo + hi) / 2.0
 
 
+@lru_cache(maxsize=256)
 def fit_ladder(duration: float, y: float, span: tuple[float, float] = (20.0, 30.0)) -> Ladder:
-    """The ladder over `span` (or the nearest feasible span) whose modified duration is `duration` at yield y."""
+    """The ladder over `span` (or the nearest feasible span) whose modified duration is `duration` at yield y (cached)."""
     if not (0.0 < duration <= 60.0):
         raise ScenarioError("duration_range", f"duration {duration:g} is out of range: expected 0–60 years", duration=f"{duration:g}")
     if y <= -0.5:

@@ -25,7 +25,7 @@ from regimebot.macro.scenario.bonds import FloatArray, Ladder
 from regimebot.macro.scenario.caveats import shift_caveats
 
 DAYS_PER_YEAR = 252
-CHEB_DEGREE, CHEB_NODES = 12, 64  # price curve fit over the paths' yield range
+CHEB_DEGREES, CHEB_NODES = (6, 8, 10, 12), 64  # price curve fit over the paths' yield range
 FIT_TOLERANCE = 1e-10  # relative: above it the fit gives way to the grid
 GRID_POINTS = 4001  # fallback grid (linear interpolation)
 YIELD_FLOOR = -1.0  # simulated yields at or below −100%: refused (lower vol= or the horizon)
@@ -130,12 +130,19 @@ class PriceCurve:
 
     def __init__(self, ladder: Ladder, lo: float, hi: float) -> None:
         self.mid, self.half = (lo + hi) / 2.0, max((hi - lo) / 2.0, 1e-6)
-        nodes = np.cos(np.pi * (np.arange(CHEB_NODES) + 0.5) / CHEB_NODES)
-        fit = chebyshev.chebfit(nodes, ladder.price(self.mid + self.half * nodes), CHEB_DEGREE)
-        self.coefficients = chebyshev.cheb2poly(fit)[::-1]  # highest power first
+        theta = np.pi * (np.arange(CHEB_NODES) + 0.5) / CHEB_NODES
+        values = ladder.price(self.mid + self.half * np.cos(theta))
+        # Chebyshev interpolation at the nodes (discrete orthogonality: no least squares needed)
+        series = 2.0 / CHEB_NODES * np.cos(np.outer(np.arange(CHEB_NODES), theta)) @ values
+        series[0] /= 2.0
         check = np.linspace(-1.0, 1.0, 257)
         exact = ladder.price(self.mid + self.half * check)
-        self.exact_fit = bool(np.max(np.abs(self._horner(check) / exact - 1.0)) < FIT_TOLERANCE)
+        self.exact_fit = False
+        for degree in CHEB_DEGREES:  # the lowest degree that reprices to FIT_TOLERANCE: fewer passes over the paths
+            self.coefficients = chebyshev.cheb2poly(series[: degree + 1])[::-1]  # highest power first
+            if np.max(np.abs(self._horner(check) / exact - 1.0)) < FIT_TOLERANCE:
+                self.exact_fit = True
+                break
         if not self.exact_fit:
             self.grid_lo = lo - 1e-4
             self.step = (hi - lo + 2e-4) / (GRID_POINTS - 1)
