@@ -11,6 +11,7 @@ from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.scenario import grammar_problem, problem_reply
 from regimebot.handlers.usage import market_now, source_line, usage_text
 from regimebot.macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
+from regimebot.macro.market import Market
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario.grammar import GrammarError, parse_corr
 from regimebot.storage.portfolios import load_portfolio
@@ -27,7 +28,7 @@ def format_matrix(report: CorrelationReport) -> str:
     return "<pre>" + esc("\n".join(lines)) + "</pre>"
 
 
-def format_correlation(req: Request, report: CorrelationReport, lookback: str, weighted: bool, market) -> str:
+def format_correlation(req: Request, report: CorrelationReport, lookback: str, weighted: bool, market: Market) -> str:
     lang = req.lang
     parts = [
         "<b>" + t(lang, "corr.title", lookback=esc(lookback)) + "</b>",

@@ -225,7 +225,7 @@ def correlation_report(
     w = np.array([float((weights or {}).get(sid, 1.0)) for sid in ids])
     w = w / w.sum()
     recent_window = window.iloc[-RECENT_DAYS:]
-    recent = None
+    recent: np.ndarray | None = None
     quiet: set[str] = set()
     if len(window) >= RECENT_DAYS:
         quiet = set(without_variation(recent_window, ids))  # no recent correlation with a series that sat still
@@ -234,8 +234,8 @@ def correlation_report(
     pairs = []
     for i in range(len(ids)):
         for j in range(i + 1, len(ids)):
-            unknown = recent is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(recent[i, j])
-            r = None if unknown else float(recent[i, j])
+            value = None if recent is None else float(recent[i, j])
+            r = None if value is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(value) else value
             pairs.append(Pair(ids[i], ids[j], float(corr[i, j]), r))
     moves = sorted((p for p in pairs if p.moved is not None), key=lambda p: -abs(p.moved or 0.0))[:top_moves]
     return CorrelationReport(

@@ -146,7 +146,7 @@ class PriceCurve:
         if not self.exact_fit:
             self.grid_lo = lo - 1e-4
             self.step = (hi - lo + 2e-4) / (GRID_POINTS - 1)
-            self.values = ladder.price(self.grid_lo + self.step * np.arange(GRID_POINTS))
+            self.values = ladder.price(self.grid_lo + self.step * np.arange(GRID_POINTS, dtype=np.float64))
             self.slopes = np.diff(self.values)
 
     def _horner(self, x: FloatArray) -> FloatArray:

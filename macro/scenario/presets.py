@@ -119,7 +119,7 @@ def _merged(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[st
 def _number(table: Mapping[str, Any], key: str, name: str, default: float | None = None) -> float:
     value = table.get(key, default)
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError("bad_preset", f"preset {name}: '{key}' must be a number (got {value!r})", name=name, key=key, value=repr(value))
+        raise ScenarioError("bad_preset", f"preset {name}: '{key}' must be a number (got {value!r})", name=name, option=key, value=repr(value))
     return float(value)
 
 
