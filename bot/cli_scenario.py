@@ -6,42 +6,7 @@ Both take the same words as the chat commands (macro/scenario/grammar.py), e.g.
 `regimebot corr TLT SPX GOLD DXY lookback=2y [--png heatmap.png]`. `--json` prints one JSON object (NaN → null);
 percentages in JSON are in percent (16.4 means +16.4%), yields moves in bp, dates ISO.
 
-JSON shapes
------------
-scenario, bond fund (TLT, IEF):
-  {"kind": "bond", "fund": "TLT",
-   "preset": {"name", "source", "as_of"},
-   "inputs": {"duration_years", "convexity_years2", "yield_pct", "horizon_years"},
-   "model": {"kind": "treasury_ladder_exact_repricing", "maturities_years": [20.0, …, 30.0],
-             "coupon_pct", "duration_years", "convexity_years2", "shorthand", "carry"},
-   "rows": [{"shift_bp", "price_return_pct", "taylor_return_pct", "carry_pct", "total_pct"}, …],
-   "article_claims": [{"shift_bp", "low_pct", "high_pct", "model": "below|lower_half|upper_half|above"}]}
-scenario, leveraged fund (TMF):
-  {"kind": "leveraged", "fund": "TMF", "preset": {…},
-   "scenarios": [{"fund", "inputs": {"leverage", "shift_bp", "horizon_years", "vol_bp_per_year", "yield_pct",
-                   "expense_ratio_pct", "financing_pct"},
-                  "model": {"kind": "daily_reset_simulation", "paths", "seed", "days"},
-                  "underlying": {"p5_pct", "p50_pct", "p95_pct"}, "naive_leveraged": {…}, "fund_outcome": {…},
-                  "fund_straight_path_pct", "vs_naive_pct", "volatility_drag_pct"}, …]}
-scenario margin:
-  {"kind": "margin", "inputs": {"leverage", "maintenance_pct"}, "maintenance_assumed": bool,
-   "model": "fall = 1 - (1 - 1/L)/(1 - m)", "margin_call_fall_pct",
-   "after_fall": null | {"fall_pct", "equity_change_pct", "leverage" (null: wiped out), "margin_call"}}
-scenario bet:
-  {"kind": "bet", "inputs": {"p_pct", "up_pct", "down_pct", "max_stake_pct"}, "model",
-   "expected_value_pct", "break_even_p_pct", "kelly_pct", "half_kelly_pct", "kelly_loss_pct", "warning"}
-scenario shock:
-  {"kind": "shock", "data_source", "simulated", "chat_id",
-   "shocks": {"DXY": {"pct": -5.0}, "US10Y": {"bp": -100.0}}, "model",
-   "window": {"lookback_days", "start", "end", "observations"},
-   "holdings": [{"series", "weight", "betas": {"DXY": …, "US10Y": …}, "r2" (null: shocked itself),
-                 "move_pct", "contribution_pct"}, …],
-   "portfolio_pct"}
-corr:
-  {"data_source", "simulated", "lookback": "1y", "series": [...], "weights": [...] (sum 1; equal unless --chat),
-   "window": {"start", "end", "observations"}, "matrix": [[…]], "same_bet_threshold": 0.7,
-   "same_bets": [{"a", "b", "rho", "recent_rho", "change", "hedge_stopped_hedging"}], "mirror_bets": [...],
-   "effective_bets", "weighted_effective_bets", "diversification_ratio", "recent_days": 60, "moves": [...]}
+JSON shapes: README.md, "Machine-readable output (`--json`)" (one place, so they cannot drift apart).
 """
 
 from __future__ import annotations
