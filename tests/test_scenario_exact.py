@@ -51,8 +51,11 @@ def test_dur_override_recomputes_convexity_from_the_matched_ladder(dur):
     answer = run.bond
     assert answer is not None and answer.convexity_from == "ladder"
     assert answer.convexity == pytest.approx(answer.ladder_convexity)
-    # half-year cash flows cannot hit every short duration exactly (2.0 → 2.05): the ladder is the nearest one
-    assert dcf_duration(answer.ladder.maturities, answer.ladder.coupon, answer.yield_) == pytest.approx(dur, rel=1e-3, abs=0.05)
+    # half-year cash flows cannot hit every short duration exactly (2.0 → 2.05): the nearest ladder, and it says so
+    model_duration = dcf_duration(answer.ladder.maturities, answer.ladder.coupon, answer.yield_)
+    assert model_duration == pytest.approx(dur, rel=1e-3, abs=0.05)
+    said = [dict(c.values) for c in answer.caveats if c.key == "duration_unmatched"]
+    assert said == ([] if abs(model_duration - dur) <= 0.01 else [{"asked": dur, "model": round(model_duration, 2)}])
     p0 = dcf_price(answer.ladder.maturities, answer.ladder.coupon, answer.yield_)
     for row in answer.rows:
         exact = dcf_price(answer.ladder.maturities, answer.ladder.coupon, answer.yield_ + row.shift_bp / 10_000) / p0 - 1

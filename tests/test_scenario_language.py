@@ -23,7 +23,7 @@ KEYWORDS = re.compile(r"\b(margin|shock|bet)\b")  # words of the command grammar
 
 ANSWERS = [
     "/scenario TLT", "/scenario TLT -100bp", "/scenario TLT -100bp dur=20", "/scenario TLT dur=15.5 yield=4.5%",
-    "/scenario TLT -600bp +300bp", "/scenario IEF -50bp horizon=6m", "/scenario TLT -100bp cvx=300",
+    "/scenario TLT -600bp +300bp", "/scenario IEF -50bp horizon=6m", "/scenario TLT -100bp cvx=300", "/scenario TLT dur=0.75",
     "/scenario TMF -100bp paths=200", "/scenario TMF -400bp +100bp vol=150 paths=200 over=6m",
     "/scenario margin lev=2", "/scenario margin lev=2 mm=25% fall=10%", "/scenario margin lev=5 mm=25% fall=10%",
     "/scenario margin lev=4 mm=25%", "/scenario margin lev=100 mm=25%", "/scenario margin lev=1 fall=100%",

@@ -23,6 +23,7 @@ from regimebot.macro.scenario.caveats import shift_caveats
 MAX_COUPON = 0.25  # coupons searched in [0, 25%]
 DEFAULT_SHIFTS_BP = (-200, -150, -100, -50, 50, 100, 150, 200)
 FloatArray = npt.NDArray[np.float64]
+DURATION_MATCH = 0.01  # years: a fitted ladder further than this from the duration asked says so
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,10 @@ def bond_scenario(
             raise ScenarioError("yield_floor", f"shift {bp:g}bp takes the yield below −50%", shift=f"{bp:+g}")
         rows.append(BondRow(float(bp), ladder.reprice(yield_, shift), taylor_return(duration, used_convexity, shift),
                             ladder.horizon_total(yield_, shift, horizon_years)))
+    ladder_duration = ladder.duration(yield_)
+    unmatched = ()
+    if abs(ladder_duration - duration) > DURATION_MATCH:  # half-yearly cash flows cannot reach every short duration
+        unmatched = (Caveat.of("duration_unmatched", {"asked": duration, "model": round(ladder_duration, 2)}),)
     return BondScenario(
         fund=fund,
         duration=duration,
@@ -242,8 +247,8 @@ def bond_scenario(
         horizon_years=horizon_years,
         ladder=ladder,
         rows=tuple(rows),
-        ladder_duration=ladder.duration(yield_),
+        ladder_duration=ladder_duration,
         ladder_convexity=ladder_convexity,
         convexity_from="ladder" if convexity is None else convexity_from,
-        caveats=shift_caveats(yield_, [float(bp) for bp in shifts_bp]),
+        caveats=unmatched + shift_caveats(yield_, [float(bp) for bp in shifts_bp]),
     )
