@@ -236,7 +236,7 @@ def bond_scenario(
         rows.append(BondRow(float(bp), ladder.reprice(yield_, shift), taylor_return(duration, used_convexity, shift),
                             ladder.horizon_total(yield_, shift, horizon_years)))
     ladder_duration = ladder.duration(yield_)
-    unmatched = ()
+    unmatched: tuple[Caveat, ...] = ()
     if abs(ladder_duration - duration) > DURATION_MATCH:  # half-yearly cash flows cannot reach every short duration
         unmatched = (Caveat.of("duration_unmatched", {"asked": duration, "model": round(ladder_duration, 2)}),)
     return BondScenario(
