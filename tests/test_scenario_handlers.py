@@ -106,7 +106,8 @@ def test_bond_table_without_shift_and_overrides(services):
     assert "claims" not in text  # not the article's inputs (15.5y): no verdict
     own = ask(services, "/scenario tlt dur=15.5 yield=4.55%").text
     # judged on the article's own 15.5y and 4.4–4.7%: −100bp lands in the upper half, −150 and −200bp at the bottom
-    assert own.count("claims") == 3 and own.count("bottom of its range") == 2 and "upper half" in own
+    assert own.count("claimed") == 3 and own.count("in the lower half") == 2 and own.count("in the upper half") == 1
+    assert "-100bp: claimed +15–18%, model +17.3% — in the upper half" in own
     assert "IEF" in ask(services, "/scenario IEF -50bp").text
 
 

@@ -63,9 +63,10 @@ def test_every_answer_in_zh_tw_has_no_untranslated_english_sentence(services):  
 
 def test_the_article_is_named_by_title_and_date_in_both_languages(services):  # noqa: F811
     zh = ask(services, "/scenario TLT -100bp", lang="zh-TW").text
-    assert "〈史上最擁擠的空頭，正在為美債牛市鋪路〉" in zh and "2025 年底" in zh
+    assert "文章〈史上最擁擠的空頭，正在為美債牛市鋪路〉（Common Sense Investor，PANews，2025 年底）" in zh
     en = ask(services, "/scenario TLT -100bp").text
-    assert "“The most crowded short in history is paving the way for a Treasury bull market”" in en and "late 2025" in en
+    assert ("The article “The most crowded short in history is paving the way for a Treasury bull market” "
+            "(Common Sense Investor, PANews, late 2025)") in en
 
 
 def _chat(tmp_path: Path, *flags: str) -> str:

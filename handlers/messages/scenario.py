@@ -14,7 +14,7 @@ from regimebot.macro.scenario.claims import ClaimCheck
 from regimebot.macro.scenario.funds import BondRun
 from regimebot.macro.scenario.grammar import GrammarError
 from regimebot.macro.scenario.margin import MarginScenario
-from regimebot.macro.scenario.presets import Preset
+from regimebot.macro.scenario.presets import Article, Preset, articles
 
 
 def pct(value: float, digits: int = 1) -> str:
@@ -74,20 +74,17 @@ def preset_line(lang: str, preset: Preset) -> str:
 # ---- bond funds -------------------------------------------------------------------------------
 
 
-def claim_line(lang: str, claim: ClaimCheck) -> str:
-    """The article's claim for one shift, named by its title and date, judged on the article's own inputs."""
-    return t(
-        lang,
-        f"scenario.claim.{claim.verdict}",
-        title=t(lang, f"scenario.article.{claim.article}.title"),
-        date=t(lang, f"scenario.article.{claim.article}.date"),
-        shift=f"{claim.shift_bp:+.0f}",
-        low=f"{claim.low_pct:g}",
-        high=f"{claim.high_pct:g}",
-        model=pct(claim.model),
-        duration=f"{claim.duration:g}",
-        yield_=f"{claim.yield_ * 100:.2f}",
-    )
+def claims_text(lang: str, claims: Sequence[ClaimCheck], article: Article) -> list[str]:
+    """The article named by its title and date, then each claimed shift judged on the article's own inputs."""
+    if not claims:
+        return []
+    first = claims[0]
+    intro = t(lang, "scenario.claim.intro", title=t(lang, f"scenario.article.{article.id}.title"),
+              date=t(lang, f"scenario.article.{article.id}.date"), duration=f"{first.duration:g}",
+              yield_=f"{first.yield_ * 100:.2f}", low_yield=f"{article.yield_low * 100:g}", high_yield=f"{article.yield_high * 100:g}")
+    lines = [t(lang, f"scenario.claim.{c.verdict}", shift=f"{c.shift_bp:+.0f}", low=f"{c.low_pct:g}", high=f"{c.high_pct:g}",
+               model=pct(c.model)) for c in claims]
+    return [intro, *lines]
 
 
 def format_bond(lang: str, run: BondRun, horizon: str) -> str:
@@ -111,7 +108,8 @@ def format_bond(lang: str, run: BondRun, horizon: str) -> str:
     )
     parts = [f"<b>{head}</b>", "<pre>" + esc("\n".join(lines)) + "</pre>", model,
              t(lang, "scenario.bond.total", horizon=esc(horizon))]
-    parts += [claim_line(lang, claim) for claim in run.claims]
+    if run.article is not None:
+        parts += claims_text(lang, run.claims, articles()[run.article])
     parts += caveat_lines(lang, answer.caveats)
     parts.append(preset_line(lang, run.preset))
     return "\n".join(parts)
