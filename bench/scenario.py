@@ -15,21 +15,21 @@ ratios are the comparable numbers; the absolute ones are printed with the load a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from regimebot.bot.config import Settings
+from regimebot.bot.config import DataSource, Settings
+from regimebot.bot.services import build_services
 from regimebot.handlers import load_commands
-from regimebot.handlers.context import Services
 from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.macro.catalog import load_catalog
 from regimebot.macro.scenario.bonds import fit_ladder
-from regimebot.storage.db import open_database
 
 
 def baseline_tmf(seed: int) -> float:
@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="timed runs per measurement (median reported)")
     args = parser.parse_args()
     load_commands()
-    services = Services(settings=Settings(), db=open_database(None), catalog=load_catalog(), market_data=None)
+    # the bond and leveraged-fund answers read no market data: an in-memory database and the offline demo source
+    services = build_services(dataclasses.replace(Settings(), data=DataSource("demo"), db=Path(":memory:")))
     handler = REGISTRY.get("scenario").handler
 
     def ask(*words: str) -> str:

@@ -31,6 +31,7 @@ MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d
 MA_DAYS = 200  # observations in the moving average: trading days, or calendar days for a 7-day market
 Z_MOVE = 20  # observations in the move whose z-score is taken
 YEAR_OBSERVATIONS = {"trading": 252, "daily": 365}  # a past year of observations, by calendar
+WEEKLY_GRACE_DAYS = 9  # a weekly value (H.4.1: Wednesday's, out on Thursday) is late after a week plus two days
 
 
 class _NyseHolidays(AbstractHolidayCalendar):
@@ -73,6 +74,13 @@ def last_expected_close(now: datetime, calendar: str = "trading") -> date:
         while not is_trading_day(day):
             day -= timedelta(days=1)
     return day
+
+
+def is_stale(series: Series, last: date, expected: date) -> bool:
+    """Whether a series' last observation is older than it should be (weekly series: only after a missed week)."""
+    if series.frequency == "weekly":
+        return (expected - last).days > WEEKLY_GRACE_DAYS
+    return last < expected
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,6 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
-    stale = last_date < expected if as_of is None else False
+    stale = is_stale(series, last_date, expected) if as_of is None else False
     return replace(unknown, last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
                    position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale)

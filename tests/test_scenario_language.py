@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from regimebot.storage import chats
-from regimebot.storage.db import open_database
+from regimebot.storage.store import Store
 from tests.test_scenario_handlers import ask, services  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,9 +82,9 @@ def _chat(tmp_path: Path, *flags: str) -> str:
 def test_chat_lang_flag_wins_over_the_stored_language_for_that_session(tmp_path):
     from regimebot.bot.console import CONSOLE_CHAT_ID
 
-    db = open_database(tmp_path / "chat.db")
-    chats.ensure_chat(db, CONSOLE_CHAT_ID, "private", title="console", language="en", timezone="UTC")
-    db.close()
+    store = Store.open(tmp_path / "chat.db")
+    store.chats.ensure_chat(CONSOLE_CHAT_ID, "private", title="console", language="en", timezone="UTC")
+    store.close()
     flagged = _chat(tmp_path, "--lang", "zh-TW")
     assert "槓桿 2 倍，維持保證金 25%" in flagged
     plain = _chat(tmp_path)  # the flag lasted one session: the stored language is unchanged
