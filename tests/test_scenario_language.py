@@ -80,7 +80,7 @@ def _chat(tmp_path: Path, *flags: str) -> str:
 
 
 def test_chat_lang_flag_wins_over_the_stored_language_for_that_session(tmp_path):
-    from regimebot.bot.console import CONSOLE_CHAT_ID
+    from regimebot.bot.console.chat import CONSOLE_CHAT_ID
 
     store = Store.open(tmp_path / "chat.db")
     store.chats.ensure_chat(CONSOLE_CHAT_ID, "private", title="console", language="en", timezone="UTC")
