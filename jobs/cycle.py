@@ -40,7 +40,7 @@ class CycleResult:
         return self.alert_ids
 
 
-def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
+def alert_recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
     """(chat id, forum topic id) of every subscriber, then the configured alert chats (channels)."""
     recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in chat_store.subscribers(db, thesis_id, now)]
     known = {chat_id for chat_id, _ in recipients}
@@ -65,7 +65,7 @@ def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool,
                 evidence=evidence, urgent=tr.new == "invalidated", transition_id=getattr(tr, "id", None), now=now,
             )
             alert_ids.append(alert.id)
-            rows += outbox.enqueue_deliveries(services.db, alert.id, _recipients(services.db, services.settings, tr.thesis_id, now), now=now)
+            rows += outbox.enqueue_deliveries(services.db, alert.id, alert_recipients(services.db, services.settings, tr.thesis_id, now), now=now)
     return alert_ids, rows
 
 
@@ -94,5 +94,11 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
             run_log.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
     log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
              evaluation.as_of, len(transitions), len(alert_ids), rows)
+    try:
+        from regimebot.jobs.journal_push import queue_journal_pushes  # imports this module
+
+        rows += queue_journal_pushes(services, market, evaluation, now)
+    except Exception:  # a journal fault must not fail the evaluation; the pushes are retried next cycle
+        log.exception("journal pushes not queued this cycle")
     errors = dict(getattr(market, "errors", {}) or {})
     return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=errors)

@@ -20,6 +20,7 @@ from regimebot.jobs.cycle import CycleResult, run_cycle
 from regimebot.jobs.deadman import deadman_due, format_deadman
 from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
 from regimebot.jobs.digest import build_digest
+from regimebot.jobs.journal_push import REVIEW_WEEKDAY, queue_weekly_review
 from regimebot.macro.providers import DataError
 from regimebot.storage import chats as chat_store
 from regimebot.storage import process_lock, run_log
@@ -190,7 +191,31 @@ class BotJobs:
         return {chat_id: entry[:2] for chat_id, entry in self._digests.items()}
 
     async def digest_job(self, context: Any) -> None:
-        await self.send_digest(int(context.job.data))
+        chat_id = int(context.job.data)
+        await self.send_digest(chat_id)
+        if await self.queue_review(chat_id):
+            await self.deliver_now()
+
+    async def queue_review(self, chat_id: int, now: datetime | None = None) -> bool:
+        """On the review weekday (in the chat's time zone), queue the weekly journal review through the outbox."""
+        now = now or datetime.now(UTC)
+        with self.services.db_lock:
+            prefs = chat_store.get_chat(self.services.db, chat_id)
+        if prefs is None or prefs.paused:
+            return False
+        try:
+            zone = ZoneInfo(prefs.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        local_day = now.astimezone(zone).date()
+        if local_day.weekday() != REVIEW_WEEKDAY:
+            return False
+        try:
+            alert_id = await asyncio.to_thread(queue_weekly_review, self.services, chat_id, prefs.alert_thread_id, local_day, now)
+        except Exception:  # a review that cannot be built must not stop the other jobs; next week's is tried again
+            log.exception("could not queue the weekly review for chat %s", chat_id)
+            return False
+        return alert_id is not None
 
     async def send_digest(self, chat_id: int) -> bool:
         """Build and send one chat's digest now; False when it could not be sent (logged)."""

@@ -90,6 +90,7 @@ class AlertRecord(StatusChange):
     evidence: list[dict]
     created_at: datetime
     urgent: bool
+    kind: str = "status"  # or a journal push: catalyst_overdue, pain, weekly_review (schema v7)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Delivery:
     sent_at: datetime | None
 
 
-_ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent"
+_ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent, kind"
 _DELIVERY_COLS = "id, alert_id, chat_id, thread_id, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at"
 
 
@@ -117,6 +118,7 @@ def _alert(row: tuple) -> AlertRecord:
     return AlertRecord(
         id=row[0], thesis_id=row[1], old=row[2], new=row[3], as_of=row[4], source=row[5],
         simulated=bool(row[6]), evidence=json.loads(row[7]), created_at=_parse_ts(row[8]), urgent=bool(row[9]),
+        kind=row[10],
     )
 
 
@@ -170,10 +172,10 @@ def get_alert(db: sqlite_utils.Database, alert_id: int) -> AlertRecord | None:
 
 
 def alerts_for_chat(db: sqlite_utils.Database, chat_id: int, limit: int = 10) -> list[AlertRecord]:
-    """The newest alerts that were addressed to this chat (whatever their delivery state), newest first."""
+    """The newest status alerts that were addressed to this chat (whatever their delivery state), newest first."""
     rows = db.execute(
         f"SELECT {', '.join('a.' + c.strip() for c in _ALERT_COLS.split(','))} FROM alerts a "
-        "JOIN deliveries d ON d.alert_id = a.id WHERE d.chat_id = ? ORDER BY a.id DESC LIMIT ?",
+        "JOIN deliveries d ON d.alert_id = a.id WHERE d.chat_id = ? AND a.kind = 'status' ORDER BY a.id DESC LIMIT ?",
         [chat_id, limit],
     ).fetchall()
     return [_alert(r) for r in rows]
@@ -181,7 +183,8 @@ def alerts_for_chat(db: sqlite_utils.Database, chat_id: int, limit: int = 10) ->
 
 def alerts_since(db: sqlite_utils.Database, since: datetime) -> list[AlertRecord]:
     """Every alert (status change) created since `since`, oldest first (for the daily digest)."""
-    rows = db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE created_at >= ? ORDER BY id", [_ts(since)]).fetchall()
+    rows = db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE created_at >= ? AND kind = 'status' ORDER BY id",
+                      [_ts(since)]).fetchall()
     return [_alert(r) for r in rows]
 
 
