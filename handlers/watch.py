@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.journal_format import distance_line
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.reply import Reply
 from regimebot.handlers.usage import (
@@ -20,6 +21,8 @@ from regimebot.handlers.usage import (
     thesis_name,
     usage_reply,
 )
+from regimebot.macro.distance import Distance, distances
+from regimebot.macro.signal_kinds import SeriesCache
 
 
 def _label(lang: str, key: str, fallback: str) -> str:
@@ -104,8 +107,8 @@ def format_theses(req: Request, evaluation: Any) -> list[str]:
     return lines
 
 
-def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
-    """A signal's state, value against its thresholds, since when, and what it means."""
+def format_signal(req: Request, evaluation: Any, signal_id: str, distance: Distance | None = None) -> list[str]:
+    """A signal's state, value against its thresholds, since when, its distance to them, and what it means."""
     spec = req.services.watchlist.signals.get(signal_id)
     result = evaluation.signals.get(signal_id)
     state = getattr(result, "state", "unknown")
@@ -120,6 +123,8 @@ def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
                    breach=format_threshold(spec, getattr(spec, "breach", None)) or "—")
     since = getattr(result, "since", None)
     lines = [head, "    " + detail + (" · " + t(req.lang, "watch.since", since=esc(as_of_text(since))) if since else "")]
+    if distance is not None:
+        lines.append("    " + distance_line(req.lang, distance))
     meaning = localized(getattr(spec, "meaning", None), req.lang)
     if meaning:
         lines.append(f"    <i>{esc(meaning)}</i>")
@@ -171,8 +176,10 @@ def thesis(req: Request) -> Reply:
         lines.append(t(req.lang, "watch.positions", positions=esc(positions)))
     rule = t(req.lang, "watch.rule", k=spec.k, hard=esc(", ".join(spec.hard)) if spec.hard else "—")
     lines += ["", f"<b>{t(req.lang, 'watch.invalidation')}</b>", rule]
+    fresh = {sid: r.state != "unknown" for sid, r in evaluation.signals.items()}
+    near = distances(SeriesCache(market, req.services.catalog), req.services.watchlist, spec.invalidation, fresh)
     for sid in spec.invalidation:
-        lines += format_signal(req, evaluation, sid)
+        lines += format_signal(req, evaluation, sid, near.get(sid))
     if getattr(spec, "confirming", ()):
         lines += ["", f"<b>{t(req.lang, 'watch.confirming')}</b>"]
         for sid in spec.confirming:
