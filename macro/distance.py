@@ -61,10 +61,11 @@ def _gap(value: float, threshold: float | None, direction: str, sd_year: float |
 
 
 def _sd(changes: np.ndarray) -> float | None:
+    """Standard deviation of daily changes; None when they do not vary (a constant step leaves only float noise)."""
     if len(changes) < 2:
         return None
     sd = float(np.std(changes, ddof=1))
-    return sd if math.isfinite(sd) and sd > 0 else None
+    return sd if math.isfinite(sd) and sd > 1e-9 * max(1.0, float(np.abs(changes).max())) else None
 
 
 def signal_distance(spec: SignalSpec, values: pd.Series) -> Distance | None:

@@ -1,0 +1,75 @@
+"""The journal's history is append-only: versions per thesis, SQLite refuses rewrites, no command rewrites a row."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from regimebot.storage.db import latest_version, open_database
+from regimebot.storage.journal import Journal
+from regimebot.storage.store import Connection
+from tests.chat_world import ask, make_services
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def _journal() -> Journal:
+    return Journal(Connection(open_database(None)))
+
+
+def test_schema_version_7_holds_the_journal():
+    db = open_database(None)
+    assert latest_version() == 7
+    assert {"journal_events", "journal_pushes"} <= set(db.table_names())
+    assert "kind" in db["alerts"].columns_dict
+
+
+def test_events_are_numbered_per_thesis_and_keep_who_when_what_why():
+    journal = _journal()
+    a1 = journal.append("long_duration", "open", {"series": "TLT"}, user_id=7, via="chat", reason="cheap", now=T0)
+    b1 = journal.append("long_usd_ai", "open", {"series": "DXY"}, user_id=None, via="cli")
+    a2 = journal.append("long_duration", "note", {"text": "hold"}, user_id=7, via="chat")
+    assert (a1.version, b1.version, a2.version) == (1, 1, 2)
+    assert (a1.user_id, a1.via, a1.reason, a1.created_at, dict(a1.payload)) == (7, "chat", "cheap", T0, {"series": "TLT"})
+    assert [e.version for e in journal.history("long_duration")] == [1, 2]
+    assert set(journal.by_thesis()) == {"long_duration", "long_usd_ai"}
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE journal_events SET reason = 'rewritten' WHERE id = 1",
+    "UPDATE journal_events SET payload = '{}'",
+    "DELETE FROM journal_events WHERE id = 1",
+    "DELETE FROM journal_events",
+    "INSERT OR REPLACE INTO journal_events (id, thesis_id, version, kind, payload, reason, user_id, via, created_at) "
+    "VALUES (1, 'long_duration', 1, 'open', '{}', 'replaced', NULL, 'cli', '2026-01-01')",
+])
+def test_sqlite_refuses_to_rewrite_or_delete_history(sql):
+    journal = _journal()
+    journal.append("long_duration", "open", {"series": "TLT"}, user_id=7, via="chat", reason="cheap")
+    db = journal._db
+    before = db.execute("SELECT * FROM journal_events").fetchall()
+    with pytest.raises(sqlite3.DatabaseError, match="append-only|UNIQUE"):
+        db.execute(sql)
+    assert db.execute("SELECT * FROM journal_events").fetchall() == before
+
+
+def test_no_command_deletes_or_rewrites_a_past_row():
+    services = make_services()
+    script = [
+        "/open long_duration entry=2025-06-02 series=TLT horizon=18m pain=10% conviction=4 cheap after the sell-off",
+        "/note long_duration conviction=3 pain=12% trimmed", "/note long_duration just a note",
+        "/catalyst long_duration 2025-09-30 two Fed cuts", "/catalyst long_duration done 4",
+        "/catalyst long_duration 2026-12-31 fiscal deal", "/close long_duration thesis played out",
+        "/open long_duration series=TLT entry=2026-01-05 second try", "/close long_duration",
+        "/open long_duration", "/journal long_duration", "/journal",
+    ]
+    seen: list[tuple] = []
+    for line in script:
+        ask(services, line)
+        rows = services.db.execute("SELECT * FROM journal_events ORDER BY id").fetchall()
+        assert rows[: len(seen)] == seen, f"{line} rewrote history"
+        seen = rows
+    assert [r[2] for r in seen] == list(range(1, len(seen) + 1))  # versions 1..n, nothing skipped or replaced
+    assert [r[3] for r in seen] == ["open", "note", "note", "catalyst", "catalyst_done", "catalyst", "close", "open", "close"]
