@@ -32,8 +32,8 @@ def register(sub: Any) -> None:
 
 def _thesis(services: Services, text: str) -> str:
     for tid in services.watchlist.theses:
-        if tid.lower() == text.lower():
-            return tid
+        if str(tid).lower() == text.lower():
+            return str(tid)
     raise UsageError(f"THESIS: {text!r} is not a thesis of the watch list; known: {', '.join(services.watchlist.theses)}")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from regimebot.handlers import journal_book as book
+from regimebot.handlers.context import Services
 from regimebot.handlers.i18n import t
 from regimebot.handlers.journal_format import event_line, format_board, format_closest, format_story
 from regimebot.handlers.registry import REGISTRY, Request
@@ -58,7 +59,7 @@ def journal(req: Request) -> Reply:
     return format_story(req.lang, tid, events, current, status, req.services.watchlist)
 
 
-Change = Callable[[book.Services, str, Sequence[str], int | None, str], JournalEvent]
+Change = Callable[[Services, str, Sequence[str], int | None, str], JournalEvent]
 
 
 def _change(req: Request, action: Change, need_words: bool) -> Reply:

@@ -195,7 +195,7 @@ def status_path(market: Market, services: Services, thesis_id: str, start: date,
     run = replay(market, services.watchlist, start, end, manual_switches(services))
     moves = [tr for tr in run.transitions if tr.thesis_id == thesis_id]
     first = moves[0].old if moves else run.final.theses[thesis_id].status
-    return first, [StatusStep(tr.date, tr.old, tr.new, tuple(s.id for s in tr.evidence)) for tr in moves]
+    return first, [StatusStep(tr.date, tr.old or "unknown", tr.new, tuple(s.id for s in tr.evidence)) for tr in moves]
 
 
 def close(services: Services, thesis_id: str, tokens: Sequence[str], user_id: int | None, via: str,

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from regimebot.macro.signal_kinds import SeriesCache
-from regimebot.macro.watchlist import SignalSpec, Watchlist
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import Watchlist
 
 VOL_YEAR = 252
 VOL_NOW = 20

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 EVENT_KINDS = ("open", "note", "catalyst", "catalyst_done", "close")
 SIDES = ("long", "short")
+Day = date  # the type, under a name a `date` field does not shadow
 
 
 class JournalError(ValueError):
@@ -51,11 +52,11 @@ class Catalyst:
     """A dated event the thesis waits for; `done` once an admin marked it."""
 
     id: int
-    date: date
+    date: Day
     text: str
     done: bool = False
 
-    def overdue(self, today: date) -> bool:
+    def overdue(self, today: Day) -> bool:
         """Past its date and not marked done."""
         return not self.done and self.date < today
 
@@ -91,13 +92,15 @@ class Entry:
         return waiting[0] if waiting else None
 
 
-_HORIZON_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
-
-
 def horizon_end(start: date, horizon: str) -> date:
-    """`start` plus a horizon such as 90d, 6w, 18m or 2y."""
-    amount, unit = int(horizon[:-1]), _HORIZON_UNITS[horizon[-1]]
-    end: pd.Timestamp = pd.Timestamp(start) + pd.DateOffset(**{unit: amount})
+    """`start` plus a horizon such as 90d, 6w, 18m or 2y (months and years by the calendar)."""
+    amount, unit = int(horizon[:-1]), horizon[-1]
+    if unit == "d":
+        return start + timedelta(days=amount)
+    if unit == "w":
+        return start + timedelta(weeks=amount)
+    months = amount * (12 if unit == "y" else 1)
+    end: pd.Timestamp = pd.Timestamp(start) + pd.DateOffset(months=months)
     return end.date()
 
 
