@@ -58,7 +58,7 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
             print_json({"thesis": tid, "version": event.version, "kind": event.kind, "payload": dict(event.payload)})
         else:
             from regimebot.bot.console import render_html
-            from regimebot.handlers.journal_format import event_line
+            from regimebot.handlers.messages.journal import event_line
 
             print(render_html(event_line(settings.language, event)))
         return 0
@@ -69,7 +69,7 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
 
 def _show(services: Services, settings: Settings, thesis_id: str | None, as_json: bool) -> int:
     from regimebot.bot.console import render_html
-    from regimebot.handlers.journal_format import format_board, format_story
+    from regimebot.handlers.messages.journal import format_board, format_story
 
     today = datetime.now(UTC).date()
     board = book.board(services, today)

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 
 from regimebot.handlers import journal_book as book
 from regimebot.handlers.context import Services
-from regimebot.handlers.i18n import t
-from regimebot.handlers.journal_format import event_line, format_board, format_closest, format_story
+from regimebot.handlers.evaluation import evaluate_cached
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.journal import event_line, format_board, format_closest, format_story
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, esc, find_thesis, is_bot_admin, thesis_ids, usage_reply
+from regimebot.handlers.usage import admin_only, find_thesis, is_bot_admin, thesis_ids, usage_reply
 from regimebot.macro.distance import closest, distances
 from regimebot.macro.journal import JournalError, JournalEvent, open_entry
 from regimebot.macro.journal_report import position_report
@@ -53,9 +55,7 @@ def journal(req: Request) -> Reply:
         current = (entry, report)
     status = "unknown"
     if not market.closes.empty:
-        from regimebot.macro.engine import evaluate
-
-        status = evaluate(market, req.services.watchlist, manual=book.manual_switches(req.services)).theses[tid].status
+        status = evaluate_cached(req.services)[1].theses[tid].status
     return format_story(req.lang, tid, events, current, status, req.services.watchlist)
 
 
@@ -127,9 +127,7 @@ def closest_command(req: Request) -> Reply:
     market = book.current_market(req.services)
     if market.closes.empty:
         return Reply(format_closest(req.lang, [], None, market.label))
-    from regimebot.macro.engine import evaluate
-
-    evaluation = evaluate(market, watchlist, manual=book.manual_switches(req.services))
+    market, evaluation = evaluate_cached(req.services)
     fresh = {sid: r.state != "unknown" for sid, r in evaluation.signals.items()}
     found = distances(SeriesCache(market, req.services.catalog), watchlist, fresh=fresh)
     return Reply(format_closest(req.lang, closest(found), evaluation.as_of, market.label))

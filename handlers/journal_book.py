@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from regimebot.handlers.context import Services
+from regimebot.handlers.evaluation import manual_switches
 from regimebot.macro.engine import Evaluation, evaluate, replay
 from regimebot.macro.journal import Entry, JournalError, JournalEvent, Position, fold_entries, latest_entry, open_entry
 from regimebot.macro.journal_grammar import NOTE_FIELDS, OPEN_FIELDS, parse_catalyst, parse_fields
@@ -39,13 +40,6 @@ def thesis_position(thesis: ThesisSpec) -> Position | None:
 def journal_of(services: Services) -> Journal:
     """The journal repository over the services' database (callers hold `services.db_lock`)."""
     return Journal(Connection(services.db))
-
-
-def manual_switches(services: Services) -> dict[str, bool]:
-    from regimebot.storage import engine_state
-
-    with services.db_lock:
-        return dict(engine_state.manual_signals(services.db))
 
 
 def current_market(services: Services) -> Market:

@@ -5,10 +5,11 @@ The file is validated first; an invalid file changes nothing and the answer name
 
 from __future__ import annotations
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, esc, is_bot_admin, usage_reply
+from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 from regimebot.macro.catalog import CatalogError
 from regimebot.macro.watchlist import WatchlistError, load_watchlist
 

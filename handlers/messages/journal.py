@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from regimebot.handlers.alerts import STATUS_ICONS, thesis_name
-from regimebot.handlers.alerts import status_text as status_word
-from regimebot.handlers.i18n import t
-from regimebot.handlers.reply import Button, Reply
-from regimebot.handlers.usage import esc
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Button, Reply
+from regimebot.handlers.messages.text import STATUS_ICONS, esc, thesis_name
+from regimebot.handlers.messages.text import status_text as status_word
 from regimebot.macro.distance import Distance, Gap
 from regimebot.macro.journal import Entry, JournalEvent
 from regimebot.macro.journal_report import PositionReport
@@ -21,7 +20,7 @@ MAX_STORY = 30  # history rows shown in /journal THESIS (newest first)
 
 def status_text(lang: str, status: str) -> str:
     """A status with its icon, in the chat's language."""
-    return f"{STATUS_ICONS.get(status, '⚪')} {status_word(lang, status)}"
+    return status_word(lang, status, icon=True)
 
 
 def pct(lang: str, value: float | None, signed: bool = True) -> str:
