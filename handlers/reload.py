@@ -11,7 +11,8 @@ from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 from regimebot.macro.catalog import CatalogError
-from regimebot.macro.watchlist import WatchlistError, load_watchlist
+from regimebot.macro.signal_specs import WatchlistError
+from regimebot.macro.watchlist import load_watchlist
 
 
 @REGISTRY.command("reload", summary="cmd.reload.summary", usage="cmd.reload.usage", admin=True, group="admin")
