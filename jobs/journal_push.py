@@ -46,13 +46,13 @@ def queue_journal_pushes(services: Services, market: Market, evaluation: Evaluat
                     queued += journal.push_once([f"catalyst:{opened}:{c.id}"], "catalyst_overdue", tid, payload, recipients,
                                                 as_of=as_of, source=market.label, simulated=market.simulated, now=now) is not None
             report = row.report
-            keys = [f"pain:{opened}:{report.pain_budget_pct:g}:{level}" for level in report.pain_levels()]
-            fresh = [k for k in keys if not journal.pushed(k)]
-            if fresh:
-                payload = {"level": int(fresh[-1].rsplit(":", 1)[1]), "max_drawdown_pct": report.max_drawdown_pct,
+            keys = {level: f"pain:{opened}:{report.pain_budget_pct:g}:{level}" for level in report.pain_levels()}
+            fresh = [level for level, key in keys.items() if not journal.pushed(key)]
+            if fresh:  # one message about the highest level reached; the lower ones count as told
+                payload = {"level": fresh[-1], "max_drawdown_pct": report.max_drawdown_pct,
                            "pain_budget_pct": report.pain_budget_pct, "pain_used_pct": report.pain_used_pct}
-                queued += journal.push_once(list(reversed(fresh)), "pain", tid, payload, recipients, as_of=as_of,
-                                            source=market.label, simulated=market.simulated, now=now) is not None
+                queued += journal.push_once([keys[level] for level in reversed(fresh)], "pain", tid, payload, recipients,
+                                            as_of=as_of, source=market.label, simulated=market.simulated, now=now) is not None
     return queued
 
 
