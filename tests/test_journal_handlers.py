@@ -144,3 +144,10 @@ def test_reload_with_a_bad_file_changes_nothing_and_names_the_entry(tmp_path: Pa
     assert ask(services, "/reload", user_id=4242).text.startswith("⛔") and services.watchlist is before
     assert ask(services, "/reload", user_id=ADMIN).text.startswith("✅")
     assert services.watchlist is not before and services.watchlist.theses["long_duration"].k == 1
+
+
+def test_a_horizon_run_out_is_shown_as_time_past_it():
+    services = make_services()
+    ask(services, "/open long_duration entry=2025-06-02 series=TLT horizon=30d")
+    text = ask(services, "/journal").text
+    assert "past its 30d horizon" in text and "left" not in text

@@ -47,6 +47,9 @@ def report_lines(lang: str, report: PositionReport, entry: Entry) -> list[str]:
                level=_level(report.entry_level, lang), date=esc(report.entry_date))]
     if report.horizon_days is None:
         lines.append(t(lang, "journal.held_no_horizon", held=_days(lang, report.held_days)))
+    elif report.horizon_left_days is not None and report.horizon_left_days < 0:
+        lines.append(t(lang, "journal.held_over", held=_days(lang, report.held_days), horizon=esc(entry.horizon or ""),
+                       over=_days(lang, -report.horizon_left_days)))
     else:
         lines.append(t(lang, "journal.held", held=_days(lang, report.held_days), horizon=esc(entry.horizon or ""),
                        left=_days(lang, report.horizon_left_days)))
