@@ -7,7 +7,6 @@ position series comes from the command (`series=`), else from the thesis's decla
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,8 +16,9 @@ from regimebot.macro.engine import Evaluation, evaluate, replay
 from regimebot.macro.journal import Entry, JournalError, JournalEvent, Position, fold_entries, latest_entry, open_entry
 from regimebot.macro.journal_grammar import NOTE_FIELDS, OPEN_FIELDS, parse_catalyst, parse_fields
 from regimebot.macro.journal_report import (
+    Board,
+    BoardRow,
     PositionReport,
-    SameBet,
     StatusStep,
     entry_close,
     position_report,
@@ -45,27 +45,6 @@ def journal_of(services: Services) -> Journal:
 def current_market(services: Services) -> Market:
     with services.db_lock:
         return services.market_data.market()
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One thesis on the journal board: its latest entry (open or closed), measured, and its status."""
-
-    thesis_id: str
-    entry: Entry
-    report: PositionReport | None
-    status: str
-
-
-@dataclass(frozen=True)
-class Board:
-    """Every thesis with a journal entry, the "same bet" pairs among the open ones, and the data's as-of."""
-
-    rows: tuple[BoardRow, ...]
-    same_bets: tuple[SameBet, ...]
-    as_of: date | None
-    source: str
-    simulated: bool
 
 
 def _report(entry: Entry, market: Market, today: date) -> PositionReport:

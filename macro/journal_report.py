@@ -155,6 +155,27 @@ def same_bets(market: Market, catalog: Catalog, positions: Mapping[str, Position
 
 
 @dataclass(frozen=True)
+class BoardRow:
+    """One thesis on the journal board: its latest entry (open or closed), measured, and its status."""
+
+    thesis_id: str
+    entry: Entry
+    report: PositionReport | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Board:
+    """Every thesis with a journal entry, the "same bet" pairs among the open ones, and the data's as-of."""
+
+    rows: tuple[BoardRow, ...]
+    same_bets: tuple[SameBet, ...]
+    as_of: date | None
+    source: str
+    simulated: bool
+
+
+@dataclass(frozen=True)
 class StatusStep:
     """One move of the thesis's status while the entry was held, and the signals that moved it."""
 

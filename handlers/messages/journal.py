@@ -12,7 +12,8 @@ from regimebot.handlers.messages.text import STATUS_ICONS, esc, thesis_name
 from regimebot.handlers.messages.text import status_text as status_word
 from regimebot.macro.distance import Distance, Gap
 from regimebot.macro.journal import Entry, JournalEvent
-from regimebot.macro.journal_report import PositionReport
+from regimebot.macro.journal_report import Board, PositionReport
+from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.outbox import AlertRecord
 
 MAX_STORY = 30  # history rows shown in /journal THESIS (newest first)
@@ -68,7 +69,7 @@ def report_lines(lang: str, report: PositionReport, entry: Entry) -> list[str]:
     return lines
 
 
-def format_board(lang: str, board: Any, watchlist: Any) -> str:
+def format_board(lang: str, board: Board, watchlist: Watchlist) -> str:
     """/journal: every thesis with an entry, then the "same bet" pairs."""
     if not board.rows:
         return t(lang, "journal.empty")
@@ -118,7 +119,7 @@ def event_line(lang: str, event: JournalEvent) -> str:
 
 
 def format_story(lang: str, thesis_id: str, events: Sequence[JournalEvent], current: tuple[Entry, PositionReport] | None,
-                 status: str, watchlist: Any) -> Reply:
+                 status: str, watchlist: Watchlist) -> Reply:
     """/journal THESIS: the open entry's numbers, then the whole history, newest first (buttons for overdue catalysts)."""
     lines = [f"{status_text(lang, status)} · <b>{esc(thesis_name(watchlist, thesis_id, lang))}</b> <code>{esc(thesis_id)}</code>"]
     buttons: list[tuple[Button, ...]] = []
@@ -188,7 +189,7 @@ def format_closest(lang: str, found: Sequence[Distance], as_of: date | None, sou
     return "\n".join(lines)
 
 
-def format_journal_push(alert: AlertRecord, lang: str, watchlist: Any) -> Reply:
+def format_journal_push(alert: AlertRecord, lang: str, watchlist: Watchlist) -> Reply:
     """A journal push from the outbox: an overdue catalyst, a pain threshold, or the weekly review."""
     p = alert.evidence[0] if alert.evidence else {}
     name = esc(thesis_name(watchlist, alert.thesis_id, lang))
