@@ -137,6 +137,8 @@ def note(services: Services, thesis_id: str, tokens: Sequence[str], user_id: int
     entry = _current(services, thesis_id)
     before = {"horizon": entry.horizon, "conviction": entry.conviction, "pain": entry.pain_budget_pct}
     changes = {key: [before[key], value] for key, value in parsed.fields.items() if before[key] != value}
+    if not changes and not parsed.text:
+        raise JournalError(f"note: nothing changed ({', '.join(f'{k}={v}' for k, v in parsed.fields.items())} already)")
     payload: dict[str, Any] = {"changes": changes}
     if parsed.text:
         payload["text"] = parsed.text

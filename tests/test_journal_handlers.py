@@ -73,6 +73,7 @@ def test_reading_is_open_to_members(services):
 def test_bad_arguments_name_the_argument_and_change_nothing(services):
     before = _rows(services)
     assert "pain" in ask(services, "/note long_duration pain=200%").text
+    assert "nothing changed" in ask(services, "/note long_duration pain=10%").text
     assert "is not a catalyst" in ask(services, "/catalyst long_duration done 999").text
     assert "already open" in ask(services, "/open long_duration series=TLT").text
     assert "series" in ask(services, "/open long_usd_ai series=NOPE").text
