@@ -27,8 +27,6 @@ from regimebot.macro.journal_report import (
 )
 from regimebot.macro.market import Market
 from regimebot.macro.watchlist import ThesisSpec
-from regimebot.storage.journal import Journal
-from regimebot.storage.store import Connection
 
 
 def thesis_position(thesis: ThesisSpec) -> Position | None:
@@ -37,14 +35,8 @@ def thesis_position(thesis: ThesisSpec) -> Position | None:
     return None
 
 
-def journal_of(services: Services) -> Journal:
-    """The journal repository over the services' database (callers hold `services.db_lock`)."""
-    return Journal(Connection(services.db))
-
-
 def current_market(services: Services) -> Market:
-    with services.db_lock:
-        return services.market_data.market()
+    return services.market_data.market()
 
 
 def _report(entry: Entry, market: Market, today: date) -> PositionReport:
@@ -57,8 +49,7 @@ def board(services: Services, today: date | None = None, market: Market | None =
     """The journal of every thesis that has one, in watch-list order."""
     today = today or datetime.now(UTC).date()
     market = market if market is not None else current_market(services)
-    with services.db_lock:
-        events = journal_of(services).by_thesis()
+    events = services.store.journal.by_thesis()
     watchlist = services.watchlist
     if evaluation is None and not market.closes.empty and events:
         evaluation = evaluate(market, watchlist, manual=manual_switches(services))
@@ -76,13 +67,11 @@ def board(services: Services, today: date | None = None, market: Market | None =
 
 def story(services: Services, thesis_id: str) -> list[JournalEvent]:
     """The thesis's whole history, newest first."""
-    with services.db_lock:
-        return list(reversed(journal_of(services).history(thesis_id)))
+    return list(reversed(services.store.journal.history(thesis_id)))
 
 
 def _current(services: Services, thesis_id: str) -> Entry:
-    with services.db_lock:
-        entry = open_entry(journal_of(services).history(thesis_id))
+    entry = open_entry(services.store.journal.history(thesis_id))
     if entry is None:
         raise JournalError(f"{thesis_id}: has no open entry; open one first (open {thesis_id} …)")
     return entry
@@ -90,17 +79,15 @@ def _current(services: Services, thesis_id: str) -> Entry:
 
 def _append(services: Services, thesis_id: str, kind: str, payload: dict[str, Any], user_id: int | None, via: str,
             reason: str = "", now: datetime | None = None) -> JournalEvent:
-    with services.db_lock:
-        return journal_of(services).append(thesis_id, kind, payload, user_id=user_id, via=via, reason=reason, now=now)
+    return services.store.journal.append(thesis_id, kind, payload, user_id=user_id, via=via, reason=reason, now=now)
 
 
 def open_position(services: Services, thesis_id: str, tokens: Sequence[str], user_id: int | None, via: str,
                   now: datetime | None = None) -> JournalEvent:
     """Open an entry: its level defaults to the position series' close on the entry date."""
     parsed = parse_fields(tokens, OPEN_FIELDS)
-    with services.db_lock:
-        if open_entry(journal_of(services).history(thesis_id)) is not None:
-            raise JournalError(f"{thesis_id}: an entry is already open; close it first (close {thesis_id} [reason])")
+    if open_entry(services.store.journal.history(thesis_id)) is not None:
+        raise JournalError(f"{thesis_id}: an entry is already open; close it first (close {thesis_id} [reason])")
     fields = parsed.fields
     declared = thesis_position(services.watchlist.theses[thesis_id])
     series = fields.get("series") or (declared.series if declared else None)
@@ -190,5 +177,4 @@ def close(services: Services, thesis_id: str, tokens: Sequence[str], user_id: in
 
 def entries(services: Services, thesis_id: str) -> list[Entry]:
     """Every entry of one thesis, oldest first."""
-    with services.db_lock:
-        return fold_entries(journal_of(services).history(thesis_id))
+    return fold_entries(services.store.journal.history(thesis_id))

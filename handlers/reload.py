@@ -27,7 +27,6 @@ def reload_command(req: Request) -> Reply:
         watchlist = load_watchlist(services.settings.watchlist, services.catalog)
     except (WatchlistError, CatalogError) as exc:
         return Reply("⚠️ " + t(req.lang, "reload.invalid", error=esc(exc)))
-    with services.db_lock:
-        services.watchlist = watchlist
+    services.watchlists.replace(watchlist)
     return Reply("✅ " + t(req.lang, "reload.done", origin=esc(watchlist.origin), signals=len(watchlist.signals),
                            theses=len(watchlist.theses)))

@@ -1,6 +1,6 @@
 """The thesis journal's storage (schema v7): an append-only, versioned history per thesis, and its pushes.
 
-`journal_events` rows are only ever inserted: SQLite triggers refuse any UPDATE or DELETE of them, so
+`journal_events` rows are only ever inserted: SQLite triggers refuse any UPDATE, DELETE or REPLACE of them, so
 no command (nor a bug) can rewrite the fund's history. Each row carries who (user id and channel),
 when, what changed (JSON payload) and why (reason), numbered per thesis (version 1, 2, …).
 `journal_pushes` remembers which push (an overdue catalyst, a pain threshold, a weekly review) was
@@ -17,9 +17,9 @@ from typing import Any
 import sqlite_utils
 
 from regimebot.macro.journal import JournalEvent
-from regimebot.storage import outbox
-from regimebot.storage.store import Repository, serialised
-from regimebot.storage.timestamps import parse_ts, to_ts
+from regimebot.storage.outbox import Outbox
+from regimebot.storage.repository import Repository, inserted_id, serialised
+from regimebot.storage.timestamps import parse_required_ts, to_ts
 
 
 def _v7_journal(db: sqlite_utils.Database) -> None:
@@ -42,6 +42,12 @@ def _v7_journal(db: sqlite_utils.Database) -> None:
             f"""CREATE TRIGGER journal_events_no_{action.lower()} BEFORE {action} ON journal_events
                 BEGIN SELECT RAISE(ABORT, 'journal history is append-only'); END"""
         )
+    # INSERT OR REPLACE deletes the row it collides with without firing the DELETE trigger: refuse the collision first
+    db.execute(
+        """CREATE TRIGGER journal_events_no_replace BEFORE INSERT ON journal_events
+           WHEN EXISTS (SELECT 1 FROM journal_events WHERE id = NEW.id OR (thesis_id = NEW.thesis_id AND version = NEW.version))
+           BEGIN SELECT RAISE(ABORT, 'journal history is append-only'); END"""
+    )
     db.execute(
         """CREATE TABLE journal_pushes (
             key TEXT PRIMARY KEY,
@@ -59,10 +65,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _event(row: Sequence[Any]) -> JournalEvent:
-    created = parse_ts(row[8])
-    assert created is not None  # NOT NULL column
     return JournalEvent(id=row[0], thesis_id=row[1], version=row[2], kind=row[3], payload=json.loads(row[4]),
-                        reason=row[5], user_id=row[6], via=row[7], created_at=created)
+                        reason=row[5], user_id=row[6], via=row[7], created_at=parse_required_ts(row[8]))
 
 
 _COLS = "id, thesis_id, version, kind, payload, reason, user_id, via, created_at"
@@ -84,7 +88,7 @@ class Journal(Repository):
                 [thesis_id, int(row[0]) + 1, kind, json.dumps(dict(payload), default=_json_default, allow_nan=False),
                  reason, user_id, via, to_ts(now)],
             )
-            inserted = self._db.execute(f"SELECT {_COLS} FROM journal_events WHERE id = ?", [cur.lastrowid]).fetchone()
+            inserted = self._db.execute(f"SELECT {_COLS} FROM journal_events WHERE id = ?", [inserted_id(cur)]).fetchone()
         return _event(inserted)
 
     @serialised
@@ -119,10 +123,10 @@ class Journal(Repository):
         with self._db.atomic():
             if self._db.execute("SELECT 1 FROM journal_pushes WHERE key = ?", [keys[0]]).fetchone():
                 return None
-            alert = outbox.create_alert(self._db, thesis_id, None, kind, as_of=as_of, source=source,
-                                        simulated=simulated, evidence=[dict(payload)], now=now)
-            self._db.execute("UPDATE alerts SET kind = ? WHERE id = ?", [kind, alert.id])
-            outbox.enqueue_deliveries(self._db, alert.id, recipients, now=now)
+            outbox = Outbox(self._connection)  # the same connection and lock: one transaction with the outbox rows
+            alert = outbox.create_alert(thesis_id, None, kind, as_of=as_of, source=source, simulated=simulated,
+                                        evidence=[dict(payload)], now=now, kind=kind)
+            outbox.enqueue_deliveries(alert.id, recipients, now=now)
             self._db.conn.executemany(
                 "INSERT OR IGNORE INTO journal_pushes (key, alert_id, created_at) VALUES (?, ?, ?)",
                 [(key, alert.id, to_ts(now)) for key in keys],

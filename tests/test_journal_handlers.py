@@ -18,8 +18,8 @@ GROUP = Chat(-100777, "supergroup", "Fund desk")
 OPEN = "/open long_duration entry=2025-06-02 series=TLT horizon=18m pain=10% conviction=4 cheap"
 
 
-def _rows(services) -> list[tuple]:
-    return services.db.execute("SELECT * FROM journal_events ORDER BY id").fetchall()
+def _rows(services) -> dict:
+    return services.store.journal.by_thesis()
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_reload_with_a_bad_file_changes_nothing_and_names_the_entry(tmp_path: Pa
     bad = tmp_path / "watchlist.toml"
     bad.write_text(bundled.read_text(encoding="utf-8").replace('invalidation = ["long_yield_breakout"',
                                                                'invalidation = ["long_yield_breakuot"'), encoding="utf-8")
-    with_settings(services, watchlist=bad)
+    services = with_settings(services, watchlist=bad)
     before = services.watchlist
     reply = ask(services, "/reload")
     assert "nothing was changed" in reply.text and "long_duration" in reply.text and "long_yield_breakuot" in reply.text
@@ -141,10 +141,11 @@ def test_reload_with_a_bad_file_changes_nothing_and_names_the_entry(tmp_path: Pa
     good = tmp_path / "good.toml"
     good.write_text(bundled.read_text(encoding="utf-8").replace('k = 2\n\n[[theses]]\nid = "btc_liquidity_bottom"',
                                                                 'k = 1\n\n[[theses]]\nid = "btc_liquidity_bottom"'), encoding="utf-8")
-    with_settings(services, watchlist=good)
+    services = with_settings(services, watchlist=good)
     assert ask(services, "/reload", user_id=4242).text.startswith("⛔") and services.watchlist is before
     assert ask(services, "/reload", user_id=ADMIN).text.startswith("✅")
     assert services.watchlist is not before and services.watchlist.theses["long_duration"].k == 1
+    assert services.evaluator.watchlists.current is services.watchlist  # the evaluation cycle uses it from now on
 
 
 def test_a_horizon_run_out_is_shown_as_time_past_it():

@@ -7,27 +7,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from regimebot.storage.db import latest_version, open_database
-from regimebot.storage.journal import Journal
-from regimebot.storage.store import Connection
-from tests.chat_world import ask, make_services
+from regimebot.storage.db import latest_version
+from regimebot.storage.store import Store
+from tests.chat_world import ask, make_services, outside
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def _journal() -> Journal:
-    return Journal(Connection(open_database(None)))
-
-
-def test_schema_version_7_holds_the_journal():
-    db = open_database(None)
-    assert latest_version() == 7
-    assert {"journal_events", "journal_pushes"} <= set(db.table_names())
-    assert "kind" in db["alerts"].columns_dict
+def test_schema_version_7_holds_the_journal(tmp_path):
+    store = Store.open(tmp_path / "journal.db")
+    side = outside(store)
+    tables = {name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    columns = {row[1] for row in side.execute("PRAGMA table_info(alerts)").fetchall()}
+    assert latest_version() == 7 and store.schema_version == 7
+    assert {"journal_events", "journal_pushes"} <= tables and "kind" in columns
 
 
 def test_events_are_numbered_per_thesis_and_keep_who_when_what_why():
-    journal = _journal()
+    journal = Store.open().journal
     a1 = journal.append("long_duration", "open", {"series": "TLT"}, user_id=7, via="chat", reason="cheap", now=T0)
     b1 = journal.append("long_usd_ai", "open", {"series": "DXY"}, user_id=None, via="cli")
     a2 = journal.append("long_duration", "note", {"text": "hold"}, user_id=7, via="chat")
@@ -45,18 +42,19 @@ def test_events_are_numbered_per_thesis_and_keep_who_when_what_why():
     "INSERT OR REPLACE INTO journal_events (id, thesis_id, version, kind, payload, reason, user_id, via, created_at) "
     "VALUES (1, 'long_duration', 1, 'open', '{}', 'replaced', NULL, 'cli', '2026-01-01')",
 ])
-def test_sqlite_refuses_to_rewrite_or_delete_history(sql):
-    journal = _journal()
-    journal.append("long_duration", "open", {"series": "TLT"}, user_id=7, via="chat", reason="cheap")
-    db = journal._db
-    before = db.execute("SELECT * FROM journal_events").fetchall()
+def test_sqlite_refuses_to_rewrite_or_delete_history(sql, tmp_path):
+    store = Store.open(tmp_path / "journal.db")
+    store.journal.append("long_duration", "open", {"series": "TLT"}, user_id=7, via="chat", reason="cheap")
+    side = outside(store)  # any other writer of the file, not only our code
+    before = side.execute("SELECT * FROM journal_events").fetchall()
     with pytest.raises(sqlite3.DatabaseError, match="append-only|UNIQUE"):
-        db.execute(sql)
-    assert db.execute("SELECT * FROM journal_events").fetchall() == before
+        side.execute(sql)
+    assert side.execute("SELECT * FROM journal_events").fetchall() == before
 
 
-def test_no_command_deletes_or_rewrites_a_past_row():
-    services = make_services()
+def test_no_command_deletes_or_rewrites_a_past_row(tmp_path):
+    services = make_services(store=Store.open(tmp_path / "journal.db"))
+    side = outside(services.store)
     script = [
         "/open long_duration entry=2025-06-02 series=TLT horizon=18m pain=10% conviction=4 cheap after the sell-off",
         "/note long_duration conviction=3 pain=12% trimmed", "/note long_duration just a note",
@@ -68,7 +66,7 @@ def test_no_command_deletes_or_rewrites_a_past_row():
     seen: list[tuple] = []
     for line in script:
         ask(services, line)
-        rows = services.db.execute("SELECT * FROM journal_events ORDER BY id").fetchall()
+        rows = side.execute("SELECT * FROM journal_events ORDER BY id").fetchall()
         assert rows[: len(seen)] == seen, f"{line} rewrote history"
         seen = rows
     assert [r[2] for r in seen] == list(range(1, len(seen) + 1))  # versions 1..n, nothing skipped or replaced
