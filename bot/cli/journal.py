@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from regimebot.bot.cli_common import UsageError, print_json
+from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.handlers import journal_book as book
 from regimebot.handlers.context import Services
@@ -57,7 +57,7 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
         if as_json:
             print_json({"thesis": tid, "version": event.version, "kind": event.kind, "payload": dict(event.payload)})
         else:
-            from regimebot.bot.console import render_html
+            from regimebot.bot.console.render import render_html
             from regimebot.handlers.messages.journal import event_line
 
             print(render_html(event_line(settings.language, event)))
@@ -68,7 +68,7 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(services: Services, settings: Settings, thesis_id: str | None, as_json: bool) -> int:
-    from regimebot.bot.console import render_html
+    from regimebot.bot.console.render import render_html
     from regimebot.handlers.messages.journal import format_board, format_story
 
     today = datetime.now(UTC).date()
