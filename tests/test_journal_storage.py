@@ -14,12 +14,13 @@ from tests.chat_world import ask, make_services, outside
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def test_schema_version_7_holds_the_journal(tmp_path):
+def test_migration_7_holds_the_journal(tmp_path):
     store = Store.open(tmp_path / "journal.db")
     side = outside(store)
     tables = {name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     columns = {row[1] for row in side.execute("PRAGMA table_info(alerts)").fetchall()}
-    assert latest_version() == 7 and store.schema_version == 7
+    applied = dict(side.execute("SELECT version, name FROM schema_migrations").fetchall())
+    assert applied[7] == "journal" and store.schema_version == latest_version()
     assert {"journal_events", "journal_pushes"} <= tables and "kind" in columns
 
 
@@ -71,3 +72,20 @@ def test_no_command_deletes_or_rewrites_a_past_row(tmp_path):
         seen = rows
     assert [r[2] for r in seen] == list(range(1, len(seen) + 1))  # versions 1..n, nothing skipped or replaced
     assert [r[3] for r in seen] == ["open", "note", "note", "catalyst", "catalyst_done", "catalyst", "close", "open", "close"]
+
+
+def test_a_database_from_before_the_journal_gets_it_on_upgrade(tmp_path):
+    import sqlite_utils
+
+    from regimebot.storage.migrations import apply_migrations
+
+    path = tmp_path / "old.db"
+    Store.open(path).close()
+    side = sqlite3.connect(path, isolation_level=None)  # as an older regimebot left it: no journal (7) yet
+    for statement in ("DROP TABLE journal_events", "DROP TABLE journal_pushes", "ALTER TABLE alerts DROP COLUMN kind",
+                      "DELETE FROM schema_migrations WHERE version = 7"):
+        side.execute(statement)
+    side.close()
+    assert apply_migrations(sqlite_utils.Database(sqlite3.connect(path))) == [7]
+    store = Store.open(path)
+    assert store.journal.append("long_duration", "open", {"series": "TLT"}, user_id=1, via="cli").version == 1
