@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -122,7 +123,9 @@ def test_fold_applies_notes_catalysts_and_close():
 
 
 def test_distance_in_units_sd_and_typical_days():
-    spec = load_watchlist(None, load_catalog()).signals["long_yield_breakout"]  # level, above, warn 5.0, breach 5.2
+    # a level signal, above, warn 5.0, breach 5.2 (its own thresholds: the bundled watch list's change with calibration)
+    spec = dataclasses.replace(load_watchlist(None, load_catalog()).signals["move_stress"], id="long_yield_breakout",
+                               series=("US30Y",), warn=5.0, breach=5.2, warn_exit=4.96, breach_exit=5.1, unit="%")
     rng = np.random.default_rng(5)
     values = pd.Series(4.5 + np.cumsum(rng.normal(0, 0.03, 400)), index=pd.bdate_range("2023-01-02", periods=400))
     d = signal_distance(spec, values)
