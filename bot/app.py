@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -25,6 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -125,7 +126,7 @@ class Runtime:
     async def reply(self, bot: Any, chat_id: int, reply: Reply, thread_id: int | None) -> None:
         """Answer in the chat (and forum topic) asked from; failures are logged, not raised."""
         try:
-            await send_reply(bot, chat_id, reply, thread_id, self.pacer)
+            await send_reply(bot, chat_id, reply, thread_id, self.pacer, self.services.redact)
         except DeliveryError as exc:
             log.warning("reply to chat %s not delivered: %s", chat_id, exc)
 
@@ -170,6 +171,18 @@ def _chat(update: Update) -> Chat:
     return Chat(chat.id, chat.type, chat.title or "", _thread_id(update))
 
 
+def command_name(message: Message) -> str:
+    """The command Telegram marked (its bot_command entity at the start, what PTB routed), without @bot.
+
+    Not the text split at spaces: `/dxy.`, `/help,`, `/signal🙂` or `/quote` + a zero-width space are
+    the commands dxy, help, signal and quote to Telegram, and must be to the bot as well.
+    """
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return message.parse_entity(entity)[1:].split("@", 1)[0].lower()
+    return ""
+
+
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every registered command: access rules, then the synchronous handler off the event loop."""
     rt = _runtime(context)
@@ -181,8 +194,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not rt.allowed(chat.id):
         await rt.refuse(context.bot, chat.id, lang, thread_id)
         return
-    name = message.text.split()[0][1:].split("@", 1)[0].lower()
-    command = rt.registry.get(name)
+    command = rt.registry.get(command_name(message))
     if command is None:
         return
     await asyncio.to_thread(rt.resume, chat.id)
@@ -306,6 +318,7 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
         .rate_limiter(AIORateLimiter(overall_max_rate=limits.overall, overall_time_period=limits.overall_period,
                                      group_max_rate=limits.group, group_time_period=limits.group_period, max_retries=0))
         .concurrent_updates(True)
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -317,7 +330,7 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
     app = builder.build()
     registry = load_commands()
     runtime = Runtime(settings, services, registry, options, lock_owner)
-    runtime.sender = TelegramSender(app.bot, runtime.pacer)
+    runtime.sender = TelegramSender(app.bot, runtime.pacer, services.redact)
     runtime.jobs = BotJobs(services, runtime.sender, options.jobs, lock_owner=lock_owner,
                            on_lock_lost=runtime.lock_lost)
     services.evaluate_now = runtime.jobs.evaluate_now

@@ -9,6 +9,7 @@ from regimebot.handlers.context import Services
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.providers import Provider, make_provider
+from regimebot.macro.redaction import Redactor
 from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage.db import open_database
 
@@ -16,8 +17,11 @@ from regimebot.storage.db import open_database
 def build_services(settings: Settings, provider: Provider | None = None, db_path=None, with_watchlist: bool = True) -> Services:
     """Open the database and wire catalog, market data and watch list for handlers and jobs."""
     lock = threading.RLock()
+    redact = Redactor(settings.secrets())
     db = open_database(db_path if db_path is not None else settings.db)
     catalog = load_catalog()
-    market_data = MarketData(db, catalog, provider or make_provider(settings.data.kind, settings.data.directory), settings.history_start, lock)
+    market_data = MarketData(db, catalog, provider or make_provider(settings.data.kind, settings.data.directory),
+                             settings.history_start, lock, redact)
     watchlist = load_watchlist(settings.watchlist, catalog) if with_watchlist else None
-    return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock)
+    return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock,
+                    redact=redact)

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
+from regimebot.macro.redaction import Redactor
 
 
 class MarketSource(Protocol):
@@ -38,3 +39,4 @@ class Services:
     # Set by the bot wiring: run one refresh + evaluate + fan-out cycle now (for /evaluate, /signal).
     evaluate_now: Callable[[], Any] | None = None
     db_lock: threading.RLock = field(default_factory=threading.RLock)
+    redact: Redactor = field(default_factory=Redactor)  # masks the configured secrets in anything shown or stored

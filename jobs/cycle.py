@@ -88,7 +88,7 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
                 alert_ids, rows = fan_out(services, transitions, market.source, market.simulated, now)
         except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
             with services.db_lock:
-                run_log.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
+                run_log.finish_run(services.db, run_id, ok=False, error=services.redact(f"{type(exc).__name__}: {exc}")[:500], now=now)
             raise
         with services.db_lock:
             run_log.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)

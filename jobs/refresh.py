@@ -11,6 +11,7 @@ import sqlite_utils
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest, Provider
+from regimebot.macro.redaction import Redactor
 from regimebot.storage import prices
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,14 @@ class MarketData:
     """The catalog's series, cached in SQLite and refreshed incrementally from one provider."""
 
     def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider,
-                 history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None):
+                 history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None,
+                 redact: Redactor | None = None):
         self.db = db
         self.catalog = catalog
         self.provider = provider
         self.history_start = history_start
         self.lock = lock or threading.RLock()
+        self.redact = redact or Redactor()  # a provider's error may quote a URL with an API key
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
@@ -51,12 +54,15 @@ class MarketData:
         with self.lock:
             for sid, series in result.closes.items():
                 prices.save_closes(self.db, sid, series)
-            outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
+            outcome = {r.series_id: self._masked(result.errors.get(r.series_id)) for r in requests}
             prices.record_fetches(self.db, self.provider.name, outcome)
             self._market = None
         if result.errors:
             log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
         return self.market()
+
+    def _masked(self, error: str | None) -> str | None:
+        return self.redact(error) if error else error
 
     def market(self) -> Market:
         """The cached market, derived series included, with the last refresh's data errors."""
@@ -81,4 +87,5 @@ class MarketData:
         requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol, start) for s in symbols]
         result = self.provider.fetch(requests)
         closes = make_closes(result.closes)
-        return Market(closes, self.provider.name, self.provider.simulated, result.errors)
+        errors = {sid: self.redact(text) for sid, text in result.errors.items()}
+        return Market(closes, self.provider.name, self.provider.simulated, errors)

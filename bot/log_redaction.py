@@ -1,0 +1,51 @@
+"""Secrets out of the logs: a filter on the root handlers masks every record (ours and every library's, DEBUG too)."""
+
+from __future__ import annotations
+
+import logging
+
+from regimebot.macro.redaction import Redactor
+
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # per-request URL lines and per-tick job lines
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, arguments, traceback and stack before any handler writes it."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a record whose arguments do not fit its format: show both, masked
+            message = f"{record.msg} {record.args}"
+        masked = self.redactor(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        if record.exc_info:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redactor(text)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redactor(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor(record.stack_info)
+        return True
+
+
+def install_redaction(redactor: Redactor) -> RedactingFilter:
+    """Put one RedactingFilter on the root logger and each of its handlers (libraries log through them)."""
+    for noisy in QUIET_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root = logging.getLogger()
+    for old in [f for f in root.filters if isinstance(f, RedactingFilter)]:
+        root.removeFilter(old)
+    found = RedactingFilter(redactor)
+    root.addFilter(found)
+    for handler in root.handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(found)
+    return found
