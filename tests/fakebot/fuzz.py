@@ -21,7 +21,7 @@ from typing import Any
 
 from regimebot.bot.telegram_io import Limits
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from tests.fakebot import FakeBotServer, ServerLimits
 from tests.fakebot.harness import fast_options, make_settings, running_bot
 
