@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimebot.handlers import load_commands
+from regimebot.handlers.dispatch import command_line
 from tests.fakebot.fuzz import BotThread, fuzz, summary, wait_for_answers
 
 COMMANDS = [c.name for c in load_commands().commands()]
@@ -59,3 +60,11 @@ def test_seeded_fuzz_every_command_answered_no_errors_no_bad_html(tmp_path):
     assert report.errors == [], report.errors[:5]
     assert report.went_wrong == [], report.went_wrong[:3]
     assert report.bad_html == [], report.bad_html[:3]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("/dxy.", ("dxy", ())), ("/help,", ("help", ())), ("/signal🙂 x", ("signal", ("x",))), ("/quote\u200b", ("quote", ())),
+    ("/Status@regime_test_bot!", ("status", ())), ("/ help", None), ("/", None), ("hello", None),
+])
+def test_the_console_reads_a_command_line_as_telegram_marks_it(line, expected):
+    assert command_line(line) == expected
