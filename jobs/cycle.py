@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from regimebot.macro.market import source_kind
 from regimebot.storage import chats as chat_store
 from regimebot.storage import outbox, run_log
 
@@ -85,7 +86,7 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
             # One transaction: a crash can never leave a stored transition without its alert and deliveries.
             with services.db_lock, services.db.atomic():
                 transitions = engine_state.record_evaluation(services.db, evaluation)
-                alert_ids, rows = fan_out(services, transitions, market.source, market.simulated, now)
+                alert_ids, rows = fan_out(services, transitions, source_kind(market.source), market.simulated, now)
         except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
             with services.db_lock:
                 run_log.finish_run(services.db, run_id, ok=False, error=services.redact(f"{type(exc).__name__}: {exc}")[:500], now=now)
