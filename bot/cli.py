@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "regimebot.bot.cli_scenario",  # scenario, corr
     "regimebot.bot.cli_run",       # run (Telegram)
     "regimebot.bot.cli_console",   # demo, chat
+    "regimebot.bot.cli_ops",       # doctor, backup
 )
 
 

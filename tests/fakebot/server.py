@@ -81,6 +81,9 @@ class FakeBotServer:
     faults: list[Fault] = field(default_factory=list)
     conflict: bool = False  # getUpdates answers 409 Conflict (another poller)
     html_status: int | None = None  # every method answers this status with an HTML page quoting the path (a proxy)
+    valid_tokens: set[str] | None = None  # when set, other tokens get 401 Unauthorized (a revoked or mistyped token)
+    webhook_info: dict[str, Any] = field(default_factory=lambda: {"url": "", "has_custom_certificate": False,
+                                                                  "pending_update_count": 0})
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -235,6 +238,8 @@ class FakeBotServer:
         self.calls.append(call)
         if self.html_status is not None:
             return self._html_page(call, self.html_status)
+        if self.valid_tokens is not None and call.token not in self.valid_tokens:
+            return self._error(call, 401, "Unauthorized")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._reply(call, 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
@@ -291,7 +296,7 @@ class FakeBotServer:
     _api_logout = _simple_true
 
     async def _api_getwebhookinfo(self, call: Call) -> web.Response:
-        return self._ok(call, {"url": "", "has_custom_certificate": False, "pending_update_count": 0})
+        return self._ok(call, self.webhook_info)
 
     async def _api_getmycommands(self, call: Call) -> web.Response:
         for previous in reversed(self.calls_of("setMyCommands")):
