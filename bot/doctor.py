@@ -18,8 +18,9 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from regimebot.bot.config import Settings
-from regimebot.macro.catalog import load_catalog
-from regimebot.macro.providers import DataError, FetchRequest, make_provider
+from regimebot.bot.services import source_providers
+from regimebot.macro.catalog import Series, load_catalog
+from regimebot.macro.providers import DataError, FetchRequest, Provider
 from regimebot.macro.redaction import Redactor
 from regimebot.storage.db import StorageError
 from regimebot.storage.maintenance import check_database
@@ -73,32 +74,40 @@ async def telegram_checks(settings: Settings) -> list[Check]:
 
 
 def data_checks(settings: Settings, today: date | None = None) -> list[Check]:
-    """One small fetch from the configured data source (the first series of the catalog it serves)."""
+    """One small fetch from each configured data source (Yahoo, FRED, MoF; or the csv folder, or the simulator)."""
     today = today or datetime.now(UTC).date()
     catalog = load_catalog()
-    series = catalog.downloadable()
     try:
-        provider = make_provider(settings.data.kind, settings.data.directory)
+        providers = source_providers(settings)
     except DataError as exc:
         return [Check("data", False, f"{settings.data.kind}: {_one_line(exc)}")]
+    if not isinstance(providers, dict):  # one provider (csv folder, simulator) serves every series
+        return [_probe("data", settings.data.kind, providers, catalog.downloadable(), today, settings)]
+    by_source = catalog.by_source()
+    return [_probe(f"data:{source}", source, provider, by_source.get(source, []), today, settings)
+            for source, provider in providers.items() if by_source.get(source)]
+
+
+def _probe(name: str, kind: str, provider: Provider, series: list[Series], today: date, settings: Settings) -> Check:
+    """Ask the provider for the last PROBE_DAYS of its first series: reachable and answering with closes?"""
     probe = series[0]
     request = FetchRequest(probe.id, probe.symbol or probe.id, today - timedelta(days=PROBE_DAYS))
     try:
         result = provider.fetch([request], end=today)
-    except (DataError, OSError) as exc:
-        return [Check("data", False, f"{provider.name.split(':')[0]}: {_one_line(exc)}")]
-    kind = settings.data.kind
+    except Exception as exc:  # a provider's boundary: whatever it raises is this check's failure, in one line
+        return Check(name, False, f"{kind}: {type(exc).__name__}: {_one_line(exc)}")
     if probe.id in result.errors:
-        return [Check("data", False, f"{kind}: {probe.id}: {result.errors[probe.id]}")]
+        return Check(name, False, f"{kind}: {probe.id}: {_one_line(result.errors[probe.id])}")
     closes = result.closes.get(probe.id)
     if closes is None or closes.empty:
-        return [Check("data", False, f"{kind}: no {probe.id} closes in the last {PROBE_DAYS} days")]
+        return Check(name, False, f"{kind}: no {probe.id} closes in the last {PROBE_DAYS} days")
     detail = f"{kind}: reachable, {probe.id} last close {closes.index[-1].date()}"
-    if kind == "csv" and settings.data.directory is not None:
-        missing = [s.id for s in series if not (settings.data.directory / f"{s.id}.csv").is_file()]
+    folder = settings.data.directory
+    if kind == "csv" and folder is not None:
+        missing = [s.id for s in series if not (folder / f"{s.id}.csv").is_file()]
         if missing:
             detail += f"; no file for {len(missing)} of {len(series)} series ({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})"
-    return [Check("data", True, detail)]
+    return Check(name, True, detail)
 
 
 def storage_checks(db: Path, now: datetime | None = None) -> list[Check]:

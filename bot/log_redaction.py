@@ -7,37 +7,11 @@ from __future__ import annotations
 
 import logging
 
-from regimebot.macro.redaction import Redactor
+from regimebot.macro.redaction import RedactingFilter, Redactor
 
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # per-request URL lines and per-tick job lines
 PAGE_LOGGER = "telegram.request.BaseRequest"  # logs a whole non-JSON answer with a traceback
 PAGE_EXCERPT = 300
-
-
-class RedactingFilter(logging.Filter):
-    """Masks secrets in a record's message, arguments, traceback and stack before any handler writes it."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a record whose arguments do not fit its format: show both, masked
-            message = f"{record.msg} {record.args}"
-        masked = self.redactor(message)
-        if masked != message or record.args:
-            record.msg, record.args = masked, None
-        if record.exc_info:
-            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redactor(text)
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = self.redactor(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redactor(record.stack_info)
-        return True
 
 
 class PageExcerpt(logging.Filter):

@@ -1,11 +1,13 @@
 """One redactor for every secret the bot holds (bot token, webhook secret, API keys): logs, stored errors, replies.
 
-Pure text work, importable by every layer: the bot wires one `Redactor` from the settings, the logging
-filter, the delivery sender, the jobs that store errors, /status and the CLI all call it.
+Pure text work, importable by every layer: the bot wires one `Redactor` from the settings; the logging
+filter (on the root handlers, and on a provider's HTTP loggers), the delivery sender, the jobs that store
+errors, /status and the CLI all call it.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -47,3 +49,29 @@ class Redactor:
                 text = text.replace(secret, MASK)
         text = _BOT_TOKEN.sub(MASK, text)
         return _PARAM.sub(lambda m: m.group(1) + MASK, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, arguments, traceback and stack before any handler writes it."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a record whose arguments do not fit its format: show both, masked
+            message = f"{record.msg} {record.args}"
+        masked = self.redactor(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        if record.exc_info:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redactor(text)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.redactor(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor(record.stack_info)
+        return True

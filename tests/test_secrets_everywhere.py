@@ -10,9 +10,9 @@ import signal
 import socket
 from pathlib import Path
 
-from regimebot.bot.log_redaction import RedactingFilter, install_redaction
+from regimebot.bot.log_redaction import install_redaction
 from regimebot.jobs.deliver import RetryPolicy
-from regimebot.macro.redaction import MASK, Redactor
+from regimebot.macro.redaction import MASK, RedactingFilter, Redactor
 from regimebot.storage import outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 
-from regimebot.bot.log_redaction import RedactingFilter
-from regimebot.macro.redaction import MASK, Redactor
+from regimebot.macro.redaction import MASK, RedactingFilter, Redactor
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 
