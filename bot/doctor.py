@@ -158,5 +158,5 @@ def report(checks: list[Check], redact: Redactor, write: Callable[[str], None] =
     return 1 if failed else 0
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+def _one_line(problem: BaseException | str) -> str:
+    return " ".join(str(problem).split())[:300]
