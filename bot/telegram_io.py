@@ -230,7 +230,7 @@ def map_telegram_error(exc: TelegramError, redact: Redactor | None = None) -> De
 
 def _outcome(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, RetryAfter):
-        raw = getattr(exc, "_retry_after", None)
+        raw = getattr(exc, "_retry_after", None)  # PTB's RetryAfter: the timedelta behind its deprecated float `retry_after`
         seconds = raw.total_seconds() if isinstance(raw, timedelta) else float(raw or 1)
         return RetryLater(seconds, "Telegram flood control")
     if isinstance(exc, ChatMigrated):

@@ -10,15 +10,13 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, localized, moment_html
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
-from regimebot.storage import engine_state
 
 MAX_NOTE = 200
 
 
 def manual_signal_ids(req: Request) -> list[str]:
     """The watch list's manual signals, in file order."""
-    watchlist = req.services.watchlist
-    return [sid for sid, spec in (getattr(watchlist, "signals", {}) or {}).items() if spec.kind == "manual"]
+    return req.services.watchlist.manual_signals()
 
 
 @REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin")
@@ -40,12 +38,11 @@ def signal(req: Request) -> Reply:
     if not is_bot_admin(req):
         return admin_only(req)
     now = datetime.now(UTC)
-    with req.services.db_lock:
-        engine_state.set_manual_signal(req.services.db, signal_id, switch == "on", req.user_id, note)
+    req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=moment_html(now))]
-    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    meaning = localized(spec.meaning, req.lang)
     if meaning:
         lines.append(f"<i>{esc(meaning)}</i>")
     if note:

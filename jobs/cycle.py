@@ -10,90 +10,94 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
+from regimebot.handlers.context import CycleResult, MarketSource
+from regimebot.macro import engine
 from regimebot.macro.market import source_kind
-from regimebot.storage import chats as chat_store
-from regimebot.storage import outbox, run_log
+from regimebot.macro.redaction import Redactor
+from regimebot.macro.watchlist import Watchlist
+from regimebot.storage.engine_state import StoredTransition
+from regimebot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Cycle", "CycleResult", "fan_out"]
 
 _RUNNING = threading.Lock()  # one cycle at a time per process (scheduled, after-close and /evaluate)
 
 
-@dataclass
-class CycleResult:
-    """What a cycle did: the run id, the evaluation date, transitions stored, alerts and outbox rows created."""
-
-    run_id: int
-    ok: bool
-    as_of: str | None = None
-    transitions: int = 0
-    alert_ids: list[int] = field(default_factory=list)
-    deliveries: int = 0
-    error: str | None = None
-    errors: dict[str, str] = field(default_factory=dict)  # data errors of the refresh, by series id
-
-    @property
-    def alerts(self) -> list[int]:
-        return self.alert_ids
-
-
-def _recipients(db: Any, settings: Any, thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
+def _recipients(store: Store, alert_chats: Iterable[int], thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
     """(chat id, forum topic id) of every subscriber, then the configured alert chats (channels)."""
-    recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in chat_store.subscribers(db, thesis_id, now)]
+    recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in store.chats.subscribers(thesis_id, now)]
     known = {chat_id for chat_id, _ in recipients}
-    for chat_id in getattr(settings, "alert_chats", ()) or ():
+    for chat_id in alert_chats:
         if int(chat_id) not in known:
             recipients.append((int(chat_id), None))
     return recipients
 
 
-def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool, now: datetime | None = None) -> tuple[list[int], int]:
-    """Create one alert per real status change and one outbox row per recipient. Returns (alert ids, rows)."""
+def fan_out(store: Store, transitions: Sequence[StoredTransition], source: str, simulated: bool,
+            now: datetime | None = None, alert_chats: Iterable[int] = ()) -> tuple[list[int], int]:
+    """Create one alert per real status change and one outbox row per recipient, in one transaction. Returns (alert ids, rows)."""
     now = now or datetime.now(UTC)
     alert_ids: list[int] = []
     rows = 0
-    with services.db_lock:
+    with store.transaction():
         for tr in transitions:
             if not (tr.toward_invalidation or tr.recovery):
                 continue  # a first observation, or a move to or from unknown (missing data), is not news
-            evidence = [e if isinstance(e, dict) else e.to_dict() for e in tr.evidence]
-            alert = outbox.create_alert(
-                services.db, tr.thesis_id, tr.old, tr.new, as_of=str(getattr(tr, "as_of", None) or tr.date), source=source, simulated=simulated,
-                evidence=evidence, urgent=tr.new == "invalidated", transition_id=getattr(tr, "id", None), now=now,
+            alert = store.outbox.create_alert(
+                tr.thesis_id, tr.old, tr.new, as_of=tr.as_of.isoformat(), source=source, simulated=simulated,
+                evidence=list(tr.evidence), urgent=tr.new == "invalidated", transition_id=tr.id, now=now,
             )
             alert_ids.append(alert.id)
-            rows += outbox.enqueue_deliveries(services.db, alert.id, _recipients(services.db, services.settings, tr.thesis_id, now), now=now)
+            rows += store.outbox.enqueue_deliveries(alert.id, _recipients(store, alert_chats, tr.thesis_id, now), now=now)
     return alert_ids, rows
 
 
-def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
-    """Refresh market data, evaluate, record transitions, create alerts and their deliveries; record the run."""
-    from regimebot.macro import engine
-    from regimebot.storage import engine_state
+class Cycle:
+    """Refresh, evaluate, record transitions, create alerts and their deliveries, record the run (an Evaluator)."""
 
-    with _RUNNING:
-        with services.db_lock:
-            run_id = run_log.start_run(services.db, "evaluate", now=now)
-        try:
-            market = services.market_data.refresh()
-            with services.db_lock:
-                manual = engine_state.manual_signals(services.db)
-            evaluation = engine.evaluate(market, services.watchlist, manual=manual)
-            # One transaction: a crash can never leave a stored transition without its alert and deliveries.
-            with services.db_lock, services.db.atomic():
-                transitions = engine_state.record_evaluation(services.db, evaluation)
-                alert_ids, rows = fan_out(services, transitions, source_kind(market.source), market.simulated, now)
-        except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
-            with services.db_lock:
-                run_log.finish_run(services.db, run_id, ok=False, error=services.redact(f"{type(exc).__name__}: {exc}")[:500], now=now)
-            raise
-        with services.db_lock:
-            run_log.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
-    log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
-             evaluation.as_of, len(transitions), len(alert_ids), rows)
-    errors = dict(getattr(market, "errors", {}) or {})
-    return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=errors)
+    def __init__(self, store: Store, market_data: MarketSource, watchlist: Watchlist, alert_chats: Iterable[int] = (),
+                 redact: Redactor | None = None) -> None:
+        self.store = store
+        self.market_data = market_data
+        self.watchlist = watchlist
+        self.alert_chats = tuple(alert_chats)
+        self.redact = redact or Redactor()  # a failure's text is stored and shown in /status
+        self._listeners: list[Callable[[CycleResult], None]] = []
+
+    def run(self, now: datetime | None = None) -> CycleResult:
+        """One cycle; a failure is recorded in the run log (for /status and the dead-man switch) and re-raised."""
+        store = self.store
+        with _RUNNING:
+            run_id = store.runs.start_run("evaluate", now=now)
+            try:
+                market = self.market_data.refresh()
+                manual = store.engine_state.manual_signals()
+                evaluation = engine.evaluate(market, self.watchlist, manual=manual)
+                # One transaction: a crash can never leave a stored transition without its alert and deliveries.
+                with store.transaction():
+                    transitions = store.engine_state.record_evaluation(evaluation)
+                    alert_ids, rows = fan_out(store, transitions, source_kind(market.source), market.simulated, now, self.alert_chats)
+            except Exception as exc:  # recorded, then re-raised to the caller
+                store.runs.finish_run(run_id, ok=False, error=self.redact(f"{type(exc).__name__}: {exc}")[:500], now=now)
+                raise
+            store.runs.finish_run(run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
+        log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
+                 evaluation.as_of, len(transitions), len(alert_ids), rows)
+        return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=dict(market.errors))
+
+    def evaluate_now(self) -> CycleResult:
+        """One cycle on request (/evaluate, /signal); listeners hear of new deliveries at once."""
+        result = self.run()
+        if result.deliveries:
+            for listener in list(self._listeners):
+                listener(result)
+        return result
+
+    def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
+        """Call `listener` after an on-request cycle that enqueued deliveries."""
+        self._listeners.append(listener)

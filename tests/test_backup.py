@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from regimebot.bot.cli import main
-from regimebot.storage import run_log
 from regimebot.storage.db import latest_version, open_database
 from regimebot.storage.maintenance import BackupError, backup_database
+from regimebot.storage.store import Store
 
 
 @pytest.fixture
@@ -23,17 +23,17 @@ def env(monkeypatch, tmp_path):
 
 
 def test_a_backup_taken_while_the_bot_writes_is_complete_and_intact(env, capsys):
-    db = open_database(env / "bot.db")
+    store = Store.open(env / "bot.db")
     for _ in range(2000):
-        run_log.start_run(db, "evaluate", now=datetime.now(UTC))
-    db.close()
+        store.runs.start_run("evaluate", now=datetime.now(UTC))
+    store.close()
     stop = threading.Event()
     written = []
 
     def writer() -> None:  # the running bot, on its own connection
-        live = open_database(env / "bot.db")
+        live = Store.open(env / "bot.db")
         while not stop.is_set():
-            written.append(run_log.start_run(live, "evaluate", now=datetime.now(UTC)))
+            written.append(live.runs.start_run("evaluate", now=datetime.now(UTC)))
         live.close()
 
     thread = threading.Thread(target=writer)
@@ -50,8 +50,8 @@ def test_a_backup_taken_while_the_bot_writes_is_complete_and_intact(env, capsys)
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = copy.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     assert 2000 <= rows <= 2000 + len(written)  # everything committed before it began, nothing half-written
-    reopened = open_database(env / "copy.db")  # the copy is a regimebot database the bot can start from
-    assert run_log.last_runs(reopened, 1, kind="evaluate")
+    reopened = Store.open(env / "copy.db")  # the copy is a regimebot database the bot can start from
+    assert reopened.runs.last_runs(1, kind="evaluate")
     reopened.close()
 
 

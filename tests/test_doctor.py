@@ -11,8 +11,8 @@ import pytest
 
 from regimebot.bot.cli import main
 from regimebot.bot.doctor import storage_checks
-from regimebot.storage import run_log
 from regimebot.storage.db import open_database
+from regimebot.storage.store import Store
 from tests.fakebot import FakeBotServer
 
 TOKEN = "3434343434:AAG-doctor-token_Secret0123456789ab"
@@ -101,10 +101,10 @@ def test_no_token_missing_csv_data_and_a_newer_database_each_fail_in_one_line(en
 
 
 def test_a_clock_behind_what_the_database_recorded_fails(tmp_path):
-    db = open_database(tmp_path / "bot.db")
+    store = Store.open(tmp_path / "bot.db")
     now = datetime.now(UTC)
-    run_log.start_run(db, "evaluate", now=now + timedelta(hours=3))
-    db.close()
+    store.runs.start_run("evaluate", now=now + timedelta(hours=3))
+    store.close()
     clock = {c.name: c for c in storage_checks(tmp_path / "bot.db", now=now)}["clock"]
     assert not clock.ok and "behind" in clock.detail
     assert {c.name: c for c in storage_checks(tmp_path / "bot.db", now=now + timedelta(hours=4))}["clock"].ok

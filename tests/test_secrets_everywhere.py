@@ -13,7 +13,7 @@ from pathlib import Path
 from regimebot.bot.log_redaction import install_redaction
 from regimebot.jobs.deliver import RetryPolicy
 from regimebot.macro.redaction import MASK, RedactingFilter, Redactor
-from regimebot.storage import outbox
+from regimebot.storage.outbox import Delivery
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (
     ADMIN,
@@ -55,7 +55,7 @@ def test_an_error_page_quoting_the_token_path_is_masked_in_logs_database_and_eve
     server_limits, bot_limits = quick_chat_limits()
     provider = demo_provider()
 
-    async def scenario() -> tuple[FakeBotServer, list[outbox.Delivery]]:
+    async def scenario() -> tuple[FakeBotServer, list[Delivery]]:
         async with FakeBotServer(limits=server_limits) as server:
             settings = make_settings(server, db, telegram_bot_token=TOKEN, webhook_secret=SECRET)
             install_redaction(Redactor(settings.secrets()))  # what `regimebot` does at start-up, for every command
@@ -75,8 +75,7 @@ def test_an_error_page_quoting_the_token_path_is_masked_in_logs_database_and_eve
                 server.command(ADMIN, "/status", user_id=ADMIN)
                 await server.wait_for(lambda: len(server.messages_to(CHAT)) >= 2 and bool(server.messages_to(ADMIN)),
                                       what="/status answers")
-                with rt.services.db_lock:
-                    rows = outbox.failed_deliveries(rt.services.db, limit=1000)
+                rows = rt.services.store.outbox.failed_deliveries(limit=1000)
             return server, rows
 
     try:
