@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from regimebot.bot.cli import main
-from regimebot.bot.doctor import storage_checks
+from regimebot.bot.cli.doctor import storage_checks
 from regimebot.storage.db import open_database
 from regimebot.storage.store import Store
 from tests.fakebot import FakeBotServer

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from regimebot.bot.config import DataSource, Settings
-from regimebot.bot.console import render_html
+from regimebot.bot.console.render import render_html
 from regimebot.bot.services import build_services
 from regimebot.handlers import load_commands
 from regimebot.handlers.dispatch import Dispatcher, Incoming

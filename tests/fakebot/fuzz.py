@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from regimebot.bot.telegram_io import Limits
+from regimebot.bot.telegram.io import Limits
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import t
 from tests.fakebot import FakeBotServer, ServerLimits

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 from regimebot.bot.log_redaction import install_redaction
 from regimebot.macro.redaction import Redactor
 
@@ -135,8 +135,8 @@ def run(args, settings) -> int:
     if webhook is not None and not settings.webhook_secret:  # Telegram proves each post with it; made per run
         settings = dataclasses.replace(settings, webhook_secret=secrets.token_urlsafe(32))
     install_redaction(Redactor(settings.secrets()))  # the webhook secret is masked like the token
-    from regimebot.bot.app import build_application
     from regimebot.bot.services import build_services
+    from regimebot.bot.telegram.app import build_application
     from regimebot.storage import process_lock
 
     services = build_services(settings)

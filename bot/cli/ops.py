@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import Settings
 from regimebot.macro.redaction import Redactor
 
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     """One line per check; exit 0 when every check passes, 1 when one fails."""
-    from regimebot.bot.doctor import report, run_checks
+    from regimebot.bot.cli.doctor import report, run_checks
 
     return report(run_checks(settings), Redactor(settings.secrets()))
 
