@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from regimebot.macro.catalog import Catalog, adhoc_series
-from regimebot.macro.market import Market, make_closes
+from regimebot.macro.market import Market, make_closes, source_kind
 from regimebot.macro.providers import FetchRequest, FetchResult, Provider
 from regimebot.macro.redaction import Redactor
 from regimebot.storage.prices import PriceCache
@@ -87,6 +87,7 @@ class MarketData:
                     self.prices.save_closes(sid, series)
                 outcome = {r.series_id: self._masked(result.errors.get(r.series_id)) for r in group}
                 self.prices.record_fetches(provider.name if provider else source, outcome)
+                self.prices.record_source(source_kind(provider.name) if source == "*" and provider else source, outcome)
             errors.update(result.errors)
         with self.lock:
             self._market = None
