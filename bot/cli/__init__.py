@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "regimebot.bot.cli.run",       # run (Telegram)
     "regimebot.bot.cli.console",   # demo, chat
     "regimebot.bot.cli.ops",       # doctor, backup
+    "regimebot.bot.cli.journal",   # journal
 )
 
 
