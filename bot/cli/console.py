@@ -210,7 +210,10 @@ async def _tour(demo: Demo) -> None:
     while not demo.finished:
         await demo.step()
     subscribed = chat.services.store.chats.subscriptions(chat.chat.id)
-    first_alert = min(demo.alerts_seen) if demo.alerts_seen else None
+    # /why explains the first alert toward invalidation (a recovery note may come first), else the first message
+    records = [chat.services.store.outbox.get_alert(i) for i in sorted(demo.alerts_seen)]
+    toward = [r.id for r in records if r is not None and r.toward_invalidation]
+    first_alert = toward[0] if toward else min(demo.alerts_seen) if demo.alerts_seen else None
     for line in TOUR_AFTER:
         if "{alert}" in line:
             if first_alert is None:
