@@ -23,11 +23,15 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def visible_thresholds(values: pd.Series, thresholds: Sequence[tuple[str, str, float]]) -> tuple[list, list]:
+Threshold = tuple[str, str, float]  # (signal id, warn|breach, level)
+
+
+def visible_thresholds(values: pd.Series, thresholds: Sequence[Threshold]) -> tuple[list[Threshold], list[Threshold]]:
     """Split thresholds into those near enough to the data to draw and those off the chart."""
     lo, hi = float(values.min()), float(values.max())
     span = max(hi - lo, abs(hi) * 0.02, 1e-9)
-    near, far = [], []
+    near: list[Threshold] = []
+    far: list[Threshold] = []
     for signal_id, state, level in thresholds:
         try:
             level = float(level)

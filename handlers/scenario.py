@@ -301,11 +301,11 @@ def scenario(req: Request) -> Reply:
         if isinstance(query, BondQuery):
             return _bond_reply(req, query, presets)
         if isinstance(query, MarginQuery):
-            answer = margin_scenario(query.leverage, query.maintenance, query.fall)
-            return Reply(format_margin(req.lang, answer, not query.maintenance_given))
+            margin = margin_scenario(query.leverage, query.maintenance, query.fall)
+            return Reply(format_margin(req.lang, margin, not query.maintenance_given))
         if isinstance(query, BetQuery):
-            answer = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
-            return Reply(format_bet(req.lang, answer))
+            bet = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
+            return Reply(format_bet(req.lang, bet))
         return _shock_reply(req, query)
     except ScenarioError as exc:
         return problem_reply(req, "scenario.cannot", error=str(exc))

@@ -41,12 +41,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from regimebot.macro.catalog import CatalogError
 
     errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError]
-    try:
-        from regimebot.macro.watchlist import WatchlistError
+    from regimebot.macro.signal_specs import WatchlistError
 
-        errors.append(WatchlistError)
-    except ImportError:
-        pass
+    errors.append(WatchlistError)
     return tuple(errors)
 
 

@@ -169,13 +169,13 @@ def run_scenario(args, settings: Settings) -> int:
                 payload = {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in answer]}
                 text = chat.format_leveraged(lang, answer, preset, preset.underlying or "underlying", query.horizon.text)
         elif isinstance(query, MarginQuery):
-            answer = margin_scenario(query.leverage, query.maintenance, query.fall)
-            payload = {"kind": "margin", **answer.as_dict(), "maintenance_assumed": not query.maintenance_given}
-            text = chat.format_margin(lang, answer, not query.maintenance_given)
+            margin = margin_scenario(query.leverage, query.maintenance, query.fall)
+            payload = {"kind": "margin", **margin.as_dict(), "maintenance_assumed": not query.maintenance_given}
+            text = chat.format_margin(lang, margin, not query.maintenance_given)
         elif isinstance(query, BetQuery):
-            answer = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
-            payload = {"kind": "bet", **answer.as_dict()}
-            text = chat.format_bet(lang, answer)
+            bet = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
+            payload = {"kind": "bet", **bet.as_dict()}
+            text = chat.format_bet(lang, bet)
         else:
             payload, text = _shock(args, settings, query)
     except ScenarioError as exc:
