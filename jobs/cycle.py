@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from regimebot.handlers.context import CycleResult, MarketSource
-from regimebot.macro import engine
+from regimebot.handlers.evaluation import evaluate_market
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.engine_state import StoredTransition
 from regimebot.storage.store import Store
@@ -73,7 +73,7 @@ class Cycle:
             try:
                 market = self.market_data.refresh()
                 manual = store.engine_state.manual_signals()
-                evaluation = engine.evaluate(market, self.watchlist, manual=manual)
+                evaluation = evaluate_market(market, self.watchlist, manual)  # shared with /regime, /theses, the digest
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     transitions = store.engine_state.record_evaluation(evaluation)
