@@ -6,15 +6,20 @@ SIGINT/SIGTERM stop it gracefully: polling stops, running handlers finish, the l
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import logging
-import secrets
-import signal
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from regimebot.bot.cli.common import UsageError
+from regimebot.bot.config import Settings
+
+if TYPE_CHECKING:  # asyncio and telegram are imported when the bot runs, not to register the subcommand
+    import asyncio
+
+    from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,7 @@ class Webhook:
     path: str
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN; long polling unless --webhook)")
     p.add_argument("--webhook", metavar="URL", help="public https URL Telegram posts updates to (webhook mode)")
     p.add_argument("--listen", metavar="HOST:PORT", help="address the webhook server listens on (with --webhook)")
@@ -85,9 +90,13 @@ def protect_token(token: str) -> TokenRedactor:
     return redactor
 
 
-async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None = None,
+async def serve(app: Application, webhook: Webhook | None = None, stop: asyncio.Event | None = None,
                 install_signals: bool = True, poll_timeout: float = 10.0) -> int:
     """Run the Application until SIGINT/SIGTERM (or `stop`); returns the exit status."""
+    import asyncio
+    import secrets
+    import signal
+
     from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
     runtime = app.bot_data["runtime"]
@@ -152,8 +161,10 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
         await app.shutdown()
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """`regimebot run`: refuse without a token (exit 2) or when another process holds the database lock (exit 1)."""
+    import asyncio
+
     token = settings.require_token()
     webhook = parse_webhook(args.webhook, args.listen)
     protect_token(token)

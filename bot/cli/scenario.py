@@ -52,23 +52,14 @@ from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
-from regimebot.bot.console.render import render_html
-from regimebot.macro.catalog import load_catalog
-from regimebot.macro.correlation import CorrelationError, correlation_report
-from regimebot.macro.providers import DataError
-from regimebot.macro.scenario import ScenarioError
-from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
-from regimebot.macro.scenario.bonds import BondScenario
-from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
-from regimebot.macro.scenario.margin import margin_scenario
-from regimebot.macro.scenario.presets import load_presets
-from regimebot.macro.scenario.shocks import shock_scenario
 
-if TYPE_CHECKING:  # the CLI starts without importing the market-data wiring
+if TYPE_CHECKING:  # registering the subcommands imports no math (pandas) and no market-data wiring
     from regimebot.bot.services import DataServices
+    from regimebot.macro.market import Market
+    from regimebot.macro.scenario.grammar import GrammarError, ShockQuery
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sc = sub.add_parser("scenario", help="what-if math: bond funds, leveraged funds, margin, portfolio shocks, bets")
     sc.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="as in the chat: TLT -100bp | margin lev=2 mm=25%% | …")
     _common(sc)
@@ -80,13 +71,13 @@ def register(sub) -> None:
     co.set_defaults(func=run_corr)
 
 
-def _common(parser) -> None:
+def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output (shape in the README)")
     parser.add_argument("--chat", metavar="ID", help="use this chat's stored portfolio (shock; corr without series)")
     parser.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
 
 
-def _split_flags(args) -> list[str]:
+def _split_flags(args: argparse.Namespace) -> list[str]:
     """Flags written after the words (argparse.REMAINDER keeps them there) are honoured too."""
     words: list[str] = []
     items = list(args.words or [])
@@ -117,7 +108,7 @@ def _split_flags(args) -> list[str]:
     return words
 
 
-def _chat_id(args) -> int | None:
+def _chat_id(args: argparse.Namespace) -> int | None:
     if args.chat is None:
         return None
     try:
@@ -132,7 +123,7 @@ def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
     return UsageError(grammar_message(settings.language, err, escape=False))
 
 
-def _market(services: DataServices, cached: bool):
+def _market(services: DataServices, cached: bool) -> Market:
     return services.market_data.market() if cached else services.market_data.refresh()
 
 
@@ -142,8 +133,16 @@ def _book(services: DataServices, chat_id: int | None) -> dict[str, float]:
     return services.store.portfolios.load_portfolio(chat_id)
 
 
-def run_scenario(args, settings: Settings) -> int:
+def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.bot.console.render import render_html
     from regimebot.handlers import scenario as chat
+    from regimebot.macro.catalog import load_catalog
+    from regimebot.macro.scenario import ScenarioError
+    from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
+    from regimebot.macro.scenario.bonds import BondScenario
+    from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, parse_scenario
+    from regimebot.macro.scenario.margin import margin_scenario
+    from regimebot.macro.scenario.presets import load_presets
 
     words = _split_flags(args)
     catalog = load_catalog()
@@ -187,9 +186,10 @@ def run_scenario(args, settings: Settings) -> int:
     return 0
 
 
-def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
+def _shock(args: argparse.Namespace, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
     from regimebot.bot.services import open_data
     from regimebot.handlers.scenario import format_shock
+    from regimebot.macro.scenario.shocks import shock_scenario
 
     chat_id = _chat_id(args)
     if chat_id is None:
@@ -204,9 +204,14 @@ def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any],
     return payload, format_shock(settings.language, answer, market, query.lookback.text)
 
 
-def run_corr(args, settings: Settings) -> int:
+def run_corr(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.bot.console.render import render_html
     from regimebot.bot.services import open_data
     from regimebot.handlers.correlation import format_correlation
+    from regimebot.macro.catalog import load_catalog
+    from regimebot.macro.correlation import CorrelationError, correlation_report
+    from regimebot.macro.providers import DataError
+    from regimebot.macro.scenario.grammar import GrammarError, parse_corr
 
     words = _split_flags(args)
     catalog = load_catalog()
