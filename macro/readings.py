@@ -2,82 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.holiday import (
-    AbstractHolidayCalendar,
-    GoodFriday,
-    Holiday,
-    USLaborDay,
-    USMartinLutherKingJr,
-    USMemorialDay,
-    USPresidentsDay,
-    USThanksgivingDay,
-    nearest_workday,
-)
 
+from regimebot.macro.calendars import expected_observation, is_stale
 from regimebot.macro.catalog import Series
 from regimebot.macro.market import Market
 
-NEW_YORK = ZoneInfo("America/New_York")
-US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
 MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
-WEEKLY_GRACE_DAYS = 9  # a weekly value (H.4.1: Wednesday's, out on Thursday) is late after a week plus two days
-
-
-class _NyseHolidays(AbstractHolidayCalendar):
-    """NYSE full-day holidays (the federal calendar without Columbus/Veterans Day, plus Good Friday)."""
-
-    rules = [
-        Holiday("New Year's Day", month=1, day=1, observance=nearest_workday),
-        USMartinLutherKingJr,
-        USPresidentsDay,
-        GoodFriday,
-        USMemorialDay,
-        Holiday("Juneteenth", month=6, day=19, start_date="2022-01-01", observance=nearest_workday),
-        Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
-        USLaborDay,
-        USThanksgivingDay,
-        Holiday("Christmas", month=12, day=25, observance=nearest_workday),
-    ]
-
-
-@lru_cache(maxsize=64)
-def _holidays(year: int) -> frozenset[date]:
-    days = _NyseHolidays().holidays(start=f"{year - 1}-12-01", end=f"{year + 1}-01-31")
-    return frozenset(d.date() for d in days)
-
-
-def is_trading_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def last_expected_close(now: datetime, calendar: str = "trading") -> date:
-    """The date of the newest close that should exist at `now` (US exchange days, or every day for crypto)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    if calendar == "daily":
-        return (now.astimezone(UTC) - timedelta(days=1)).date()
-    local = now.astimezone(NEW_YORK)
-    day = local.date()
-    if not (is_trading_day(day) and local.time() >= US_CLOSE):
-        day -= timedelta(days=1)
-        while not is_trading_day(day):
-            day -= timedelta(days=1)
-    return day
-
-
-def is_stale(series: Series, last: date, expected: date) -> bool:
-    """Whether a series' last observation is older than it should be (weekly series: only after a missed week)."""
-    if series.frequency == "weekly":
-        return (expected - last).days > WEEKLY_GRACE_DAYS
-    return last < expected
 
 
 @dataclass(frozen=True)
@@ -131,13 +67,13 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     if as_of is not None:
         s = s.loc[: pd.Timestamp(as_of)]
     now = now or datetime.now(UTC)
-    expected = last_expected_close(now, series.calendar)
+    expected = expected_observation(series, now, s.index[-1].date() if len(s) else None)
     in_bp = series.changes_in_bp
-    base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,
-                source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
-                expected_date=expected)
+    unknown = Reading(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp, last=None, last_date=None,
+                      source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
+                      expected_date=expected)
     if s.empty:
-        return Reading(last=None, last_date=None, **base)
+        return unknown
     last_ts = s.index[-1]
     last = float(s.iloc[-1])
     changes: dict[str, float | None] = {}
@@ -165,6 +101,6 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
-    stale = is_stale(series, last_date, expected) if as_of is None else False
-    return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
-                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)
+    stale = is_stale(series, last_date, now) if as_of is None else False
+    return replace(unknown, last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
+                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale)

@@ -1,13 +1,14 @@
 """Versioned schema migrations. Each version runs once, in order, and is recorded in schema_migrations.
 
 Versions: 1 prices, 2 engine states and transitions, 3 chats and subscriptions, 4 portfolios,
-5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts. A new change
+5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts, 10 each data
+source's last success and last error. A new change
 to the schema is a new version, never an edit of an applied one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from regimebot.storage.chats import add_alert_topic, create_chat_tables
 from regimebot.storage.engine_state import _v2_engine_state
 from regimebot.storage.outbox import _v5_outbox
 from regimebot.storage.portfolios import create_portfolio_table
+from regimebot.storage.prices import create_source_fetches
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,11 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "portfolios", create_portfolio_table),
     Migration(5, "outbox", _v5_outbox),
     Migration(6, "alert_topics", add_alert_topic),
+    Migration(10, "source_fetches", create_source_fetches),
 ]
 
 
-def apply_migrations(db: sqlite_utils.Database, where: str = "database", upto: int | None = None) -> list[int]:
+def apply_migrations(db: sqlite_utils.Database, where: str = "database", only: Collection[int] | None = None) -> list[int]:
     """Bring the schema up to date; refuse a database newer than this code. Returns versions applied."""
     from regimebot.storage.db import DatabaseTooNew  # local: db.py imports this module
 
@@ -72,7 +75,7 @@ def apply_migrations(db: sqlite_utils.Database, where: str = "database", upto: i
         )
     done = []
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
-        if migration.version in applied or (upto is not None and migration.version > upto):
+        if migration.version in applied or (only is not None and migration.version not in only):
             continue
         with db.atomic():
             migration.apply(db)

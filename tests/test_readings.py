@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from regimebot.handlers.messages.readings import format_change, format_level, format_reading
+from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
-from regimebot.macro.readings import last_expected_close, reading
+from regimebot.macro.readings import reading
 
 CATALOG = load_catalog()
 FRIDAY_EVENING = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 18:00 New York

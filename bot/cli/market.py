@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, iso_date, print_json
@@ -74,6 +75,8 @@ def _reading_json(r: Reading) -> dict[str, Any]:
 
 def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from regimebot.bot.services import open_data
+    from regimebot.handlers.messages.i18n import t
+    from regimebot.handlers.messages.sources import source_line
 
     if args.start:
         settings = dataclasses.replace(settings, history_start=iso_date(args.start, "--start"))
@@ -87,5 +90,8 @@ def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
         status = f"error: {error}" if error else f"{len(s)} closes, last {s.index[-1].date()}" if len(s) else "no data"
         failed += bool(error)
         print(f"{req.series_id:8s} {req.symbol:10s} from {req.start}  {status}")
+    statuses = services.store.prices.source_status()
+    print(f"{t(settings.language, 'sources.title')}: " + "; ".join(
+        source_line(settings.language, st, datetime.now(UTC), html_mode=False) for st in statuses))
     print(f"Data: {market.label}; cache: {settings.db}")
     return 1 if failed == len(requests) else 0
