@@ -86,8 +86,8 @@ def render_price_chart(
 def render_heatmap(matrix: np.ndarray, labels: Sequence[str], title: str, source: str) -> bytes:
     """A correlation heatmap (−1 blue … +1 red) with the value in each cell; PNG bytes."""
     n = len(labels)
-    size = (max(5.5, 1.0 * n + 2.0), max(5.0, 0.9 * n + 2.0))
-    fig = Figure(figsize=size, dpi=min(DPI, MAX_PIXELS / max(size)))
+    inches = (max(5.5, 1.0 * n + 2.0), max(5.0, 0.9 * n + 2.0))
+    fig = Figure(figsize=inches, dpi=min(DPI, MAX_PIXELS / max(inches)))
     ax = fig.add_subplot(1, 1, 1)
     image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest")
     ax.set_xticks(range(n), labels=list(labels), rotation=45, ha="right", fontsize=12)

@@ -184,7 +184,7 @@ def correlation_report(
     for i in range(len(ids)):
         for j in range(i + 1, len(ids)):
             unknown = recent is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(recent[i, j])
-            r = None if unknown else float(recent[i, j])
+            r = None if unknown or recent is None else float(recent[i, j])
             pairs.append(Pair(ids[i], ids[j], float(corr[i, j]), r))
     moves = sorted((p for p in pairs if p.moved is not None), key=lambda p: -abs(p.moved or 0.0))[:top_moves]
     return CorrelationReport(

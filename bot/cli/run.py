@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -128,15 +129,18 @@ async def serve(app: Application, webhook: Webhook | None = None, stop: asyncio.
             await app.post_init(app)
         await app.start()
         started = True
+        updater = app.updater
+        if updater is None:  # build_application always gives the Application an Updater
+            raise RuntimeError("the Application has no Updater to receive updates with")
         if webhook is not None:
             try:
-                await app.updater.start_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
+                await updater.start_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
                                                 webhook_url=webhook.url, secret_token=secrets.token_urlsafe(32))
             except RuntimeError as exc:  # PTB without its webhooks extra
                 print(f"regimebot: webhook mode is unavailable: {exc}", file=sys.stderr)
                 return 1
         else:
-            await app.updater.start_polling(timeout=poll_timeout, error_callback=polling_error)
+            await updater.start_polling(timeout=timedelta(seconds=poll_timeout), error_callback=polling_error)
         await stop.wait()
         return runtime.exit_status
     finally:

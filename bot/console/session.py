@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.console.chat import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
@@ -33,7 +34,7 @@ DEMO_YEARS = 12        # simulated history: enough for /backtest and 200-day ave
 TOUR = ("/help", "/dxy", "/tlt", "/regime", "/subscribe all")
 TOUR_AFTER = ("/theses", "/alerts", "/why {alert}", "/scenario TLT -100bp", "/chart DXY 3m", "/status")
 
-Background = Callable[[asyncio.Event], Awaitable[None]]
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]  # runs beside the prompt until the event is set
 
 
 def console_settings(settings: Settings) -> Settings:
@@ -55,7 +56,7 @@ async def interactive(chat: ConsoleChat, background: Background | None = None, s
         await asyncio.to_thread(chat.say, line)
         await chat.deliver()
 
-    tasks = [asyncio.create_task(background(stop))] if background else []
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(background(stop))] if background else []
     await read_lines("› ", handle, stop)
     for task in tasks:
         task.cancel()

@@ -46,7 +46,7 @@ class Ladder:
         k, cf = self.cash_flows()
         y = np.atleast_1d(np.asarray(yields, dtype="float64"))
         disc = (1.0 + y[:, None] / 2.0) ** (-k[None, :])
-        return disc @ cf
+        return np.asarray(disc @ cf, dtype="float64")
 
     def duration(self, y: float) -> float:
         """Modified duration (years) at flat yield y."""
@@ -200,9 +200,10 @@ def claim_verdicts(fund: str, rows: Sequence[BondRow]) -> tuple[tuple[float, flo
     claims = ARTICLE_CLAIMS.get(fund.upper(), {})
     out = []
     for row in rows:
-        if row.shift_bp not in claims:
+        shift = int(row.shift_bp)
+        if shift != row.shift_bp or shift not in claims:  # the articles claim whole-bp shifts only
             continue
-        low, high = claims[row.shift_bp]
+        low, high = claims[shift]
         value = row.price_return * 100
         middle = (low + high) / 2.0
         if value < low:

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from regimebot.macro.catalog import Catalog
 
@@ -190,7 +191,7 @@ def parse_bond(fund: str, words: Sequence[str]) -> BondQuery:
     horizon_text = options.get("horizon", options.get("over", DEFAULT_HORIZON))
     horizon = parse_period(horizon_text, "horizon", 1, 3653, "1d–10y")
 
-    def opt(key: str, pattern: re.Pattern[str], expected: str, lo: float, hi: float, range_: str, scale: float = 1.0, **kw) -> float | None:
+    def opt(key: str, pattern: re.Pattern[str], expected: str, lo: float, hi: float, range_: str, scale: float = 1.0, **kw: Any) -> float | None:
         if key not in options:
             return None
         return _number(pattern, options[key], key, expected, lo, hi, scale, range_=range_, **kw)
