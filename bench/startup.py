@@ -78,7 +78,8 @@ def main() -> int:
             med = statistics.median(values)
             heavy = "-" if argv is None else (", ".join(heavy_imports(argv, env)) or "none")
             print(f"{name:<46} {med * 1000:>7.0f}ms {p90(values) * 1000:>7.0f}ms {med / base:>10.1f}×  {heavy}")
-    print(f"({args.runs} runs each, alternating; Python {sys.version.split()[0]})")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"({args.runs} runs each, alternating; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs, load average {load})")
     return 0
 
 
