@@ -14,6 +14,10 @@ from regimebot.macro.market import Market
 
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
 MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
+MA_DAYS = 200  # observations in the moving average: sessions of its calendar, or calendar days for a 7-day market
+Z_MOVE = 20  # observations in the move whose z-score is taken
+YEAR_OBSERVATIONS = {"daily": 365}  # a past year of observations: 365 for a 7-day market, else 252 sessions
+YEAR_SESSIONS = 252
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,8 @@ class Reading:
     high_52w: float | None = None
     position_52w: float | None = None   # 0 = at the low, 1 = at the high
     ma200_distance: float | None = None  # % above (+) / below (−) the 200-day average; bp for yields
-    z_20d: float | None = None           # z-score of the 20-day change against the past year
+    z_20d: float | None = None           # z-score of the 20-day change against the year before today
+    calendar: str = "trading"            # the series' calendar: "daily" windows count calendar days (bitcoin), else sessions
     stale: bool = True
     expected_date: date | None = None    # the last close that should exist
     source: str = ""
@@ -71,7 +76,7 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     in_bp = series.changes_in_bp
     unknown = Reading(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp, last=None, last_date=None,
                       source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
-                      expected_date=expected)
+                      expected_date=expected, calendar=series.calendar)
     if s.empty:
         return unknown
     last_ts = s.index[-1]
@@ -90,13 +95,14 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         low, high = float(year.min()), float(year.max())
         position = (last - low) / (high - low) if high > low else None  # a flat year has no position
     ma_distance = None
-    if len(s) >= 200:
-        ma = float(s.iloc[-200:].mean())
+    if len(s) >= MA_DAYS:
+        ma = float(s.iloc[-MA_DAYS:].mean())
         ma_distance = (last - ma) * 100.0 if in_bp else (last / ma - 1.0) * 100.0
     z = None
-    if len(s) >= 252 + 20:
-        moves = (s.diff(20) * 100.0) if in_bp else (s.pct_change(20, fill_method=None) * 100.0)
-        window = moves.iloc[-252:].dropna()
+    year_n = YEAR_OBSERVATIONS.get(series.calendar, YEAR_SESSIONS)
+    if len(s) >= year_n + Z_MOVE + 1:
+        moves = (s.diff(Z_MOVE) * 100.0) if in_bp else (s.pct_change(Z_MOVE, fill_method=None) * 100.0)
+        window = moves.iloc[-year_n - 1 : -1].dropna()  # the year before today: today's move is not its own yardstick
         sd = float(window.std(ddof=1))
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd

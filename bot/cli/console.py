@@ -20,7 +20,8 @@ from regimebot.handlers.messages.i18n import LANGUAGES, t
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = sub.add_parser("chat", help="chat with the bot in the terminal, on the configured data")
     chat.add_argument("--output", metavar="DIR", help="folder for images (default: a new temporary folder)")
-    chat.add_argument("--lang", choices=LANGUAGES, help="language of this chat (default: from the config)")
+    chat.add_argument("--lang", choices=LANGUAGES,
+                      help="language of this session, over the chat's stored one (default: the stored language, else the config's)")
     chat.set_defaults(func=run_chat)
     demo = sub.add_parser("demo", help="offline demo on a SIMULATED market: chat, and watch alerts fire")
     demo.add_argument("--output", metavar="DIR", help="folder for images (default: a new temporary folder)")

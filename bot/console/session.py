@@ -42,10 +42,11 @@ def console_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, admins=settings.admins | {CONSOLE_USER_ID})
 
 
-def make_screen(lang: str | None, settings: Settings, output_dir: Path, simulated: bool) -> Screen:
-    """The terminal: stdout, images saved under `output_dir`, the chat's language (else the config's)."""
-    chosen = lang or (settings.language if settings.language in LANGUAGES else "en")
-    return Screen(out=sys.stdout, output_dir=output_dir, color=sys.stdout.isatty(), simulated=simulated, lang=chosen)
+def make_screen(session_lang: str | None, settings: Settings, output_dir: Path, simulated: bool) -> Screen:
+    """The terminal: stdout, images saved under `output_dir`; `--lang` wins over the chat's stored language, else the config's."""
+    lang = session_lang or (settings.language if settings.language in LANGUAGES else "en")
+    return Screen(out=sys.stdout, output_dir=output_dir, color=sys.stdout.isatty(), simulated=simulated, lang=lang,
+                  session_lang=session_lang)
 
 
 async def interactive(chat: ConsoleChat, background: Background | None = None, stop: asyncio.Event | None = None) -> None:
@@ -149,7 +150,8 @@ def build_demo(settings: Settings, lang: str | None, output_dir: Path, db_path: 
     demo_settings = dataclasses.replace(console_settings(settings), data=DataSource("demo"), db=db_path,
                                         history_start=end - timedelta(days=366 * DEMO_YEARS), alert_chats=())
     services = build_services(demo_settings, provider=provider, db_path=db_path)
-    screen = make_screen(lang or "en", demo_settings, output_dir, simulated=True)
+    screen = make_screen(lang, demo_settings, output_dir, simulated=True)
+    screen.lang = lang or "en"
     chat = ConsoleChat(services, screen)
     days, day = [], reveal
     stop = last_stress
