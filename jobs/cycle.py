@@ -13,9 +13,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from regimebot.handlers.context import CycleResult, MarketSource
+from regimebot.handlers.context import CycleResult, MarketSource, WatchlistSlot
 from regimebot.handlers.evaluation import evaluate_market
-from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.engine_state import StoredTransition
 from regimebot.storage.store import Store
 
@@ -26,7 +25,7 @@ __all__ = ["Cycle", "CycleResult", "fan_out"]
 _RUNNING = threading.Lock()  # one cycle at a time per process (scheduled, after-close and /evaluate)
 
 
-def _recipients(store: Store, alert_chats: Iterable[int], thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
+def alert_recipients(store: Store, alert_chats: Iterable[int], thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
     """(chat id, forum topic id) of every subscriber, then the configured alert chats (channels)."""
     recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in store.chats.subscribers(thesis_id, now)]
     known = {chat_id for chat_id, _ in recipients}
@@ -51,17 +50,17 @@ def fan_out(store: Store, transitions: Sequence[StoredTransition], source: str, 
                 evidence=list(tr.evidence), urgent=tr.new == "invalidated", transition_id=tr.id, now=now,
             )
             alert_ids.append(alert.id)
-            rows += store.outbox.enqueue_deliveries(alert.id, _recipients(store, alert_chats, tr.thesis_id, now), now=now)
+            rows += store.outbox.enqueue_deliveries(alert.id, alert_recipients(store, alert_chats, tr.thesis_id, now), now=now)
     return alert_ids, rows
 
 
 class Cycle:
     """Refresh, evaluate, record transitions, create alerts and their deliveries, record the run (an Evaluator)."""
 
-    def __init__(self, store: Store, market_data: MarketSource, watchlist: Watchlist, alert_chats: Iterable[int] = ()) -> None:
+    def __init__(self, store: Store, market_data: MarketSource, watchlists: WatchlistSlot, alert_chats: Iterable[int] = ()) -> None:
         self.store = store
         self.market_data = market_data
-        self.watchlist = watchlist
+        self.watchlists = watchlists  # read each cycle: /reload may have put a new watch list in
         self.alert_chats = tuple(alert_chats)
         self._listeners: list[Callable[[CycleResult], None]] = []
 
@@ -73,7 +72,7 @@ class Cycle:
             try:
                 market = self.market_data.refresh()
                 manual = store.engine_state.manual_signals()
-                evaluation = evaluate_market(market, self.watchlist, manual)  # shared with /regime, /theses, the digest
+                evaluation = evaluate_market(market, self.watchlists.current, manual)  # shared with /regime, /theses, the digest
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     transitions = store.engine_state.record_evaluation(evaluation)
@@ -84,6 +83,12 @@ class Cycle:
             store.runs.finish_run(run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
         log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
                  evaluation.as_of, len(transitions), len(alert_ids), rows)
+        try:
+            from regimebot.jobs.journal_push import queue_journal_pushes  # it imports this module
+
+            rows += queue_journal_pushes(store, market, self.alert_chats, now)
+        except Exception:  # a journal fault must not fail the evaluation; due pushes are queued by the next cycle
+            log.exception("journal pushes not queued this cycle")
         return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=dict(market.errors))
 
     def evaluate_now(self) -> CycleResult:
