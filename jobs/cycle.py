@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from regimebot.handlers.context import CycleResult, MarketSource, WatchlistSlot
 from regimebot.handlers.evaluation import evaluate_market
+from regimebot.macro.market import source_kind
+from regimebot.macro.redaction import Redactor
 from regimebot.storage.engine_state import StoredTransition
 from regimebot.storage.store import Store
 
@@ -57,11 +59,13 @@ def fan_out(store: Store, transitions: Sequence[StoredTransition], source: str, 
 class Cycle:
     """Refresh, evaluate, record transitions, create alerts and their deliveries, record the run (an Evaluator)."""
 
-    def __init__(self, store: Store, market_data: MarketSource, watchlists: WatchlistSlot, alert_chats: Iterable[int] = ()) -> None:
+    def __init__(self, store: Store, market_data: MarketSource, watchlists: WatchlistSlot, alert_chats: Iterable[int] = (),
+                 redact: Redactor | None = None) -> None:
         self.store = store
         self.market_data = market_data
         self.watchlists = watchlists  # read each cycle: /reload may have put a new watch list in
         self.alert_chats = tuple(alert_chats)
+        self.redact = redact or Redactor()  # a failure's text is stored and shown in /status
         self._listeners: list[Callable[[CycleResult], None]] = []
 
     def run(self, now: datetime | None = None) -> CycleResult:
@@ -76,9 +80,9 @@ class Cycle:
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     transitions = store.engine_state.record_evaluation(evaluation)
-                    alert_ids, rows = fan_out(store, transitions, market.source, market.simulated, now, self.alert_chats)
+                    alert_ids, rows = fan_out(store, transitions, source_kind(market.source), market.simulated, now, self.alert_chats)
             except Exception as exc:  # recorded, then re-raised to the caller
-                store.runs.finish_run(run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
+                store.runs.finish_run(run_id, ok=False, error=self.redact(f"{type(exc).__name__}: {exc}")[:500], now=now)
                 raise
             store.runs.finish_run(run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
         log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",

@@ -34,6 +34,7 @@ from telegram.error import (
 
 from regimebot.handlers.messages.reply import Reply
 from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
+from regimebot.macro.redaction import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,21 @@ class Pacer:
         send.end = time.monotonic()
 
 
-def map_telegram_error(exc: TelegramError) -> DeliveryError:
-    """The delivery outcome of a Telegram error (the only place these are interpreted)."""
+def map_telegram_error(exc: TelegramError, redact: Redactor | None = None) -> DeliveryError:
+    """The delivery outcome of a Telegram error (the only place these are interpreted), secrets masked.
+
+    An error page from a proxy or a broken Bot API server may quote the request path, which holds the
+    token; the outcome's text is stored (deliveries.last_error) and shown (/status), so it is masked here.
+    """
+    outcome = _outcome(exc)
+    if redact is not None:
+        outcome.args = tuple(redact(a) if isinstance(a, str) else a for a in outcome.args)
+        if isinstance(outcome, ChatGone | TransientFailure | PermanentFailure):
+            outcome.reason = redact(outcome.reason)
+    return outcome
+
+
+def _outcome(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, RetryAfter):
         raw = getattr(exc, "_retry_after", None)  # PTB's RetryAfter: the timedelta behind its deprecated float `retry_after`
         seconds = raw.total_seconds() if isinstance(raw, timedelta) else float(raw or 1)
@@ -234,7 +248,7 @@ def map_telegram_error(exc: TelegramError) -> DeliveryError:
         return TransientFailure("Telegram rejected the bot token (401/404); check TELEGRAM_BOT_TOKEN")
     if isinstance(exc, Conflict):
         return TransientFailure(f"conflict: {exc.message}")
-    if isinstance(exc, NetworkError):
+    if isinstance(exc, NetworkError) or type(exc) is TelegramError:  # the latter: an answer that was not the Bot API's
         return TransientFailure(exc.message)
     return PermanentFailure(exc.message)
 
@@ -245,6 +259,7 @@ async def send_reply(
     reply: Reply,
     thread_id: int | None = None,
     pacer: Pacer | None = None,
+    redact: Redactor | None = None,
 ) -> int:
     """Send a Reply (text split as needed, photo, buttons on the last part, extras); return the last message id.
 
@@ -261,7 +276,7 @@ async def send_reply(
             try:
                 return await method(chat_id=chat_id, **common, **kwargs)
             except TelegramError as exc:
-                mapped = map_telegram_error(exc)
+                mapped = map_telegram_error(exc, redact)
                 if isinstance(mapped, RetryLater) and pacer is not None:
                     log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
                     pacer.block_for(mapped.seconds)
@@ -292,19 +307,27 @@ async def send_reply(
         sent = await call(bot.send_message, text=part, reply_markup=markup if last else None)
         message_id = sent.message_id
     for extra in reply.extra:
-        message_id = await send_reply(bot, chat_id, extra, thread_id, pacer)
+        message_id = await send_reply(bot, chat_id, extra, thread_id, pacer, redact)
     return message_id
 
 
 class TelegramSender:
     """jobs.deliver.Sender over a PTB Bot, paced to Telegram's limits."""
 
-    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer | None = None, redact: Redactor | None = None) -> None:
         self.bot = bot
         self.pacer = pacer or Pacer()
+        self.redact = redact or Redactor()
 
     async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer)
+        """Send; a DeliveryError's text never holds a secret (it is stored and shown)."""
+        try:
+            return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer, self.redact)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # anything else from the HTTP stack: transient, its text masked like the rest
+            log.exception("sending to chat %s failed unexpectedly", chat_id)
+            raise TransientFailure(self.redact(f"{type(exc).__name__}: {exc}")) from exc
 
 
 async def chat_member_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
