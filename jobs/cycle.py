@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from regimebot.handlers.context import CycleResult, MarketSource, WatchlistSlot
-from regimebot.macro import engine
+from regimebot.handlers.evaluation import evaluate_market
 from regimebot.macro.market import source_kind
 from regimebot.macro.redaction import Redactor
 from regimebot.storage.engine_state import StoredTransition
@@ -76,7 +76,7 @@ class Cycle:
             try:
                 market = self.market_data.refresh()
                 manual = store.engine_state.manual_signals()
-                evaluation = engine.evaluate(market, self.watchlists.current, manual=manual)
+                evaluation = evaluate_market(market, self.watchlists.current, manual)  # shared with /regime, /theses, the digest
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     transitions = store.engine_state.record_evaluation(evaluation)

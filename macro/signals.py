@@ -27,6 +27,7 @@ from regimebot.macro.signal_specs import SignalSpec
 STATES = ("ok", "warn", "breach")
 UNKNOWN = -1
 EPOCH = np.datetime64("1970-01-01", "D")
+EPOCH_DATE = date(1970, 1, 1)
 
 
 def state_name(code: int) -> str:
@@ -200,8 +201,9 @@ class SignalTrack:
         return np.where(pos >= 0, self.states[np.maximum(pos, 0)], UNKNOWN).astype(np.int8)
 
 
-def to_days(index: pd.DatetimeIndex) -> np.ndarray:
-    return (index.values.astype("datetime64[D]") - EPOCH).astype(np.int64)
+def to_days(index: pd.Index) -> np.ndarray:
+    """Int days since 1970-01-01 of a date index."""
+    return (pd.DatetimeIndex(index).values.astype("datetime64[D]") - EPOCH).astype(np.int64)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
-from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
-from regimebot.macro.providers import DataError
-from regimebot.macro.scorecard import DRAWS, SEED
-from regimebot.macro.signals import SignalResult
-from regimebot.macro.watchlist import Watchlist
 
 MAX_DRAWS = 10_000
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
-if TYPE_CHECKING:  # the wiring is imported when a command needs it
+if TYPE_CHECKING:  # the engine (pandas) and the wiring are imported when a command runs, not to register it
     from regimebot.handlers.context import Services
+    from regimebot.macro.engine import Evaluation, Replay, Transition
+    from regimebot.macro.market import Market
+    from regimebot.macro.signals import SignalResult
+    from regimebot.macro.watchlist import Watchlist
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ev = sub.add_parser("evaluate", help="evaluate the watch list: every thesis, its signals, the regime verdict")
     ev.add_argument("--as-of", metavar="DATE", help="evaluate as of this ISO date (default: the latest data)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
@@ -36,9 +36,9 @@ def register(sub) -> None:
     rp.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
     rp.add_argument("--score", action="store_true",
                     help="the alert scorecard: each thesis's alerts against its declared pain, beside two baselines")
-    rp.add_argument("--seed", type=int, default=SEED, help=f"--score: seed of the random baseline (default {SEED})")
-    rp.add_argument("--draws", type=int, default=DRAWS,
-                    help=f"--score: random-baseline draws averaged (default {DRAWS}, at most {MAX_DRAWS})")
+    rp.add_argument("--seed", type=int, help="--score: seed of the random baseline (default 0, macro.scorecard.SEED)")
+    rp.add_argument("--draws", type=int,
+                    help=f"--score: random-baseline draws averaged (default 200, macro.scorecard.DRAWS; at most {MAX_DRAWS})")
     rp.set_defaults(func=run_replay)
 
 
@@ -48,7 +48,9 @@ def _services(settings: Settings) -> Services:
     return build_services(settings)
 
 
-def _market(services, cached: bool):
+def _market(services: Services, cached: bool) -> Market:
+    from regimebot.macro.providers import DataError
+
     market = services.market_data.market() if cached else services.market_data.refresh()
     if market.closes.empty:
         raise DataError(f"no market data from {services.market_data.source}: run `regimebot fetch` or check REGIMEBOT_DATA")
@@ -59,7 +61,9 @@ def _manual(services: Services) -> dict[str, bool]:
     return services.store.engine_state.manual_signals()
 
 
-def run_evaluate(args, settings: Settings) -> int:
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.macro.engine import evaluate
+
     if args.check:
         from regimebot.macro.catalog import load_catalog
         from regimebot.macro.watchlist import load_watchlist
@@ -83,12 +87,14 @@ def run_evaluate(args, settings: Settings) -> int:
     return 0
 
 
-def run_replay(args, settings: Settings) -> int:
+def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.macro.engine import replay
+
     start = iso_date(args.start, "--start")
     end = iso_date(args.end, "--end")
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
-    if not 1 <= args.draws <= MAX_DRAWS:
+    if args.draws is not None and not 1 <= args.draws <= MAX_DRAWS:
         raise UsageError(f"--draws: expected a whole number from 1 to {MAX_DRAWS}, got {args.draws}")
     warm = start - timedelta(days=WARM_UP_DAYS)
     if warm < settings.history_start:
@@ -98,11 +104,13 @@ def run_replay(args, settings: Settings) -> int:
     result = replay(market, services.watchlist, start, end, _manual(services))
     if args.score:
         from regimebot.bot.cli.scorecard import format_scorecard, scorecard_json
-        from regimebot.macro.scorecard import score_replay
+        from regimebot.macro.scorecard import DRAWS, SEED, score_replay
 
-        scores = score_replay(result, market.closes, services.watchlist.theses, args.draws, args.seed)
+        draws = DRAWS if args.draws is None else args.draws
+        seed = SEED if args.seed is None else args.seed
+        scores = score_replay(result, market.closes, services.watchlist.theses, draws, seed)
         if args.json:
-            print_json(scorecard_json(result, scores, args.seed, args.draws))
+            print_json(scorecard_json(result, scores, seed, draws))
         else:
             print(format_scorecard(result, scores))
         return 0
@@ -116,7 +124,7 @@ def run_replay(args, settings: Settings) -> int:
 # ---------------------------------------------------------------- JSON
 
 
-def signal_json(r: SignalResult) -> dict:
+def signal_json(r: SignalResult) -> dict[str, Any]:
     return r.to_dict()
 
 
@@ -126,7 +134,7 @@ def protects_json(watchlist: Watchlist, thesis_id: str) -> dict[str, dict[str, s
     return {"position": spec.position.to_dict(), "pain": spec.pain.to_dict()}
 
 
-def evaluation_json(ev: Evaluation, watchlist: Watchlist) -> dict:
+def evaluation_json(ev: Evaluation, watchlist: Watchlist) -> dict[str, Any]:
     return {
         "as_of": ev.as_of,
         "source": ev.source,
@@ -155,7 +163,7 @@ def _kind(t: Transition) -> str:
     return "alert" if t.toward_invalidation else "recovery" if t.recovery else "unknown"
 
 
-def replay_json(rp: Replay, watchlist: Watchlist) -> dict:
+def replay_json(rp: Replay, watchlist: Watchlist) -> dict[str, Any]:
     return {
         "start": rp.start,
         "end": rp.end,
@@ -195,7 +203,7 @@ def format_signal(r: SignalResult) -> str:
     return f"{r.id:<28} {r.state.upper():<8} {_num(r.value, r.unit):>12}  ({', '.join(limits)})  {tail}"
 
 
-def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
+def format_evaluation(ev: Evaluation, watchlist: Watchlist, language: str = "en") -> str:
     lines = [f"Watch list as of {ev.as_of} — data: {ev.source}", "", f"Regime: {ev.regime.verdict}"]
     for line in ev.regime.lines:
         lines.append(f"  {line.key:<18} {_num(line.value, line.unit):>12}  {line.state}")
@@ -211,7 +219,7 @@ def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
     return "\n".join(lines)
 
 
-def format_replay(rp: Replay, watchlist, language: str = "en") -> str:
+def format_replay(rp: Replay, watchlist: Watchlist, language: str = "en") -> str:
     lines = [f"Replay {rp.start} → {rp.end} — data: {rp.final.source}", ""]
     alerted = rp.alerts()
     lines.append(f"{len(alerted)} messages would have been sent ({sum(t.toward_invalidation for t in alerted)} alerts, "

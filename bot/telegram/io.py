@@ -284,7 +284,7 @@ async def send_reply(
                         continue
                 raise mapped from exc
             finally:
-                if send is not None:
+                if send is not None and pacer is not None:
                     pacer.release(send)
         raise AssertionError("unreachable")
 
