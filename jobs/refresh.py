@@ -6,11 +6,13 @@ import logging
 import threading
 from datetime import date, timedelta
 
+import pandas as pd
 import sqlite_utils
 
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest, Provider
+from regimebot.macro.providers.validation import SeriesRules, fetch_checked
 from regimebot.storage import prices
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ class MarketData:
     def refresh(self, end: date | None = None) -> Market:
         """Fetch (one provider call), store, and return the whole cached market."""
         requests = self.requests()
-        result = self.provider.fetch(requests, end=end)
+        rules = {s.id: SeriesRules.of(s) for s in self.catalog.downloadable()}
+        result = fetch_checked(self.provider, requests, rules, end=end, previous=self._closes_before(requests))
         with self.lock:
             for sid, series in result.closes.items():
                 prices.save_closes(self.db, sid, series)
@@ -57,6 +60,17 @@ class MarketData:
         if result.errors:
             log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
         return self.market()
+
+    def _closes_before(self, requests: list[FetchRequest]) -> dict[str, float]:
+        """Each series' last cached close before its request's start (the one-day bound's first anchor)."""
+        out: dict[str, float] = {}
+        with self.lock:
+            for req in requests:
+                cached = prices.load_closes(self.db, [req.series_id], start=req.start - timedelta(days=30))[req.series_id]
+                before = cached.loc[: pd.Timestamp(req.start) - pd.Timedelta(days=1)]
+                if not before.empty:
+                    out[req.series_id] = float(before.iloc[-1])
+        return out
 
     def market(self) -> Market:
         """The cached market, derived series included, with the last refresh's data errors."""
@@ -79,6 +93,6 @@ class MarketData:
         """Closes of symbols outside the catalog (about two years, not cached). yfinance only."""
         start = date.today() - timedelta(days=800)
         requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol, start) for s in symbols]
-        result = self.provider.fetch(requests)
+        result = fetch_checked(self.provider, requests, {r.series_id: SeriesRules(r.series_id) for r in requests})
         closes = make_closes(result.closes)
         return Market(closes, self.provider.name, self.provider.simulated, result.errors)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -32,6 +33,8 @@ class Series:
     formula: str | None = None
     calendar: str = "trading"
     change: str = "pct"  # "pct" (percent changes) or "bp" (basis-point changes)
+    max_daily_move: float | None = None  # the largest plausible one-day move (log return, or points for bp series)
+    timezone: str = "America/New_York"  # the exchange's time zone: a row dated after today there is rejected
 
     @property
     def derived(self) -> bool:
@@ -112,7 +115,7 @@ def parse_catalog(data: Mapping, origin: str = "catalog") -> Catalog:
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{origin}: expected one or more [[series]] tables")
     series: dict[str, Series] = {}
-    allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change"}
+    allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change", "max_daily_move", "timezone"}
     for i, entry in enumerate(entries, 1):
         sid = str(entry.get("id", "")).strip()
         where = f"{origin}: series #{i}" + (f" ({sid})" if sid else "")
@@ -132,6 +135,14 @@ def parse_catalog(data: Mapping, origin: str = "catalog") -> Catalog:
         change = entry.get("change", "bp" if kind == "yield" else "pct")
         if change not in ("pct", "bp"):
             raise CatalogError(f"{where}: change must be 'pct' or 'bp' (got {change!r})")
+        max_move = entry.get("max_daily_move")
+        if max_move is not None and (isinstance(max_move, bool) or not isinstance(max_move, int | float) or not 0 < max_move < 100):
+            raise CatalogError(f"{where}: max_daily_move must be a positive number (a log return, or points for bp series; got {max_move!r})")
+        zone = entry.get("timezone", "UTC" if calendar == "daily" else "America/New_York")
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CatalogError(f"{where}: timezone must be an IANA time zone such as America/New_York (got {zone!r})") from None
         item = Series(
             id=sid,
             name=str(entry.get("name", sid)),
@@ -141,6 +152,8 @@ def parse_catalog(data: Mapping, origin: str = "catalog") -> Catalog:
             formula=entry.get("formula"),
             calendar=calendar,
             change=change,
+            max_daily_move=float(max_move) if max_move is not None else None,
+            timezone=str(zone),
         )
         if kind == "derived":
             left, _, right = item.operands()
