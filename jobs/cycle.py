@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from regimebot.jobs import newsworthy
 from regimebot.storage import chats as chat_store
 from regimebot.storage import outbox, run_log
 
@@ -34,6 +35,8 @@ class CycleResult:
     deliveries: int = 0
     error: str | None = None
     errors: dict[str, str] = field(default_factory=dict)  # data errors of the refresh, by series id
+    silent: dict[str, str] = field(default_factory=dict)  # thesis id → why its recorded change was not alerted
+    stale_days: int | None = None  # the feed lags the newest expected close by this many days (None: fresh)
 
     @property
     def alerts(self) -> list[int]:
@@ -69,11 +72,43 @@ def fan_out(services: Any, transitions: list[Any], source: str, simulated: bool,
     return alert_ids, rows
 
 
+def _manual_moved(watchlist: Any, stored: dict[str, dict], evaluation: Any) -> dict[str, bool]:
+    """thesis id → whether one of its manual signals is in another state than at the last recorded evaluation."""
+    moved = {sid for sid, spec in watchlist.signals.items()
+             if spec.manual and sid in evaluation.signals and stored.get(sid, {}).get("state") != evaluation.signals[sid].state}
+    return {tid: any(s in moved for s in thesis.invalidation) for tid, thesis in watchlist.theses.items()}
+
+
+def _record(services: Any, market: Any, evaluation: Any, now: datetime) -> tuple[list[Any], dict[str, str], int | None]:
+    """Record the evaluation; return the changes to alert, the silent ones (thesis id → why) and the feed's lag."""
+    from regimebot.macro import engine
+    from regimebot.macro.readings import last_expected_close
+    from regimebot.storage import engine_state
+
+    db, watchlist = services.db, services.watchlist
+    previous = engine_state.evaluated_through(db)
+    unseen = [tid for tid in watchlist.theses if tid not in previous]
+    before = engine_state.manual_signals_before_last_switch(db)
+    if unseen and any(before.get(sid, False) != on for sid, on in engine_state.manual_signals(db).items()):
+        # A manual switch made before the first evaluation is compared against the state at the time of the switch.
+        engine_state.record_evaluation(db, engine.evaluate(market, watchlist, as_of=evaluation.as_of, manual=before))
+    stored_signals = engine_state.signal_states(db)
+    transitions = engine_state.record_evaluation(db, evaluation)
+    # A simulated market keeps its own clock (the demo reveals its days one by one): its newest day is "today".
+    expected = (market.last_date() or evaluation.as_of) if market.simulated else last_expected_close(now)
+    verdicts = newsworthy.judge([(t.thesis_id, t) for t in transitions], evaluation, previous,
+                                _manual_moved(watchlist, stored_signals, evaluation), expected, watchlist.stale_after_days)
+    news = [j.change for j in verdicts if j.silent_because is None]
+    silent = {j.change.thesis_id: j.silent_because for j in verdicts if j.silent_because is not None}  # type: ignore[attr-defined]
+    return news, silent, newsworthy.feed_staleness(evaluation.as_of, expected, watchlist.stale_after_days)
+
+
 def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
     """Refresh market data, evaluate, record transitions, create alerts and their deliveries; record the run."""
     from regimebot.macro import engine
     from regimebot.storage import engine_state
 
+    clock = now or datetime.now(UTC)
     with _RUNNING:
         with services.db_lock:
             run_id = run_log.start_run(services.db, "evaluate", now=now)
@@ -84,15 +119,18 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
             evaluation = engine.evaluate(market, services.watchlist, manual=manual)
             # One transaction: a crash can never leave a stored transition without its alert and deliveries.
             with services.db_lock, services.db.atomic():
-                transitions = engine_state.record_evaluation(services.db, evaluation)
-                alert_ids, rows = fan_out(services, transitions, market.source, market.simulated, now)
+                news, silent, stale_days = _record(services, market, evaluation, clock)
+                alert_ids, rows = fan_out(services, news, market.source, market.simulated, now)
         except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
             with services.db_lock:
                 run_log.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
             raise
         with services.db_lock:
-            run_log.finish_run(services.db, run_id, ok=True, transitions=len(transitions), alerts=len(alert_ids), now=now)
+            run_log.finish_run(services.db, run_id, ok=True, transitions=len(news) + len(silent), alerts=len(alert_ids), now=now)
+    for thesis_id, why in silent.items():
+        log.info("status change of %s recorded without an alert: %s", thesis_id, why)
     log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
-             evaluation.as_of, len(transitions), len(alert_ids), rows)
+             evaluation.as_of, len(news) + len(silent), len(alert_ids), rows)
     errors = dict(getattr(market, "errors", {}) or {})
-    return CycleResult(run_id, True, str(evaluation.as_of), len(transitions), alert_ids, rows, errors=errors)
+    return CycleResult(run_id, True, str(evaluation.as_of), len(news) + len(silent), alert_ids, rows, errors=errors,
+                       silent=silent, stale_days=stale_days)

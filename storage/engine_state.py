@@ -163,6 +163,12 @@ def record_evaluation(db: sqlite_utils.Database, evaluation: Any) -> list[Stored
     return [t for t in (get_transition(db, i) for i in new_ids) if t is not None]
 
 
+def evaluated_through(db: sqlite_utils.Database) -> dict[str, date]:
+    """thesis id → the as-of date of the last evaluation recorded for it."""
+    rows = db.execute("SELECT thesis_id, as_of FROM thesis_states").fetchall()
+    return {tid: date.fromisoformat(as_of) for tid, as_of in rows}
+
+
 def get_transition(db: sqlite_utils.Database, transition_id: int) -> StoredTransition | None:
     """One transition by id (None if there is no such id)."""
     row = db.execute(_SELECT + " WHERE id = ?", [int(transition_id)]).fetchone()
@@ -219,6 +225,15 @@ def manual_signals(db: sqlite_utils.Database) -> dict[str, bool]:
     """Current position of every manual signal ever switched."""
     rows = db.execute("SELECT signal_id, is_on FROM manual_signals").fetchall()
     return {sid: bool(on) for sid, on in rows}
+
+
+def manual_signals_before_last_switch(db: sqlite_utils.Database) -> dict[str, bool]:
+    """Each switched manual signal's position just before its latest switch (off before the first)."""
+    rows = db.execute("SELECT signal_id, is_on FROM manual_signal_history ORDER BY id").fetchall()
+    history: dict[str, list[bool]] = {}
+    for sid, on in rows:
+        history.setdefault(sid, []).append(bool(on))
+    return {sid: (ons[-2] if len(ons) > 1 else False) for sid, ons in history.items()}
 
 
 def manual_history(db: sqlite_utils.Database, signal_id: str) -> list[dict]:

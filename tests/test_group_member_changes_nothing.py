@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from regimebot.handlers import load_commands
 from regimebot.handlers.registry import Chat, Request
-from regimebot.storage import chats, outbox
+from regimebot.storage import chats, engine_state, outbox
 from regimebot.storage.portfolios import save_portfolio
 from tests.chat_world import make_services
 
@@ -17,8 +17,8 @@ SERVICES = make_services()
 SERVICES.evaluate_now = lambda: pytest.fail("a group member triggered an evaluation")
 GROUP = Chat(-100900, "supergroup", "Fund desk", thread_id=5)
 MEMBER = 4242  # not in REGIMEBOT_ADMINS, not a chat administrator
-STATE_TABLES = ("chats", "subscriptions", "thesis_mutes", "portfolios", "manual_signals", "manual_history",
-                "deliveries", "alerts", "thesis_states", "transitions")
+# Every table is shared state except the market-data cache and the logs a read-only command may touch.
+NOT_SHARED_STATE = {"prices", "fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
 
 
 def _seed() -> None:
@@ -28,6 +28,7 @@ def _seed() -> None:
     save_portfolio(db, GROUP.id, {"TLT": 60.0, "GOLD": 40.0})
     alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
     outbox.enqueue_deliveries(db, alert.id, [GROUP.id])
+    engine_state.set_manual_signal(db, "tariffs_landed", True, 1, "seeded by an admin")
 
 
 _seed()
@@ -35,14 +36,14 @@ _seed()
 
 def _snapshot() -> dict[str, list[tuple]]:
     db = SERVICES.db
-    existing = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
-    return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in STATE_TABLES if t in existing}
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
 
 
 def test_the_snapshot_covers_the_shared_state():
     state = _snapshot()
-    assert {"chats", "subscriptions", "portfolios", "deliveries"} <= set(state)
-    assert state["subscriptions"] and state["portfolios"] and state["deliveries"]
+    assert {"chats", "subscriptions", "portfolios", "deliveries", "manual_signals", "manual_signal_history"} <= set(state)
+    assert state["subscriptions"] and state["portfolios"] and state["deliveries"] and state["manual_signal_history"]
 
 
 WORDS = st.one_of(
