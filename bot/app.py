@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -31,16 +30,15 @@ from telegram.ext import (
 
 from regimebot.bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import normalize_language, t
-from regimebot.handlers.registry import Chat, Registry, Request
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.dispatch import Dispatcher, Incoming
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.registry import Chat, Registry
 from regimebot.jobs.deliver import DeliveryError
 from regimebot.jobs.schedule import BotJobs, JobOptions
-from regimebot.storage import chats as chat_store
 
 log = logging.getLogger(__name__)
 
-_CALLBACK = re.compile(r"^([a-z_]{1,16}):([A-Za-z0-9_.:#-]{0,60})$")
 MENU_LANGUAGES = {"en": None, "zh-TW": "zh"}  # catalog language → set_my_commands language_code
 
 
@@ -68,17 +66,13 @@ class Runtime:
         self.pacer = Pacer(options.limits)
         self.sender: TelegramSender | None = None
         self.jobs: BotJobs | None = None
-        self.refused: set[int] = set()
+        self.dispatcher = Dispatcher(registry, services)
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         self.request_stop: Callable[[], None] = lambda: None
         self.exit_status = 0
         self.conflict_reported = False
 
     # --- access ------------------------------------------------------------------------
-
-    def allowed(self, chat_id: int) -> bool:
-        allowed = self.settings.allowed_chats
-        return not allowed or chat_id in allowed
 
     async def is_admin(self, bot: Any, update: Update) -> bool:
         """A configured admin anywhere; in groups a chat administrator; channel posts come from its admins.
@@ -104,22 +98,6 @@ class Runtime:
         self._admins[key] = (verdict, time.monotonic() + self.options.admin_cache_seconds)
         return verdict
 
-    def language(self, chat_id: int, user_language: str | None) -> str:
-        """The chat's stored language, else the user's Telegram language."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
-        return prefs.language if prefs is not None else normalize_language(user_language)
-
-    def resume(self, chat_id: int) -> bool:
-        """A paused chat (bot blocked or removed) that talks to the bot again gets its alerts again."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
-            if prefs is None or not prefs.paused:
-                return False
-            chat_store.set_paused(self.services.db, chat_id, False)
-        log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
-        return True
-
     # --- replies -----------------------------------------------------------------------
 
     async def reply(self, bot: Any, chat_id: int, reply: Reply, thread_id: int | None) -> None:
@@ -128,13 +106,6 @@ class Runtime:
             await send_reply(bot, chat_id, reply, thread_id, self.pacer)
         except DeliveryError as exc:
             log.warning("reply to chat %s not delivered: %s", chat_id, exc)
-
-    async def refuse(self, bot: Any, chat_id: int, lang: str, thread_id: int | None) -> None:
-        """One polite refusal per chat outside REGIMEBOT_ALLOWED_CHATS, then silence."""
-        if chat_id in self.refused:
-            return
-        self.refused.add(chat_id)
-        await self.reply(bot, chat_id, Reply(t(lang, "runtime.not_allowed")), thread_id)
 
     def lock_lost(self) -> None:
         """Another process took the database lock: stop (exit 1) rather than double-send."""
@@ -170,73 +141,49 @@ def _chat(update: Update) -> Chat:
     return Chat(chat.id, chat.type, chat.title or "", _thread_id(update))
 
 
+def _incoming(update: Update, command: str = "", args: tuple[str, ...] = (), button: str | None = None) -> Incoming:
+    user = update.effective_user
+    return Incoming(_chat(update), user.id if user else None, user.language_code if user else None, command, args, button)
+
+
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every registered command: access rules, then the synchronous handler off the event loop."""
+    """Every /command: the dispatcher's rules and handler off the event loop, the reply through the pacer."""
     rt = _runtime(context)
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or not message.text:
-        return
-    thread_id = _thread_id(update)
-    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
-    if not rt.allowed(chat.id):
-        await rt.refuse(context.bot, chat.id, lang, thread_id)
+    message = update.effective_message
+    if message is None or update.effective_chat is None or not message.text:
         return
     name = message.text.split()[0][1:].split("@", 1)[0].lower()
-    command = rt.registry.get(name)
-    if command is None:
-        return
-    await asyncio.to_thread(rt.resume, chat.id)
-    is_admin = await rt.is_admin(context.bot, update)
-    if command.admin and chat.type != "private" and not is_admin:
-        await rt.reply(context.bot, chat.id, Reply("⛔ " + t(lang, "runtime.admin_only", command=command.name)), thread_id)
-        return
-    request = Request(command.name, tuple(context.args or ()), _chat(update), user.id if user else None, lang,
-                      rt.services, is_admin)
-    reply = await asyncio.to_thread(command.handler, request)
-    await rt.reply(context.bot, chat.id, reply, thread_id)
+    incoming = _incoming(update, name, tuple(context.args or ()))
+    route = await asyncio.to_thread(rt.dispatcher.route, incoming)
+    is_admin = await rt.is_admin(context.bot, update) if route.allowed and route.command is not None else False
+    outcome = await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
+    if outcome.reply is not None:
+        await rt.reply(context.bot, incoming.chat.id, outcome.reply, incoming.chat.thread_id)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Inline buttons: data `prefix:rest` validated, the registry's callback run like a command."""
+    """Inline buttons: the dispatcher validates the data and runs the registry's callback like a command."""
     rt = _runtime(context)
     query = update.callback_query
-    chat, user = update.effective_chat, update.effective_user
-    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None) if chat else "en"
-    match = _CALLBACK.match(query.data or "")
-    callback = rt.registry.get_callback(match.group(1)) if match and len((query.data or "").encode()) <= 64 else None
-    if chat is None or callback is None:
-        await _answer(query, t(lang, "alerts.button_stale"))
+    if query is None:
         return
-    if not rt.allowed(chat.id):
-        await _answer(query, t(lang, "runtime.not_allowed"))
+    if update.effective_chat is None:
+        await _answer(query, t("en", "alerts.button_stale"))
         return
-    is_admin = await rt.is_admin(context.bot, update)
-    if callback.admin and chat.type != "private" and not is_admin:
-        await _answer(query, t(lang, "alerts.not_admin"))
-        return
-    await _answer(query, None)
-    await asyncio.to_thread(rt.resume, chat.id)
-    request = Request(callback.prefix, (match.group(2),), _chat(update), user.id if user else None, lang, rt.services, is_admin)
-    reply = await asyncio.to_thread(callback.handler, request, match.group(2))
-    await rt.reply(context.bot, chat.id, reply, _thread_id(update))
+    incoming = _incoming(update, button=query.data or "")
+    route = await asyncio.to_thread(rt.dispatcher.route, incoming)
+    is_admin = await rt.is_admin(context.bot, update) if route.allowed and route.callback is not None else False
+    outcome = await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
+    await _answer(query, outcome.toast)
+    if outcome.reply is not None:
+        await rt.reply(context.bot, incoming.chat.id, outcome.reply, incoming.chat.thread_id)
 
 
-async def _answer(query: Any, text: str | None) -> None:
+async def _answer(query: CallbackQuery, text: str | None) -> None:
     try:
         await query.answer(text=text)
     except TelegramError as exc:  # the button press is answered best-effort; the reply matters more
         log.debug("answerCallbackQuery failed: %s", exc)
-
-
-async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A /command nobody registered, in a private chat: point to /help (groups stay quiet)."""
-    rt = _runtime(context)
-    chat, user = update.effective_chat, update.effective_user
-    lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
-    if not rt.allowed(chat.id):
-        await rt.refuse(context.bot, chat.id, lang, None)
-        return
-    await rt.reply(context.bot, chat.id, Reply(t(lang, "runtime.unknown_command")), None)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -254,8 +201,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         chat = update.effective_chat
         user = update.effective_user
-        lang = await asyncio.to_thread(rt.language, chat.id, user.language_code if user else None)
-        await rt.reply(context.bot, chat.id, Reply(t(lang, "runtime.error")), _thread_id(update))
+        lang = await asyncio.to_thread(rt.dispatcher.language, chat.id, user.language_code if user else None)
+        await rt.reply(context.bot, chat.id, rt.dispatcher.error_reply(lang), _thread_id(update))
 
 
 def menu(registry: Registry, lang: str) -> list[BotCommand]:
@@ -326,6 +273,6 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
     for command in registry.commands():
         app.add_handler(CommandHandler(command.name, on_command, filters=updates))
     app.add_handler(CallbackQueryHandler(on_callback))
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_unknown))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_command))
     app.add_error_handler(on_error)
     return app

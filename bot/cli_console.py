@@ -20,7 +20,7 @@ from regimebot.bot.cli_common import UsageError
 from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import LANGUAGES, t
+from regimebot.handlers.messages.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
 from regimebot.storage import chats, process_lock
 from regimebot.storage.db import StorageError

@@ -7,7 +7,7 @@ import dataclasses
 from regimebot.bot.cli_common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.services import build_services
-from regimebot.handlers.readings_format import format_reading
+from regimebot.handlers.messages.readings import format_reading
 from regimebot.macro.catalog import adhoc_series
 from regimebot.macro.readings import reading
 

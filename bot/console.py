@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.context import Services
+from regimebot.handlers.dispatch import Dispatcher, Incoming
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Button, Reply
+from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
 from regimebot.storage import chats
 
@@ -116,8 +118,10 @@ class ConsoleSender:
 class ConsoleChat:
     """One chat at the terminal: run command lines and button presses, run cycles, deliver pushed alerts."""
 
-    def __init__(self, services: Any, screen: Screen, chat_id: int = CONSOLE_CHAT_ID, user_id: int = CONSOLE_USER_ID) -> None:
+    def __init__(self, services: Services, screen: Screen, chat_id: int = CONSOLE_CHAT_ID, user_id: int = CONSOLE_USER_ID,
+                 registry: Registry = REGISTRY) -> None:
         self.services = services
+        self.dispatcher = Dispatcher(registry, services)
         self.screen = screen
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
@@ -137,21 +141,17 @@ class ConsoleChat:
 
     @property
     def lang(self) -> str:
-        with self.services.db_lock:
-            prefs = chats.get_chat(self.services.db, self.chat.id)
-        return prefs.language if prefs else self.screen.lang
+        return self.dispatcher.language(self.chat.id, self.screen.lang)
 
-    def _request(self, command: str, args: tuple[str, ...]) -> Request:
-        return Request(command=command, args=args, chat=self.chat, user_id=self.user_id, lang=self.lang,
-                       services=self.services, is_admin=True)
+    def _incoming(self, command: str = "", args: tuple[str, ...] = (), button: str | None = None) -> Incoming:
+        return Incoming(self.chat, self.user_id, self.screen.lang, command, args, button)
 
-    def _run(self, fn: Callable[[], Reply]) -> Reply:
-        """Call a handler; an unexpected error becomes one apologetic line (and a log entry), as in the bot."""
-        try:
-            return fn()
-        except Exception:  # the console's global error handler: log it, tell the user, keep the chat alive
-            log.exception("handler failed")
-            return Reply("⚠️ " + t(self.lang, "common.error"))
+    def _answer(self, incoming: Incoming) -> Reply:
+        """The person at the terminal runs the bot, so is its admin."""
+        outcome = self.dispatcher.dispatch(incoming, is_admin=True)
+        if outcome.reply is not None:
+            return outcome.reply
+        return Reply(outcome.toast or t(self.lang, "console.no_button", number=html.escape((incoming.button or "")[:40])))
 
     def answer(self, line: str) -> Reply | None:
         """The reply to one typed line: a /command, or the number of a button; None for an empty line."""
@@ -167,18 +167,13 @@ class ConsoleChat:
             return Reply(t(self.lang, "console.not_a_command"))
         name, *args = line[1:].split()
         name = name.split("@", 1)[0].lower()
-        command = REGISTRY.get(name)
-        if command is None:
+        if self.dispatcher.registry.get(name) is None:
             return Reply(t(self.lang, "console.unknown_command", command=html.escape(name[:40])))
-        return self._run(lambda: command.handler(self._request(name, tuple(args))))
+        return self._answer(self._incoming(name, tuple(args)))
 
     def press(self, data: str) -> Reply:
         """Press an inline button: its callback data `prefix:rest` goes to the registered callback."""
-        prefix, _, rest = data.partition(":")
-        callback = REGISTRY.get_callback(prefix)
-        if callback is None:
-            return Reply(t(self.lang, "console.no_button", number=html.escape(data[:40])))
-        return self._run(lambda: callback.handler(self._request(prefix, ()), rest))
+        return self._answer(self._incoming(button=data))
 
     def say(self, line: str) -> None:
         """Echo a typed line and print its reply."""

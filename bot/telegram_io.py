@@ -32,7 +32,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.messages.reply import Reply
 from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, esc, is_bot_admin, usage_reply
+from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 
 
 def format_cycle(lang: str, result: Any) -> str:

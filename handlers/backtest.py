@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.evaluation import manual_switches
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc, status_text, thesis_name
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc, find_thesis, market_now, source_line, thesis_ids, thesis_name, usage_reply
-from regimebot.handlers.watch import manual_switches, status_text
+from regimebot.handlers.usage import find_thesis, market_now, source_line, thesis_ids, usage_reply
 
 DEFAULT_YEARS = 10
 MAX_YEARS = 30
@@ -33,13 +34,13 @@ def format_backtest(lang: str, name: str, thesis_id: str, result: Any, short_fro
     lines.append(t(lang, "backtest.alerts", count=stats.alerts, rate=f"{stats.alerts / span_years:.1f}" if span_years else "—"))
     lines.append(t(lang, "backtest.messages", count=len(mine), rate=f"{stats.transitions_per_year:.1f}"))
     total = sum(stats.days_in_status.values()) or 1
-    shares = [f"{status_text(lang, status)} {100 * days / total:.0f}%" for status, days in stats.days_in_status.items() if days]
+    shares = [f"{status_text(lang, status, icon=True)} {100 * days / total:.0f}%" for status, days in stats.days_in_status.items() if days]
     lines.append(t(lang, "backtest.days", shares=" · ".join(shares)))
     if mine:
         lines.append("")
         lines.append(t(lang, "backtest.recent", count=min(RECENT, len(mine))))
         for tr in mine[-RECENT:]:
-            lines.append(f"{tr.date.isoformat()}: {status_text(lang, tr.old or 'unknown')} → {status_text(lang, tr.new)}")
+            lines.append(f"{tr.date.isoformat()}: {status_text(lang, tr.old or 'unknown', icon=True)} → {status_text(lang, tr.new, icon=True)}")
     else:
         lines.append(t(lang, "backtest.none"))
     lines.append("")
@@ -72,7 +73,7 @@ def backtest(req: Request) -> Reply:
     short_from = None
     if start < first:
         start, short_from = first, first
-    result = replay(market, req.services.watchlist, start, end, manual=manual_switches(req))
-    lines = format_backtest(req.lang, thesis_name(req, tid), tid, result, short_from)
+    result = replay(market, req.services.watchlist, start, end, manual=manual_switches(req.services))
+    lines = format_backtest(req.lang, thesis_name(req.services.watchlist, tid, req.lang), tid, result, short_from)
     lines.append(source_line(req, market, end))
     return Reply("\n".join(lines))

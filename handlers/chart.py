@@ -7,11 +7,12 @@ from typing import Any
 import pandas as pd
 
 from regimebot.handlers.charts import render_price_chart, visible_thresholds
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
 from regimebot.handlers.scenario import grammar_problem, problem_reply
-from regimebot.handlers.usage import esc, market_now, source_line, usage_text
+from regimebot.handlers.usage import market_now, source_line, usage_text
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario.grammar import GrammarError, parse_chart
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from regimebot.handlers.charts import render_heatmap
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
 from regimebot.handlers.scenario import grammar_problem, problem_reply
-from regimebot.handlers.usage import esc, market_now, source_line
+from regimebot.handlers.usage import market_now, source_line
 from regimebot.macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario.grammar import GrammarError, parse_corr

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from regimebot.handlers.admin import run_evaluation
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc, localized
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, esc, is_bot_admin, localized, usage_reply
+from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 from regimebot.storage import engine_state
 
 MAX_NOTE = 200

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.readings_format import format_reading, format_source
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.readings import format_reading, format_source
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc, market_clock, usage_reply
+from regimebot.handlers.usage import market_clock, usage_reply
 from regimebot.macro.catalog import Series, adhoc_series
 from regimebot.macro.providers import DataError
 from regimebot.macro.readings import Reading, reading

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc, may_change_chat, usage_text
+from regimebot.handlers.usage import may_change_chat, usage_text
 from regimebot.macro.portfolio import PortfolioError, add_holdings, holdings, parse_names, parse_weights, remove_holdings
 from regimebot.storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.messages.reply import Reply
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc, market_now, source_line, usage_text
+from regimebot.handlers.usage import market_now, source_line, usage_text
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError
 from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, BetScenario, bet_scenario

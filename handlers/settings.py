@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Button, Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Button, Reply
-from regimebot.handlers.usage import admin_only, chat_prefs, esc, may_change_chat, usage_reply
+from regimebot.handlers.usage import admin_only, chat_prefs, may_change_chat, usage_reply
 from regimebot.storage import chats
 from regimebot.storage.chats import ChatError, ChatPrefs
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.messages.i18n import messages, t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Command, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import chat_prefs, esc, usage_reply
+from regimebot.handlers.usage import chat_prefs, usage_reply
 
 GROUP_ORDER = ("general", "market", "watch", "alerts", "scenario", "portfolio", "settings", "admin")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc, is_bot_admin, market_clock, market_now, usage_reply
+from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
 from regimebot.macro.readings import last_expected_close
 from regimebot.storage import outbox, prices, run_log
 

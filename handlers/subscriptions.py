@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import esc, thesis_name
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import admin_only, chat_prefs, esc, find_thesis, may_change_chat, thesis_ids, thesis_name, usage_reply
+from regimebot.handlers.usage import admin_only, chat_prefs, find_thesis, may_change_chat, thesis_ids, usage_reply
 from regimebot.storage import chats
 
 
@@ -15,7 +16,7 @@ def format_subscriptions(req: Request, subscribed: set[str]) -> str:
         return t(req.lang, "sub.none")
     if chats.ALL_THESES in subscribed:
         return t(req.lang, "sub.all_current")
-    names = [f"• <code>{esc(tid)}</code> {esc(thesis_name(req, tid))}" for tid in sorted(subscribed)]
+    names = [f"• <code>{esc(tid)}</code> {esc(thesis_name(req.services.watchlist, tid, req.lang))}" for tid in sorted(subscribed)]
     return t(req.lang, "sub.current") + "\n" + "\n".join(names)
 
 
@@ -55,7 +56,7 @@ def subscribe(req: Request) -> Reply:
         if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
             chats.update_chat(req.services.db, req.chat.id, alert_thread_id=req.chat.thread_id)
         current = chats.subscriptions(req.services.db, req.chat.id)
-    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req, target))
+    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req.services.watchlist, target, req.lang))
     head = t(req.lang, "sub.added" if added else "sub.already", thesis=which)
     return Reply(head + "\n" + format_subscriptions(req, current) + "\n" + t(req.lang, "sub.how_alerts"))
 
@@ -70,7 +71,7 @@ def unsubscribe(req: Request) -> Reply:
         before = chats.subscriptions(req.services.db, req.chat.id)
         removed = chats.unsubscribe(req.services.db, req.chat.id, target)
         current = chats.subscriptions(req.services.db, req.chat.id)
-    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req, target))
+    which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req.services.watchlist, target, req.lang))
     if removed:
         head = t(req.lang, "sub.removed", thesis=which)
     elif chats.ALL_THESES in before:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import as_of_text, esc
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
 from regimebot.storage import chats
 from regimebot.storage.chats import ChatPrefs
-
-STATE_ICONS = {"ok": "🟢", "warn": "🟡", "breach": "🔴", "unknown": "⚪"}
-STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴", "unknown": "⚪"}
-
-
-def esc(value: Any) -> str:
-    """A dynamic value made safe for Telegram HTML."""
-    return html.escape(str(value), quote=False)
 
 
 def usage_text(req: Request, name: str | None = None) -> str:
@@ -76,13 +67,6 @@ def admin_only(req: Request) -> Reply:
     return Reply("⛔ " + t(req.lang, "common.admin_only"))
 
 
-def as_of_text(value: date | datetime | None) -> str:
-    """An as-of date for display; unknown when missing."""
-    if value is None:
-        return "?"
-    if isinstance(value, datetime):  # pandas Timestamps included
-        value = value.date()
-    return value.isoformat()
 
 
 def source_line(req: Request, market: Any, as_of: date | datetime | None = None) -> str:
@@ -94,13 +78,6 @@ def source_line(req: Request, market: Any, as_of: date | datetime | None = None)
     return f"<i>{line}</i>"
 
 
-def localized(mapping: Any, lang: str, default: str = "") -> str:
-    """A watch-list text given per language (dict) or as one string, in `lang`, else English."""
-    if isinstance(mapping, str):
-        return mapping
-    if isinstance(mapping, Mapping):
-        return mapping.get(lang) or mapping.get("en") or next(iter(mapping.values()), default)
-    return default
 
 
 def market_now(req: Request) -> Any:
@@ -124,10 +101,6 @@ def find_thesis(req: Request, text: str) -> str | None:
     return None
 
 
-def thesis_name(req: Request, thesis_id: str) -> str:
-    """A thesis's name in the chat's language (its id when it has none)."""
-    thesis = (getattr(req.services.watchlist, "theses", {}) or {}).get(thesis_id)
-    return localized(getattr(thesis, "name", None), req.lang, thesis_id) or thesis_id
 
 
 def market_clock(market: Any) -> datetime | None:

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from regimebot.handlers.i18n import messages, t
+from regimebot.handlers.evaluation import evaluate_cached
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import STATE_ICONS, as_of_text, catalog_label, esc, localized, state_text, status_text, thesis_name, verdict_text
 from regimebot.handlers.registry import REGISTRY, Request
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import (
-    STATE_ICONS,
-    STATUS_ICONS,
-    as_of_text,
-    esc,
-    find_thesis,
-    localized,
-    market_now,
-    source_line,
-    thesis_ids,
-    thesis_name,
-    usage_reply,
-)
-
-
-def _label(lang: str, key: str, fallback: str) -> str:
-    """A catalog message if it exists (watch lists may add keys the catalog does not know)."""
-    return t(lang, key) if key in messages("en") else fallback
+from regimebot.handlers.usage import find_thesis, source_line, thesis_ids, usage_reply
 
 
 def format_number(value: float | None, unit: str, lang: str, level: bool = False) -> str:
@@ -51,29 +36,12 @@ def format_threshold(spec: Any, value: float | None) -> str:
     return ("&gt; " if spec.direction == "above" else "&lt; ") + f"{value:g}"
 
 
-def state_text(lang: str, state: str) -> str:
-    return f"{STATE_ICONS.get(state, '⚪')} {_label(lang, 'watch.state.' + state, state)}"
 
 
-def status_text(lang: str, status: str) -> str:
-    return f"{STATUS_ICONS.get(status, '⚪')} {_label(lang, 'watch.status.' + status, status)}"
 
 
-def live_evaluation(req: Request) -> tuple[Any, Any]:
-    """The cached market and a fresh evaluation of the watch list on it (manual switches included)."""
-    from regimebot.macro.engine import evaluate
-
-    market = market_now(req)
-    return market, evaluate(market, req.services.watchlist, manual=manual_switches(req))
 
 
-def manual_switches(req: Request) -> dict[str, bool] | None:
-    """The manual signals' stored on/off states (None when none were ever set)."""
-    from regimebot.storage import engine_state
-
-    with req.services.db_lock:
-        switches = engine_state.manual_signals(req.services.db)
-    return dict(switches) or None
 
 
 def format_regime(lang: str, evaluation: Any, watchlist: Any = None) -> list[str]:
@@ -81,11 +49,11 @@ def format_regime(lang: str, evaluation: Any, watchlist: Any = None) -> list[str
     regime = evaluation.regime
     lines = [f"<b>{t(lang, 'watch.regime_title')}</b>"]
     for line in regime.lines:
-        label = _label(lang, f"watch.line.{line.key}", line.key)
+        label = catalog_label(lang, f"watch.line.{line.key}", line.key)
         level = getattr(watchlist.signals.get(line.signal), "kind", "") == "level" if watchlist is not None else False
         value = format_number(line.value, line.unit, lang, level)
         lines.append(f"{STATE_ICONS.get(line.state, '⚪')} {esc(label)}: {esc(value)}")
-    verdict = _label(lang, f"watch.verdict.{regime.verdict}", regime.verdict)
+    verdict = verdict_text(lang, regime.verdict)
     lines.append("")
     lines.append(t(lang, "watch.verdict_line", verdict=f"<b>{esc(verdict)}</b>"))
     return lines
@@ -98,7 +66,7 @@ def format_theses(req: Request, evaluation: Any) -> list[str]:
         result = evaluation.theses.get(tid)
         status = getattr(result, "status", "unknown")
         since = as_of_text(getattr(result, "since", None))
-        lines.append(f"{status_text(req.lang, status)} · {esc(thesis_name(req, tid))}")
+        lines.append(f"{status_text(req.lang, status, icon=True)} · {esc(thesis_name(req.services.watchlist, tid, req.lang))}")
         lines.append(f"    <code>{esc(tid)}</code> · {t(req.lang, 'watch.since', since=esc(since))}")
     lines.append(t(req.lang, "watch.theses_hint"))
     return lines
@@ -109,7 +77,7 @@ def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
     spec = req.services.watchlist.signals.get(signal_id)
     result = evaluation.signals.get(signal_id)
     state = getattr(result, "state", "unknown")
-    head = f"{state_text(req.lang, state)} <b>{esc(signal_id)}</b>"
+    head = f"{state_text(req.lang, state, icon=True)} <b>{esc(signal_id)}</b>"
     if getattr(spec, "kind", "") == "manual":
         detail = t(req.lang, "watch.manual_on" if state == "breach" else "watch.manual_off")
     else:
@@ -134,7 +102,7 @@ def regime(req: Request) -> Reply:
     """The regime dashboard and its verdict."""
     if req.args:
         return usage_reply(req, "market.no_args")
-    market, evaluation = live_evaluation(req)
+    market, evaluation = evaluate_cached(req.services)
     lines = format_regime(req.lang, evaluation, req.services.watchlist)
     lines.append(source_line(req, market, evaluation.as_of))
     return Reply("\n".join(lines))
@@ -145,7 +113,7 @@ def theses(req: Request) -> Reply:
     """Every thesis with its status."""
     if req.args:
         return usage_reply(req, "market.no_args")
-    market, evaluation = live_evaluation(req)
+    market, evaluation = evaluate_cached(req.services)
     lines = format_theses(req, evaluation)
     lines.append(source_line(req, market, evaluation.as_of))
     return Reply("\n".join(lines))
@@ -160,11 +128,11 @@ def thesis(req: Request) -> Reply:
     if tid is None:
         return usage_reply(req, "sub.unknown_thesis", thesis=req.args[0][:64], known=", ".join(thesis_ids(req)) or "-")
     spec = req.services.watchlist.theses[tid]
-    market, evaluation = live_evaluation(req)
+    market, evaluation = evaluate_cached(req.services)
     result = evaluation.theses.get(tid)
     status = getattr(result, "status", "unknown")
-    lines = [f"<b>{esc(thesis_name(req, tid))}</b> <code>{esc(tid)}</code>",
-             f"{status_text(req.lang, status)} · {t(req.lang, 'watch.since', since=esc(as_of_text(getattr(result, 'since', None))))}",
+    lines = [f"<b>{esc(thesis_name(req.services.watchlist, tid, req.lang))}</b> <code>{esc(tid)}</code>",
+             f"{status_text(req.lang, status, icon=True)} · {t(req.lang, 'watch.since', since=esc(as_of_text(getattr(result, 'since', None))))}",
              "", esc(localized(spec.rationale, req.lang))]
     positions = localized(getattr(spec, "positions", None), req.lang)
     if positions:

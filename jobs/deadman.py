@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from regimebot.handlers.i18n import t
-from regimebot.handlers.reply import Reply
-
 
 def deadman_due(last_success: datetime | None, started_at: datetime, now: datetime, after: float,
                 last_warned: datetime | None = None) -> bool:
@@ -17,11 +14,3 @@ def deadman_due(last_success: datetime | None, started_at: datetime, now: dateti
     if last_warned is not None and now - last_warned <= timedelta(seconds=after):
         return False  # warned already; repeat at most once per `after` period
     return True
-
-
-def format_deadman(lang: str, last_success: datetime | None, after: float) -> Reply:
-    """The admins' warning: since when, and what to check."""
-    hours = f"{after / 3600:g}"
-    if last_success is None:
-        return Reply(t(lang, "runtime.deadman_never", hours=hours))
-    return Reply(t(lang, "runtime.deadman", last=last_success.strftime("%Y-%m-%d %H:%M UTC"), hours=hours))

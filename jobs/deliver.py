@@ -15,8 +15,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from regimebot.handlers.alerts import format_alert
-from regimebot.handlers.reply import Reply
+from regimebot.handlers.messages.alerts import format_alert
+from regimebot.handlers.messages.reply import Reply
 from regimebot.storage import chats as chat_store
 from regimebot.storage import outbox
 

@@ -1,67 +1,24 @@
-"""The daily digest: the regime verdict, every thesis's status, and what changed in the last 24 hours."""
+"""The daily digest job's data: the watch list evaluated on the cached market and the last day's alerts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from regimebot.handlers.alerts import STATUS_ICONS, status_text, thesis_name
-from regimebot.handlers.i18n import messages, t
-from regimebot.handlers.reply import Reply
-from regimebot.handlers.usage import esc
+from regimebot.handlers.context import Services
+from regimebot.handlers.evaluation import evaluate_cached
+from regimebot.handlers.messages.digest import format_digest
+from regimebot.handlers.messages.reply import Reply
+from regimebot.macro.engine import Evaluation
 from regimebot.storage import outbox
 
 
-def _verdict(lang: str, verdict: str) -> str:
-    key = f"watch.verdict.{verdict}"
-    return t(lang, key) if key in messages("en") else verdict
-
-
-def format_digest(lang: str, evaluation: Any, changes: list[outbox.AlertRecord], watchlist: Any, today: str) -> Reply:
-    """The digest message (pure): verdict, statuses, the last day's changes; sent without a notification sound."""
-    lines = [t(lang, "digest.title", date=esc(today))]
-    if evaluation is None:
-        lines.append(t(lang, "digest.no_data"))
-        return Reply("\n".join(lines), silent=True)
-    lines.append(t(lang, "digest.regime", verdict=esc(_verdict(lang, evaluation.regime.verdict))))
-    lines.append("")
-    lines.append(t(lang, "digest.theses_title"))
-    for thesis_id, result in evaluation.theses.items():
-        lines.append(t(lang, "digest.thesis_line", icon=STATUS_ICONS.get(result.status, "⚪"),
-                       thesis=esc(thesis_name(watchlist, thesis_id, lang)), status=esc(status_text(lang, result.status))))
-    lines.append("")
-    if changes:
-        lines.append(t(lang, "digest.changes_title"))
-        for alert in changes:
-            lines.append(t(lang, "digest.change_line", thesis=esc(thesis_name(watchlist, alert.thesis_id, lang)),
-                           old=esc(status_text(lang, alert.old or "intact")), new=esc(status_text(lang, alert.new))))
-    else:
-        lines.append(t(lang, "digest.no_changes"))
-    source = evaluation.source
-    if evaluation.simulated and "SIMULATED" not in source:
-        source += " " + t(lang, "alerts.simulated")
-    lines.append(t(lang, "digest.as_of", as_of=esc(evaluation.as_of), source=esc(source)))
-    return Reply("\n".join(lines), silent=True)
-
-
-def current_evaluation(services: Any) -> Any:
-    """The watch list evaluated on the cached market (no download); None when there is no data yet."""
-    from regimebot.macro import engine
-    from regimebot.storage import engine_state
-
-    market = services.market_data.market()
-    if market.closes.empty:
-        return None
-    with services.db_lock:
-        manual = engine_state.manual_signals(services.db)
-    return engine.evaluate(market, services.watchlist, manual=manual)
-
-
-def build_digest(services: Any, lang: str, now: datetime | None = None, evaluation: Any = None) -> Reply:
+def build_digest(services: Services, lang: str, now: datetime | None = None, evaluation: Evaluation | None = None) -> Reply:
     """The digest for one chat (synchronous: evaluates the cached market when `evaluation` is not given)."""
     now = now or datetime.now(UTC)
     if evaluation is None:
-        evaluation = current_evaluation(services)
+        market, evaluation = evaluate_cached(services)
+        if market.closes.empty:
+            evaluation = None
     with services.db_lock:
         changes = outbox.alerts_since(services.db, now - timedelta(days=1))
     return format_digest(lang, evaluation, changes, services.watchlist, now.date().isoformat())

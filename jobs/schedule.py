@@ -16,8 +16,9 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from regimebot.handlers.messages.notices import format_deadman
 from regimebot.jobs.cycle import CycleResult, run_cycle
-from regimebot.jobs.deadman import deadman_due, format_deadman
+from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
 from regimebot.jobs.digest import build_digest
 from regimebot.macro.providers import DataError

@@ -11,8 +11,8 @@ import pandas as pd
 from regimebot.bot.config import DataSource, Settings
 from regimebot.handlers import load_commands
 from regimebot.handlers.context import Services
+from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.handlers.reply import Reply
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.providers import FetchRequest, FetchResult

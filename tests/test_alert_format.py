@@ -4,26 +4,58 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regimebot.bot.telegram_io import split_html, utf16_len
-from regimebot.handlers.alerts import format_alert, format_alert_details
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.alerts import format_alert, format_alert_details
+from regimebot.handlers.messages.i18n import t
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.watchlist import parse_watchlist
 from regimebot.storage.outbox import AlertRecord
 
-WATCHLIST = SimpleNamespace(
-    theses={"long_usd": SimpleNamespace(name={"en": "Long USD <AI> & hegemony", "zh-TW": "做多美元"})},
-    signals={
-        "dxy_trend_break": SimpleNamespace(meaning={"en": "The dollar lost its trend", "zh-TW": "美元跌破趨勢"},
-                                           unit="%", direction="below", warn=-3.0, breach=-5.0, manual=False),
-        "tariffs_landed": SimpleNamespace(meaning={"en": "Tariffs took effect"}, unit="", direction=None,
-                                          warn=None, breach=None, manual=True),
-    },
-)
+WATCHLIST = parse_watchlist(tomllib.loads("""
+[[signals]]
+id = "dxy_trend_break"
+kind = "ma_distance"
+series = "DXY"
+window = 200
+direction = "below"
+warn = -3.0
+breach = -5.0
+unit = "%"
+meaning = { en = "The dollar lost its trend", "zh-TW" = "美元跌破趨勢" }
+
+[[signals]]
+id = "dxy_quarter_drop"
+kind = "change"
+series = "DXY"
+window = 63
+direction = "below"
+warn = -3.0
+breach = -6.0
+unit = "%"
+meaning = { en = "The dollar fell over a quarter", "zh-TW" = "美元一季下跌" }
+
+[[signals]]
+id = "tariffs_landed"
+kind = "manual"
+meaning = { en = "Tariffs took effect", "zh-TW" = "關稅生效" }
+
+[[theses]]
+id = "long_usd"
+name = { en = "Long USD <AI> & hegemony", "zh-TW" = "做多美元" }
+rationale = { en = "The dollar holds.", "zh-TW" = "美元守住。" }
+positions = { en = "long DXY", "zh-TW" = "做多美元指數" }
+invalidation = ["dxy_trend_break", "dxy_quarter_drop", "tariffs_landed"]
+
+[regime]
+lines = []
+verdicts = []
+"""), load_catalog(), origin="test watch list")
 
 
 def _alert(**changes) -> AlertRecord:

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimebot.bot.app import _CALLBACK
 from regimebot.bot.config import Settings
 from regimebot.handlers.alerts import details_button, mute_button, snooze_button
 from regimebot.handlers.context import Services
-from regimebot.handlers.i18n import t
+from regimebot.handlers.dispatch import CALLBACK_DATA as _CALLBACK
+from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.registry import Chat, Request
 from regimebot.storage import chats, outbox
 from regimebot.storage.db import open_database

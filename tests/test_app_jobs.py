@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from regimebot.bot.config import Settings
 from regimebot.bot.telegram_io import Limits, Pacer
 from regimebot.handlers.context import Services
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.schedule import BotJobs
 from regimebot.storage import chats, run_log

@@ -65,3 +65,41 @@ def test_sql_lives_in_storage():
     offenders = [str(p.relative_to(REPO)) for pkg in ("macro", "handlers", "jobs", "bot") for p in modules(pkg)
                  if sql.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def handler_modules_imported_by(package: str) -> dict[str, set[str]]:
+    """For each file of `package`, the regimebot.handlers modules it imports (as paths under handlers/)."""
+    out: dict[str, set[str]] = {}
+    for path in modules(package):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            for name in names:
+                if name.startswith("regimebot.handlers"):
+                    out.setdefault(str(path.relative_to(REPO)), set()).add(name)
+    return out
+
+
+def registers_commands(module: str) -> bool:
+    """A handlers module that registers chat commands or buttons on the registry when imported."""
+    rel = Path(*module.split(".")[1:])
+    path = REPO / rel.with_suffix(".py") if (REPO / rel.with_suffix(".py")).exists() else REPO / rel / "__init__.py"
+    return "@REGISTRY." in path.read_text(encoding="utf-8")
+
+
+def test_jobs_import_no_command_module():
+    offenders = {f: sorted(m for m in mods if registers_commands(m)) for f, mods in handler_modules_imported_by("jobs").items()}
+    assert {f: m for f, m in offenders.items() if m} == {}
+
+
+def test_importing_the_messages_layer_registers_no_command():
+    import subprocess
+    import sys
+
+    code = ("import pkgutil, importlib, regimebot.handlers.messages as m\n"
+            "for info in pkgutil.iter_modules(m.__path__): importlib.import_module('regimebot.handlers.messages.' + info.name)\n"
+            "from regimebot.handlers.registry import REGISTRY\n"
+            "print(len(REGISTRY.commands()) + len(REGISTRY.callbacks()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "0"

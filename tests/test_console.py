@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from regimebot.bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
-from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.storage import chats, outbox, process_lock, run_log
 from tests.chat_world import make_services, with_settings
 

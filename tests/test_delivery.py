@@ -23,6 +23,8 @@ from regimebot.jobs.deliver import (
     deliver_pending,
     quiet_until,
 )
+from regimebot.macro.catalog import load_catalog
+from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage import chats, outbox, process_lock, run_log
 from regimebot.storage.db import open_database
 
@@ -44,10 +46,14 @@ class ScriptedSender:
         return 1000 + len(self.accepted)
 
 
+CATALOG = load_catalog()
+WATCHLIST = load_watchlist(None, CATALOG)
+
+
 @pytest.fixture
 def services():
     db = open_database(None)
-    return Services(settings=Settings(), db=db, catalog=None, market_data=None, watchlist=None)
+    return Services(settings=Settings(), db=db, catalog=CATALOG, market_data=None, watchlist=WATCHLIST)
 
 
 def _alert(db, new="weakening", old="intact", urgent=False):
@@ -220,7 +226,7 @@ FAULTS = {
        st.integers(1, 3))
 def test_any_fault_sequence_ends_with_every_row_sent_once_or_failed_with_a_reason(script, n_alerts):
     db = open_database(None)
-    services = Services(settings=Settings(), db=db, catalog=None, market_data=None, watchlist=None)
+    services = Services(settings=Settings(), db=db, catalog=CATALOG, market_data=None, watchlist=WATCHLIST)
     for chat_id in script:
         chats.ensure_chat(db, chat_id, "private")
     alert_ids = []

@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from regimebot.bot.telegram_io import Limits, Pacer, map_telegram_error, send_reply
-from regimebot.handlers.reply import Button, Reply
+from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.jobs.deliver import ChatGone, ChatMoved, PermanentFailure, RetryLater, TransientFailure
 from tests.fakebot import FakeBotServer, Fault, ServerLimits
 

@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.storage import engine_state, process_lock
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (

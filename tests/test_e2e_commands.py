@@ -7,7 +7,7 @@ import html
 from dataclasses import replace
 
 from regimebot.handlers import load_commands
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.storage import chats
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, TOKEN, make_settings, running_bot

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimebot.handlers import load_commands
+from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Chat, Request
-from regimebot.handlers.reply import Reply
 from tests.chat_world import ADMIN, make_services
 
 REGISTRY = load_commands()

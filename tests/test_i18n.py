@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from regimebot.handlers.i18n import LANGUAGES, _flatten, messages, t
+from regimebot.handlers.messages.i18n import LANGUAGES, _flatten, messages, t
 
 ROOT = resources.files("regimebot.handlers").joinpath("locales")
 

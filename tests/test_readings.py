@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regimebot.handlers.readings_format import format_change, format_level, format_reading
+from regimebot.handlers.messages.readings import format_change, format_level, format_reading
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.readings import last_expected_close, reading

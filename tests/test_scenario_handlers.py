@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from regimebot.bot.config import Settings
 from regimebot.handlers import load_commands
 from regimebot.handlers.context import Services
+from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
-from regimebot.handlers.reply import Reply
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
 from regimebot.storage.db import open_database

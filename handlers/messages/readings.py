@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from regimebot.handlers.i18n import t
+from regimebot.handlers.messages.i18n import t
 from regimebot.macro.readings import CHANGE_WINDOWS, Reading
 
 

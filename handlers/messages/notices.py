@@ -1,0 +1,16 @@
+"""Notices to the bot's admins, pure: the dead-man switch's warning."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.reply import Reply
+
+
+def format_deadman(lang: str, last_success: datetime | None, after: float) -> Reply:
+    """The admins' warning: since when nothing was evaluated, and what to check."""
+    hours = f"{after / 3600:g}"
+    if last_success is None:
+        return Reply(t(lang, "runtime.deadman_never", hours=hours))
+    return Reply(t(lang, "runtime.deadman", last=last_success.strftime("%Y-%m-%d %H:%M UTC"), hours=hours))
