@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from regimebot.handlers.context import Services
 from regimebot.handlers.dispatch import Dispatcher, Incoming
@@ -24,6 +24,9 @@ from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
 from regimebot.storage import chats
+
+if TYPE_CHECKING:
+    from regimebot.jobs.deliver import Parts
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +106,8 @@ class ConsoleSender:
         self._ids = itertools.count(1)
         self.sent: list[tuple[int, Reply]] = []
 
-    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Print the alert; the terminal always accepts it. Other chats' rows are not ours to send."""
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
+        """Print the alert (one message: never split); the terminal always accepts it. Other chats' rows are not ours."""
         from regimebot.jobs.deliver import RetryLater
 
         if chat_id != self.chat_id:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from regimebot.handlers.messages.notices import format_stale_feed
 from regimebot.jobs import newsworthy
 from regimebot.storage import chats as chat_store
-from regimebot.storage import outbox, run_log
+from regimebot.storage import notices, outbox, run_log
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,10 @@ def _manual_moved(watchlist: Any, stored: dict[str, dict], evaluation: Any) -> d
 
 
 def _record(services: Any, market: Any, evaluation: Any, now: datetime) -> tuple[list[Any], dict[str, str], int | None]:
-    """Record the evaluation; return the changes to alert, the silent ones (thesis id → why) and the feed's lag."""
+    """Record the evaluation; return the changes to alert, the silent ones (thesis id → why) and the feed's lag.
+
+    A feed lagging more than stale_after_days queues one notice per admin (once per evaluation date).
+    """
     from regimebot.macro import engine
     from regimebot.macro.readings import last_expected_close
     from regimebot.storage import engine_state
@@ -100,7 +104,13 @@ def _record(services: Any, market: Any, evaluation: Any, now: datetime) -> tuple
                                 _manual_moved(watchlist, stored_signals, evaluation), expected, watchlist.stale_after_days)
     news = [j.change for j in verdicts if j.silent_because is None]
     silent = {j.change.thesis_id: j.silent_because for j in verdicts if j.silent_because is not None}  # type: ignore[attr-defined]
-    return news, silent, newsworthy.feed_staleness(evaluation.as_of, expected, watchlist.stale_after_days)
+    lag = newsworthy.feed_staleness(evaluation.as_of, expected, watchlist.stale_after_days)
+    if lag is not None:
+        settings = services.settings
+        text = format_stale_feed(settings.language, evaluation.as_of.isoformat(), lag, expected.isoformat()).text
+        for admin_id in sorted(settings.admins):
+            notices.enqueue_notice(db, "stale_feed", f"stale-feed:{evaluation.as_of.isoformat()}", admin_id, text, now=now)
+    return news, silent, lag
 
 
 def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:

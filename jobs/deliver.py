@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from regimebot.handlers.messages.alerts import format_alert
 from regimebot.handlers.messages.reply import Reply
 from regimebot.storage import chats as chat_store
-from regimebot.storage import outbox
+from regimebot.storage import notices, outbox
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,19 @@ class PermanentFailure(DeliveryError):
         self.reason = reason
 
 
+@dataclass
+class Parts:
+    """A split message's progress: the leading parts delivered before (skipped) and a hook recording each new one."""
+
+    done: int = 0
+    record: Callable[[int, int], Awaitable[None]] | None = None
+
+
 class Sender(Protocol):
     """Delivers one Reply to one chat (Telegram, or the console chat)."""
 
-    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Send and return the (last) message id; raise a DeliveryError subclass on failure."""
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
+        """Send (skipping `parts.done` leading parts) and return the last message id; raise a DeliveryError on failure."""
 
 
 @dataclass(frozen=True)
@@ -211,9 +220,10 @@ async def _deliver_one(
         return False
     lang = prefs.language if prefs is not None else services.settings.language
     reply = format_alert(alert, lang, services.watchlist)
+    parts = await _parts(services, notices.ALERT_ROW, row.id)
     for _ in range(2):  # a second try only after following a ChatMigrated
         try:
-            message_id = await sender.send(chat_id, reply, row.thread_id)
+            message_id = await sender.send(chat_id, reply, row.thread_id, parts)
         except ChatMoved as exc:
             await _storage(services, _move_chat, chat_id, exc.new_chat_id)
             log.info("chat %s moved to %s; delivery %s follows it", chat_id, exc.new_chat_id, row.id)
@@ -267,6 +277,58 @@ async def _retry_or_give_up(services: Any, row: outbox.Delivery, reason: str, no
     else:
         await _storage(services, outbox.reschedule, row.id, now + timedelta(seconds=policy.delay(attempts)), reason)
         report.retry += 1
+
+
+async def _parts(services: Any, row_kind: str, row_id: int) -> Parts:
+    """The row's delivered parts so far, and a hook that records each further one as soon as Telegram accepts it."""
+
+    async def record(index: int, message_id: int) -> None:
+        await _storage(services, notices.record_part, row_kind, row_id, index, message_id)
+
+    return Parts(await _storage(services, notices.delivered_parts, row_kind, row_id), record)
+
+
+async def deliver_notices(services: Any, sender: Sender, now: datetime | None = None, *,
+                          policy: RetryPolicy | None = None) -> DeliveryReport:
+    """Send every due notice (digests, admins' warnings) like an alert's row: recorded, retried, never dropped."""
+    policy = policy or RetryPolicy()
+    report = DeliveryReport()
+    for notice in await _storage(services, notices.due_notices, now or _utcnow()):
+        when = now or _utcnow()
+        prefs = await _storage(services, chat_store.get_chat, notice.chat_id)
+        if prefs is not None and prefs.paused:
+            await _storage(services, notices.mark_notice_failed, notice.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
+            report.failed += 1
+            continue
+        parts = await _parts(services, notices.NOTICE_ROW, notice.id)
+        try:
+            message_id = await sender.send(notice.chat_id, Reply(notice.text, silent=notice.silent), notice.thread_id, parts)
+        except RetryLater as exc:
+            await _storage(services, notices.reschedule_notice, notice.id, when + timedelta(seconds=exc.seconds), str(exc), False)
+            report.retry += 1
+            continue
+        except ChatGone as exc:
+            await _storage(services, _pause_chat, notice.chat_id, exc.reason)
+            await _storage(services, notices.mark_notice_failed, notice.id, f"chat gone: {exc.reason}")
+            report.failed += 1
+            report.paused_chats.append(notice.chat_id)
+            continue
+        except PermanentFailure as exc:
+            await _storage(services, notices.mark_notice_failed, notice.id, f"refused by Telegram: {exc.reason}")
+            report.failed += 1
+            continue
+        except DeliveryError as exc:  # transient, or a move we do not follow for a notice: back off and retry
+            attempts = notice.attempts + 1
+            if attempts >= policy.max_attempts:
+                await _storage(services, notices.mark_notice_failed, notice.id, f"gave up after {attempts} attempts: {exc}")
+                report.failed += 1
+            else:
+                await _storage(services, notices.reschedule_notice, notice.id, when + timedelta(seconds=policy.delay(attempts)), str(exc))
+                report.retry += 1
+            continue
+        await _storage(services, notices.mark_notice_sent, notice.id, message_id)
+        report.sent += 1
+    return report
 
 
 def _move_chat(db: Any, old_id: int, new_id: int) -> None:

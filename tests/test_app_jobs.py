@@ -36,7 +36,7 @@ class RecordingSender:
     def __init__(self):
         self.sent = []
 
-    async def send(self, chat_id, reply, thread_id=None):
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
         self.sent.append((chat_id, reply))
         return len(self.sent)
 
