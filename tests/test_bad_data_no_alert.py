@@ -12,7 +12,7 @@ from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
 from regimebot.jobs import cycle
 from regimebot.macro.catalog import load_catalog
-from regimebot.storage import chats, engine_state
+from regimebot.storage import chats, engine_state, notices
 
 pytestmark = pytest.mark.realdata
 
@@ -42,7 +42,7 @@ def append(folder: Path, series_id: str, rows: list[tuple[date, str]]) -> None:
 
 def services_on(folder: Path, tmp_path: Path):
     settings = Settings(data=DataSource("csv", folder), history_start=CUT + SHIFT - timedelta(days=3 * 365),
-                        db=tmp_path / "bot.db")
+                        db=tmp_path / "bot.db", admins=frozenset({99}))
     services = build_services(settings)
     chats.ensure_chat(services.db, 1, "private")
     chats.subscribe(services.db, 1, "*")
@@ -121,4 +121,9 @@ def test_a_feed_thirty_days_stale_sends_no_alert(shared_data, tmp_path):
     append(folder, "BTC", [(day + timedelta(days=i), f"{close * 0.93 ** i:.2f}") for i in range(1, 13)])
     result = cycle.run_cycle(services)
     assert result.alert_ids == [] and result.stale_days is not None and result.stale_days >= 30
+    told = [n for n in notices.notices_for(services.db, 99, "stale_feed") if n.key == f"stale-feed:{result.as_of}"]
+    assert len(told) == 1 and f"{result.stale_days} days old" in told[0].text  # the admins are told instead
+    before = len(notices.notices_for(services.db, 99, "stale_feed"))
+    cycle.run_cycle(services)  # the same stale data again: no second notice
+    assert len(notices.notices_for(services.db, 99, "stale_feed")) == before
     services.db.close()
