@@ -143,6 +143,23 @@ class Dispatcher:
         log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
         return True
 
+    def membership(self, chat_id: int, status: str) -> bool:
+        """The bot's own membership changed (my_chat_member): removed or blocked pauses the chat, re-added resumes it.
+
+        Returns whether the chat's pause changed. Chats the bot never talked to are left alone.
+        """
+        if status in ("kicked", "left"):
+            with self.services.db_lock:
+                prefs = chat_store.get_chat(self.services.db, chat_id)
+                if prefs is None or prefs.paused:
+                    return False
+                chat_store.set_paused(self.services.db, chat_id, True, f"bot {status} from the chat")
+            log.info("chat %s: the bot was %s; deliveries pause", chat_id, status)
+            return True
+        if status in ("member", "administrator", "restricted", "creator"):
+            return self.resume(chat_id)
+        return False
+
     # --- internals -------------------------------------------------------------------------
 
     def _refusal(self, chat_id: int, route: Route, incoming: Incoming) -> Outcome:
