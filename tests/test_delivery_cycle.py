@@ -78,3 +78,18 @@ def test_a_crash_during_fan_out_loses_no_alert(world):
     retried = cycle.run_cycle(services)  # the transitions were rolled back with the alerts: found again
     assert retried.alert_ids and retried.deliveries > 0
     assert outbox.delivery_backlog(services.db)["pending"] == retried.deliveries
+
+
+def test_a_switch_before_the_first_evaluation_is_compared_with_the_state_at_the_switch(world):
+    """/signal before any evaluation: the first cycle alerts the change the switch made (was: a silent baseline)."""
+    from regimebot.storage import engine_state
+
+    services, _ = world
+    engine_state.set_manual_signal(services.db, "tariffs_landed", True, 1, "tariffs announced")
+    result = cycle.run_cycle(services)
+    alerts = [outbox.get_alert(services.db, i) for i in result.alert_ids]
+    moved = [a for a in alerts if a.thesis_id == "geopolitical_noise"]
+    assert len(moved) == 1 and (moved[0].old, moved[0].new) == ("intact", "weakening")
+    assert [e["signal"] for e in moved[0].evidence] == ["tariffs_landed"]
+    assert {a.thesis_id for a in alerts} == {"geopolitical_noise"}  # nothing else is news on a first evaluation
+    assert cycle.run_cycle(services).alert_ids == []
