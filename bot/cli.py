@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 
 from regimebot.bot.cli_common import UsageError
 from regimebot.bot.config import ConfigError, load_settings
+from regimebot.storage.db import storage_fault
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
 SUBCOMMAND_MODULES = (
@@ -61,8 +63,10 @@ def _runtime_errors() -> tuple[type[BaseException], ...]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    where = "the database"
     try:
         settings = load_settings(args.config)
+        where = f"database {settings.db}"
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -74,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _runtime_errors() as exc:
         print(f"regimebot: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # corrupt page, full disk, locked too long: one line, exit 1
+        print(f"regimebot: {storage_fault(exc, where)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

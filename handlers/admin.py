@@ -9,6 +9,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
+from regimebot.storage.db import StorageError
 
 
 def format_cycle(lang: str, result: Any) -> str:
@@ -33,6 +34,8 @@ def run_evaluation(req: Request) -> str:
         return t(req.lang, "admin.not_available")
     try:
         result = hook()
+    except StorageError:
+        raise  # the dispatcher's one storage message (and /signal takes its switch back)
     except (RuntimeError, ValueError, OSError) as exc:  # DataError/StorageError are RuntimeErrors
         return "⚠️ " + t(req.lang, "admin.failed", error=esc(exc))
     return "✅ " + format_cycle(req.lang, result)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from regimebot.handlers.messages.i18n import normalize_language, t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Callback, Chat, Command, Registry, Request
 from regimebot.storage import chats as chat_store
+from regimebot.storage.db import StorageError, storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +179,10 @@ class Dispatcher:
     def _guarded(self, call: Callable[[], Reply], lang: str) -> Reply:
         try:
             return call()
+        except (sqlite3.Error, StorageError) as exc:  # corrupt, full or locked: one polite line, no traceback
+            fault = storage_fault(exc) if isinstance(exc, sqlite3.Error) else exc
+            log.error("storage fault while handling a command: %s", fault)
+            return Reply(t(lang, "runtime.storage_error", reason=html.escape(str(fault))))
         except Exception:  # the one error handler for handlers: log it, apologise, keep the bot alive
             log.exception("handler failed")
             return self.error_reply(lang)

@@ -9,6 +9,7 @@ keyed by its transition, so re-evaluating the same data creates nothing new.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from regimebot.handlers.messages.notices import format_stale_feed
 from regimebot.jobs import newsworthy
 from regimebot.storage import chats as chat_store
 from regimebot.storage import notices, outbox, run_log
+from regimebot.storage.db import storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +134,15 @@ def run_cycle(services: Any, now: datetime | None = None) -> CycleResult:
                 news, silent, stale_days = _record(services, market, evaluation, clock)
                 alert_ids, rows = fan_out(services, news, market.source, market.simulated, now)
         except Exception as exc:  # recorded for /status and the dead-man switch, then re-raised to the caller
-            with services.db_lock:
-                run_log.finish_run(services.db, run_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500], now=now)
-            raise
+            fault = storage_fault(exc) if isinstance(exc, sqlite3.Error) else exc
+            try:
+                with services.db_lock:
+                    run_log.finish_run(services.db, run_id, ok=False, error=f"{type(fault).__name__}: {fault}"[:500], now=now)
+            except sqlite3.Error as also:  # the database that failed may refuse this too: the log keeps it
+                log.error("could not record the failed run %s: %s", run_id, also)
+            if fault is exc:
+                raise
+            raise fault from exc
         with services.db_lock:
             run_log.finish_run(services.db, run_id, ok=True, transitions=len(news) + len(silent), alerts=len(alert_ids), now=now)
     for thesis_id, why in silent.items():

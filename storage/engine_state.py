@@ -203,8 +203,11 @@ def _check_signal_id(signal_id: Any) -> str:
     return signal_id
 
 
-def set_manual_signal(db: sqlite_utils.Database, signal_id: str, on: bool, user_id: int | None, note: str = "") -> None:
-    """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin)."""
+def set_manual_signal(db: sqlite_utils.Database, signal_id: str, on: bool, user_id: int | None, note: str = "") -> int:
+    """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin).
+
+    Returns the switch's history id (to undo it with `undo_manual_switch`).
+    """
     _check_signal_id(signal_id)
     note = (note or "")[:MAX_NOTE]
     now = _now()
@@ -215,10 +218,29 @@ def set_manual_signal(db: sqlite_utils.Database, signal_id: str, on: bool, user_
             "note = excluded.note, changed_at = excluded.changed_at",
             [signal_id, 1 if on else 0, user_id, note, now],
         )
-        db.execute(
+        cursor = db.execute(
             "INSERT INTO manual_signal_history (signal_id, is_on, user_id, note, changed_at) VALUES (?, ?, ?, ?, ?)",
             [signal_id, 1 if on else 0, user_id, note, now],
         )
+    return int(cursor.lastrowid or 0)
+
+
+def undo_manual_switch(db: sqlite_utils.Database, history_id: int) -> None:
+    """Take back one switch (its history row), restoring the signal's position before it."""
+    with db.atomic():
+        row = db.execute("SELECT signal_id FROM manual_signal_history WHERE id = ?", [history_id]).fetchone()
+        if row is None:
+            return
+        db.execute("DELETE FROM manual_signal_history WHERE id = ?", [history_id])
+        before = db.execute(
+            "SELECT is_on, user_id, note, changed_at FROM manual_signal_history WHERE signal_id = ? ORDER BY id DESC LIMIT 1",
+            [row[0]],
+        ).fetchone()
+        if before is None:
+            db.execute("DELETE FROM manual_signals WHERE signal_id = ?", [row[0]])
+        else:
+            db.execute("UPDATE manual_signals SET is_on = ?, user_id = ?, note = ?, changed_at = ? WHERE signal_id = ?",
+                       [*before, row[0]])
 
 
 def manual_signals(db: sqlite_utils.Database) -> dict[str, bool]:

@@ -1,0 +1,80 @@
+"""Storage faults (a full disk, a corrupt page) are one line in the CLI and one polite reply in chat; nothing half-done stays."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+
+import pandas as pd
+
+from regimebot.bot.cli import main
+from regimebot.bot.config import DataSource, Settings
+from regimebot.bot.services import build_services
+from regimebot.handlers import load_commands
+from regimebot.handlers.dispatch import Dispatcher, Incoming
+from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.registry import Chat
+from regimebot.jobs import cycle
+from regimebot.macro.providers.demo import DemoProvider, stress_window
+from regimebot.storage import chats, engine_state
+
+END = date(2026, 3, 31)
+ADMIN = 515
+
+
+def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely():
+    provider = DemoProvider(end=END, reveal_until=stress_window(END)[0] - timedelta(days=3), years=12)
+    settings = Settings(data=DataSource("demo"), history_start=date(2014, 1, 1), admins=frozenset({ADMIN}))
+    services = build_services(settings, provider=provider, db_path=":memory:")
+    services.evaluate_now = lambda: cycle.run_cycle(services)
+    db = services.db
+    provider_rows = services.market_data.refresh()  # the price cache filled before the disk fills up
+    assert not provider_rows.closes.empty
+    for chat_id in range(1000, 1400):  # 400 subscribers: the alert's outbox rows need new pages
+        chats.ensure_chat(db, chat_id, "private")
+        chats.subscribe(db, chat_id, "*")
+    db.execute("VACUUM")  # no free page left inside the file
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # a real SQLite limit: the next new page is "disk full"
+    dispatcher = Dispatcher(load_commands(), services)
+    chat = Chat(ADMIN, "private")
+    outcome = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
+    assert outcome.reply is not None
+    assert outcome.reply.text.startswith("⚠️ The switch was not stored") and "disk is full" in outcome.reply.text
+    assert t("en", "runtime.error") not in outcome.reply.text
+    assert engine_state.manual_signals(db) == {} and engine_state.manual_history(db, "tariffs_landed") == []
+    assert engine_state.current_statuses(db) == {}  # the evaluation was rolled back too
+    db.execute(f"PRAGMA max_page_count = {pages * 100}")  # space again: the same command works
+    again = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
+    assert "✅" in again.reply.text and engine_state.manual_signals(db) == {"tariffs_landed": True}
+    db.close()
+
+
+def test_a_corrupt_page_during_evaluate_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    days = pd.bdate_range("2024-01-01", periods=600)
+    for sid in ("DXY", "TLT", "US10Y", "VIX", "SPX"):
+        base = 4.0 if sid == "US10Y" else 100.0
+        pd.DataFrame({"date": [d.date().isoformat() for d in days],
+                      "close": [base + 0.001 * i for i in range(len(days))]}).to_csv(folder / f"{sid}.csv", index=False)
+    db_path = tmp_path / "bot.db"
+    monkeypatch.setenv("REGIMEBOT_DATA", f"csv:{folder}")
+    monkeypatch.setenv("REGIMEBOT_DB", str(db_path))
+    assert main(["fetch"]) in (0, 1)
+    capsys.readouterr()
+    with sqlite3.connect(db_path) as probe:  # pages of the price table's rows (not the schema)
+        probe.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file
+        leaves = [n for (n,) in probe.execute("SELECT pageno FROM dbstat WHERE name = 'prices' AND pagetype = 'leaf'")]
+        size = probe.execute("PRAGMA page_size").fetchone()[0]
+    probe.close()
+    data = bytearray(db_path.read_bytes())
+    for pageno in leaves[len(leaves) // 2: len(leaves) // 2 + 3]:
+        data[(pageno - 1) * size: pageno * size] = b"\xa5" * size  # three pages of closes overwritten
+    db_path.write_bytes(bytes(data))
+    code = main(["evaluate", "--json"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("regimebot: database ") and "damaged" in lines[0], err
+    assert "Traceback" not in err
