@@ -28,8 +28,7 @@ def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely():
     services = build_services(settings, provider=provider, db_path=":memory:")
     services.evaluate_now = lambda: cycle.run_cycle(services)
     db = services.db
-    provider_rows = services.market_data.refresh()  # the price cache filled before the disk fills up
-    assert not provider_rows.closes.empty
+    assert cycle.run_cycle(services).ok  # the price cache and a first evaluation, before the disk fills up
     for chat_id in range(1000, 1400):  # 400 subscribers: the alert's outbox rows need new pages
         chats.ensure_chat(db, chat_id, "private")
         chats.subscribe(db, chat_id, "*")
@@ -43,7 +42,7 @@ def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely():
     assert outcome.reply.text.startswith("⚠️ The switch was not stored") and "disk is full" in outcome.reply.text
     assert t("en", "runtime.error") not in outcome.reply.text
     assert engine_state.manual_signals(db) == {} and engine_state.manual_history(db, "tariffs_landed") == []
-    assert engine_state.current_statuses(db) == {}  # the evaluation was rolled back too
+    assert engine_state.current_statuses(db)["geopolitical_noise"][0] == "intact"  # the evaluation was rolled back too
     db.execute(f"PRAGMA max_page_count = {pages * 100}")  # space again: the same command works
     again = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
     assert "✅" in again.reply.text and engine_state.manual_signals(db) == {"tariffs_landed": True}
