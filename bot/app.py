@@ -11,8 +11,10 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import time as dt_time
 from typing import Any
 
 from telegram import BotCommand, CallbackQuery, Update
@@ -25,6 +27,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    Job,
     MessageHandler,
     filters,
 )
@@ -37,6 +40,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Chat, Registry
 from regimebot.jobs.deliver import DeliveryError
 from regimebot.jobs.schedule import BotJobs, JobOptions
+from regimebot.jobs.scheduler import JobFn, Scheduled
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +128,50 @@ class Runtime:
             )
         self.exit_status = 1
         self.request_stop()
+
+
+class _QueuedJob:
+    def __init__(self, job: Job[Any]) -> None:
+        self._job = job
+
+    @property
+    def next_run(self) -> datetime | None:
+        return self._job.next_t
+
+    def cancel(self) -> None:
+        self._job.schedule_removal()
+
+
+class JobQueueScheduler:
+    """The jobs' scheduler on PTB's JobQueue; background work runs as the Application's tasks (awaited at stop)."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        self._app = app
+        assert app.job_queue is not None, "python-telegram-bot's job-queue extra is installed with regimebot"
+        self.queue = app.job_queue
+
+    def every(self, job: JobFn, seconds: float, first: float, name: str) -> Scheduled:
+        return _QueuedJob(self.queue.run_repeating(_job_callback(job), interval=seconds, first=first, name=name))
+
+    def daily(self, job: JobFn, at: dt_time, name: str, days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)) -> Scheduled:
+        return _QueuedJob(self.queue.run_daily(_job_callback(job), time=at, days=days, name=name))
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        if self._app.running:
+            self._app.create_task(work, name=name)
+        else:  # stopping: pending rows stay pending for the next start
+            work.close()
+
+    def pause(self) -> None:
+        if self.queue.scheduler.running:
+            self.queue.scheduler.pause()
+
+
+def _job_callback(job: JobFn) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await job()
+
+    return run
 
 
 def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -234,7 +282,7 @@ async def _post_init(app: Application) -> None:
         except TelegramError as exc:  # the menu is a convenience; the bot works without it
             log.warning("could not set the %s command menu: %s", lang, exc)
     if rt.options.schedule_jobs and rt.jobs is not None:
-        rt.jobs.install(app.job_queue)
+        rt.jobs.install(JobQueueScheduler(app))
     log.info("regimebot is running as @%s", app.bot.username)
 
 

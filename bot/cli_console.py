@@ -22,11 +22,12 @@ from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lin
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
+from regimebot.jobs.schedule import BotJobs, JobOptions
+from regimebot.jobs.scheduler import AsyncioScheduler
 from regimebot.storage import chats, process_lock
 from regimebot.storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
-LOCK_REFRESH = 60.0
 DEMO_LEAD_DAYS = 3     # business days revealed before the stress episode starts
 DEMO_AFTER_DAYS = 4    # business days shown after it ends
 DEMO_YEARS = 12        # simulated history: enough for /backtest and 200-day averages, quick to evaluate
@@ -73,9 +74,9 @@ def _wire(services: Any, chat: ConsoleChat) -> None:
     services.evaluate_now = chat.run_cycle
 
 
-async def _interactive(chat: ConsoleChat, background: Any = None) -> None:
-    """Read commands until EOF or quit; deliver pushed alerts after each; run `background` alongside."""
-    stop = asyncio.Event()
+async def _interactive(chat: ConsoleChat, background: Any = None, stop: asyncio.Event | None = None) -> None:
+    """Read commands until EOF, quit or `stop`; deliver pushed alerts after each; run `background` alongside."""
+    stop = stop or asyncio.Event()
 
     async def handle(line: str) -> None:
         await asyncio.to_thread(chat.say, line)
@@ -113,24 +114,22 @@ def run_chat(args: Any, settings: Settings) -> int:
             screen.note("⚠️ " + t(chat.lang, "console.cycle_failed", error=str(exc)[:200]))
         await chat.deliver()
 
-    async def scheduled(stop: asyncio.Event) -> None:
-        waited = 0.0
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=LOCK_REFRESH)
-            except TimeoutError:
-                pass
-            with services.db_lock:
-                process_lock.refresh_lock(services.db, owner, LOCK_TTL)
-            waited += LOCK_REFRESH
-            if waited >= settings.evaluate_every and not stop.is_set():
-                waited = 0.0
-                await cycle()
-
     async def session() -> None:
         screen.note(t(chat.lang, "console.refreshing"))
         await cycle()
-        await _interactive(chat, scheduled)
+        # From here on the bot's own jobs run, as under `regimebot run`: evaluate, deliver, digests,
+        # the dead-man switch and the database lock (the first scheduled evaluation after one period).
+        scheduler = AsyncioScheduler()
+        stop = asyncio.Event()
+        jobs = BotJobs(services, chat.sender, JobOptions(first_evaluation=float(settings.evaluate_every), lock_ttl=LOCK_TTL),
+                       lock_owner=owner, on_lock_lost=stop.set)
+        jobs.install(scheduler)
+        scheduler.start()
+        try:
+            await _interactive(chat, stop=stop)
+        finally:
+            await jobs.drain()
+            await scheduler.shutdown()
 
     try:
         asyncio.run(session())

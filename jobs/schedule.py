@@ -1,6 +1,7 @@
-"""The bot's scheduled work on PTB's JobQueue: evaluate, deliver, daily digests, dead-man switch, process lock.
+"""The bot's scheduled work: evaluate, deliver, daily digests, dead-man switch, process lock — one job set for
+Telegram (on PTB's JobQueue) and the console chat (on `jobs.scheduler.AsyncioScheduler`).
 
-The JobQueue keeps nothing across restarts, so everything is rebuilt from SQLite at start: pending
+A scheduler keeps nothing across restarts, so everything is rebuilt from SQLite at start: pending
 outbox rows are simply due, digest jobs are re-created from each chat's stored time and time zone.
 Nothing here imports telegram: messages go out through a jobs.deliver.Sender.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -21,6 +23,7 @@ from regimebot.jobs.cycle import CycleResult, run_cycle
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.deliver import DeliveryReport, RetryPolicy, Sender, deliver_notices, deliver_pending
 from regimebot.jobs.digest import build_digest
+from regimebot.jobs.scheduler import JobFn, JobScheduler, Scheduled
 from regimebot.macro.providers import DataError
 from regimebot.storage import chats as chat_store
 from regimebot.storage import notices, process_lock, run_log
@@ -60,30 +63,30 @@ class BotJobs:
         self.last_report: DeliveryReport | None = None
         self._deliver_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._digests: dict[int, tuple[str, str, Any]] = {}
-        self._tasks: set[asyncio.Task] = set()
-        self._running_jobs: set[asyncio.Task] = set()
-        self.job_queue: Any = None
+        self._digests: dict[int, tuple[str, str, Scheduled]] = {}
+        self._running_jobs: set[asyncio.Task[Any]] = set()
+        self.scheduler: JobScheduler | None = None
 
-    def _tracked(self, job: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def _tracked(self, job: JobFn) -> JobFn:
         """The job, remembered while it runs, so a graceful stop can wait for it (see `drain`)."""
 
         @functools.wraps(job)
-        async def run(context: Any = None) -> Any:
+        async def run() -> Any:
             task = asyncio.current_task()
             if task is not None:
                 self._running_jobs.add(task)
             try:
-                return await job(context)
+                return await job()
             finally:
-                self._running_jobs.discard(task)
+                if task is not None:
+                    self._running_jobs.discard(task)
 
         return run
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Wait (up to `timeout` s) for running jobs to finish before the scheduler stops and cancels them."""
-        if self.job_queue is not None and self.job_queue.scheduler.running:
-            self.job_queue.scheduler.pause()  # start nothing new while we wait
+        if self.scheduler is not None:
+            self.scheduler.pause()  # start nothing new while we wait
         current = asyncio.current_task()
         running = {t for t in self._running_jobs if t is not current and not t.done()}
         if running:
@@ -92,26 +95,26 @@ class BotJobs:
 
     # --- installation --------------------------------------------------------------------
 
-    def install(self, job_queue: Any) -> None:
-        """Schedule every job (call from post_init, on the running event loop)."""
+    def install(self, scheduler: JobScheduler) -> None:
+        """Schedule every job (call on the running event loop)."""
         self._loop = asyncio.get_running_loop()
         self._deliver_lock = asyncio.Lock()
-        self.job_queue = job_queue
+        self.scheduler = scheduler
         settings = self.services.settings
         opts = self.options
-        job_queue.run_repeating(self._tracked(self.evaluate_job), interval=settings.evaluate_every, first=opts.first_evaluation, name="evaluate")
+        scheduler.every(self._tracked(self.evaluate_job), settings.evaluate_every, opts.first_evaluation, "evaluate")
         if opts.after_close:
-            job_queue.run_daily(self._tracked(self.evaluate_job), time=US_CLOSE, days=WEEKDAYS, name="evaluate-after-close")
-        job_queue.run_repeating(self._tracked(self.deliver_job), interval=opts.delivery_interval, first=0.2, name="deliver")
-        job_queue.run_repeating(self._tracked(self.sync_digests), interval=opts.digest_sync_interval, first=0.1, name="digest-sync")
+            scheduler.daily(self._tracked(self.evaluate_job), US_CLOSE, "evaluate-after-close", days=WEEKDAYS)
+        scheduler.every(self._tracked(self.deliver_job), opts.delivery_interval, 0.2, "deliver")
+        scheduler.every(self._tracked(self.sync_digests), opts.digest_sync_interval, 0.1, "digest-sync")
         check = opts.deadman_check or max(1.0, min(settings.deadman_after / 4, 900.0))
-        job_queue.run_repeating(self._tracked(self.deadman_job), interval=check, first=check, name="deadman")
+        scheduler.every(self._tracked(self.deadman_job), check, check, "deadman")
         if self.lock_owner is not None:
-            job_queue.run_repeating(self._tracked(self.lock_job), interval=max(0.5, opts.lock_ttl / 3), first=opts.lock_ttl / 3, name="lock")
+            scheduler.every(self._tracked(self.lock_job), max(0.5, opts.lock_ttl / 3), opts.lock_ttl / 3, "lock")
 
     # --- evaluate ------------------------------------------------------------------------
 
-    async def evaluate_job(self, context: Any = None) -> CycleResult | None:
+    async def evaluate_job(self) -> CycleResult | None:
         """Refresh + evaluate off the event loop, then deliver what it enqueued."""
         try:
             result = await asyncio.to_thread(run_cycle, self.services)
@@ -150,18 +153,14 @@ class BotJobs:
         self.last_report = report
         return report
 
-    async def deliver_job(self, context: Any = None) -> None:
+    async def deliver_job(self) -> None:
         """The periodic trigger: start a pass in the background unless one is still sending."""
         if self._deliver_lock is not None and self._deliver_lock.locked():
             return
-        application = getattr(context, "application", None)
-        if application is not None:  # PTB awaits its tasks when the bot stops
-            if application.running:  # stopping: pending rows stay pending for the next start
-                application.create_task(self._deliver_logged(), name="deliver")
-            return
-        task = asyncio.create_task(self._deliver_logged())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if self.scheduler is not None:  # the scheduler awaits its background work when the bot stops
+            self.scheduler.spawn(self._deliver_logged(), "deliver")
+        else:
+            await self._deliver_logged()
 
     async def _deliver_logged(self) -> None:
         try:
@@ -171,16 +170,16 @@ class BotJobs:
 
     # --- daily digests ---------------------------------------------------------------------
 
-    async def sync_digests(self, context: Any = None) -> None:
+    async def sync_digests(self) -> None:
         """(Re)create one daily job per chat that asked for a digest, from SQLite (also picks up /settings changes)."""
-        job_queue = getattr(context, "job_queue", None)
-        if job_queue is None:
+        scheduler = self.scheduler
+        if scheduler is None:
             return
         with self.services.db_lock:
             wanted = {p.chat_id: (p.digest_time, p.timezone) for p in chat_store.digest_chats(self.services.db)}
         for chat_id in list(self._digests):
             if chat_id not in wanted or wanted[chat_id] != self._digests[chat_id][:2]:
-                self._digests.pop(chat_id)[2].schedule_removal()
+                self._digests.pop(chat_id)[2].cancel()
         for chat_id, (hhmm, tz) in wanted.items():
             if chat_id in self._digests:
                 continue
@@ -189,14 +188,12 @@ class BotJobs:
             except (ZoneInfoNotFoundError, ValueError):
                 zone = ZoneInfo("UTC")
             hours, minutes = (int(x) for x in hhmm.split(":"))
-            job = job_queue.run_daily(self._tracked(self.digest_job), time=time(hours, minutes, tzinfo=zone), data=chat_id, name=f"digest:{chat_id}")
+            job = scheduler.daily(self._tracked(functools.partial(self.send_digest, chat_id)), time(hours, minutes, tzinfo=zone),
+                                  f"digest:{chat_id}")
             self._digests[chat_id] = (hhmm, tz, job)
 
     def scheduled_digests(self) -> dict[int, tuple[str, str]]:
         return {chat_id: entry[:2] for chat_id, entry in self._digests.items()}
-
-    async def digest_job(self, context: Any) -> None:
-        await self.send_digest(int(context.job.data))
 
     async def send_digest(self, chat_id: int, now: datetime | None = None) -> bool:
         """Build one chat's digest and queue it in the outbox (once per local day), then deliver; False when not queued."""
@@ -223,7 +220,7 @@ class BotJobs:
 
     # --- dead-man switch -------------------------------------------------------------------
 
-    async def deadman_job(self, context: Any = None, now: datetime | None = None) -> bool:
+    async def deadman_job(self, now: datetime | None = None) -> bool:
         """Warn every configured admin when no evaluation succeeded for deadman_after seconds."""
         now = now or datetime.now(UTC)
         settings = self.services.settings
@@ -239,7 +236,7 @@ class BotJobs:
             with self.services.db_lock:
                 for admin_id in sorted(settings.admins):
                     notices.enqueue_notice(self.services.db, "deadman", key, admin_id, reply.text, now=now)
-        except StorageError as exc:  # the database itself may be what is wrong: say so in the log at least
+        except sqlite3.Error as exc:  # the database itself may be what is wrong: say so in the log at least
             log.error("dead-man warning could not be queued: %s", exc)
             return True
         await self._deliver_logged()
@@ -247,7 +244,7 @@ class BotJobs:
 
     # --- process lock ----------------------------------------------------------------------
 
-    async def lock_job(self, context: Any = None) -> None:
+    async def lock_job(self) -> None:
         """Keep our database lock; if another process took it, stop rather than double-send."""
         def refresh() -> bool:
             with self.services.db_lock:

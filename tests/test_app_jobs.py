@@ -128,7 +128,7 @@ def test_digest_job_fires_at_the_chats_local_time(tmp_path):
             async with running_bot(server, make_settings(server, db_path)) as rt:
                 await server.wait_for(lambda: rt.jobs.scheduled_digests(), what="digest job")
                 job = rt.jobs._digests[911][2]
-                return job.next_t
+                return job.next_run
 
     next_t = asyncio.run(scenario())
     local = next_t.astimezone(ZoneInfo("America/New_York"))
@@ -143,7 +143,7 @@ def test_evaluation_is_scheduled_periodically_and_after_the_us_close(tmp_path):
         async with FakeBotServer() as server:
             settings = make_settings(server, tmp_path / "bot.db", evaluate_every=900)
             async with running_bot(server, settings, options=fast_options(after_close=True)) as rt:
-                app_jobs = {job.name: job for job in rt.jobs.job_queue.jobs()}
+                app_jobs = {job.name: job for job in rt.jobs.scheduler.queue.jobs()}
                 return app_jobs
 
     jobs = asyncio.run(scenario())

@@ -50,10 +50,14 @@ CATALOG = load_catalog()
 WATCHLIST = load_watchlist(None, CATALOG)
 
 
+def make_services() -> Services:
+    """Services on a fresh in-memory database with the default watch list (no market data needed here)."""
+    return Services(settings=Settings(), db=open_database(None), catalog=CATALOG, market_data=None, watchlist=WATCHLIST)
+
+
 @pytest.fixture
 def services():
-    db = open_database(None)
-    return Services(settings=Settings(), db=db, catalog=CATALOG, market_data=None, watchlist=WATCHLIST)
+    return make_services()
 
 
 def _alert(db, new="weakening", old="intact", urgent=False):

@@ -10,13 +10,13 @@ from regimebot.jobs.schedule import BotJobs
 def test_drain_waits_for_a_running_job_to_finish():
     finished: list[str] = []
 
-    async def slow_evaluation(context=None):
+    async def slow_evaluation():
         await asyncio.sleep(0.3)
         finished.append("evaluation")
 
     async def scenario():
         jobs = BotJobs(services=None, sender=None)
-        task = asyncio.create_task(jobs._tracked(slow_evaluation)(None))
+        task = asyncio.create_task(jobs._tracked(slow_evaluation)())
         await asyncio.sleep(0.05)  # the job is running now
         await jobs.drain(timeout=5)
         assert task.done() and not task.cancelled()
@@ -28,12 +28,12 @@ def test_drain_waits_for_a_running_job_to_finish():
 
 
 def test_drain_gives_up_after_its_timeout():
-    async def stuck(context=None):
+    async def stuck():
         await asyncio.sleep(30)
 
     async def scenario():
         jobs = BotJobs(services=None, sender=None)
-        task = asyncio.create_task(jobs._tracked(stuck)(None))
+        task = asyncio.create_task(jobs._tracked(stuck)())
         await asyncio.sleep(0.05)
         await jobs.drain(timeout=0.1)
         still_running = not task.done()
