@@ -111,9 +111,11 @@ def get_notice(db: sqlite_utils.Database, notice_id: int) -> Notice | None:
 
 def notices_for(db: sqlite_utils.Database, chat_id: int, kind: str | None = None) -> list[Notice]:
     """Every notice addressed to a chat (of one kind), oldest first."""
-    sql, params = f"SELECT {_COLS} FROM notices WHERE chat_id = ?", [chat_id]
+    sql = f"SELECT {_COLS} FROM notices WHERE chat_id = ?"
+    params: list[Any] = [chat_id]
     if kind is not None:
-        sql, params = sql + " AND kind = ?", [chat_id, kind]
+        sql += " AND kind = ?"
+        params.append(kind)
     return [_notice(r) for r in db.execute(sql + " ORDER BY id", params).fetchall()]
 
 

@@ -240,3 +240,32 @@ def test_any_corruption_of_the_real_history_is_rejected_and_named(shared_data, d
     pd.testing.assert_series_equal(checked.closes, expected)
     error = checked.error()
     assert error is not None and str(day) in error
+
+
+def test_fetch_and_status_name_the_rejected_row(tmp_path, monkeypatch, capsys):
+    from regimebot.bot.cli import main
+    from regimebot.bot.config import DataSource, Settings
+    from regimebot.bot.services import build_services
+    from regimebot.handlers import load_commands
+    from regimebot.handlers.dispatch import Dispatcher, Incoming
+    from regimebot.handlers.registry import Chat
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    today = datetime.now(UTC).date()
+    rows = [(today - timedelta(days=30 - i), 60000 + 10 * i) for i in range(30)]
+    text = "date,close\n" + "".join(f"{d.isoformat()},{v}\n" for d, v in rows[:20]) + f"{rows[20][0].isoformat()},0\n"
+    text += "".join(f"{d.isoformat()},{v}\n" for d, v in rows[21:])
+    (folder / "BTC.csv").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("REGIMEBOT_DATA", f"csv:{folder}")
+    monkeypatch.setenv("REGIMEBOT_DB", str(tmp_path / "bot.db"))
+    main(["fetch"])
+    out = capsys.readouterr().out
+    bad_day = rows[20][0].isoformat()
+    btc_line = next(line for line in out.splitlines() if line.startswith("BTC"))
+    assert f"{bad_day} 0: a price must be positive" in btc_line
+    settings = Settings(data=DataSource("csv", folder), db=tmp_path / "bot.db")
+    services = build_services(settings)
+    reply = Dispatcher(load_commands(), services).dispatch(Incoming(Chat(5, "private"), 5, "en", "status"), False).reply
+    assert f"{bad_day} 0: a price must be positive" in reply.text
+    services.db.close()

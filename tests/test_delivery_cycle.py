@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from regimebot.bot.services import build_services
 from regimebot.jobs import cycle
 from regimebot.macro.providers.demo import DemoProvider, stress_window
 from regimebot.storage import chats, outbox, run_log
+from regimebot.storage.db import StorageError
 
 END = date(2026, 3, 31)
 START, STRESS_END = stress_window(END)
@@ -67,10 +67,10 @@ def test_a_crash_during_fan_out_loses_no_alert(world):
     services.db.execute(
         "CREATE TRIGGER outbox_full BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     )
-    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+    with pytest.raises(StorageError, match="disk is full"):  # one message for a storage fault
         cycle.run_cycle(services)
     assert run_log.last_runs(services.db, 1)[0].ok is False
-    assert "disk full" in run_log.last_runs(services.db, 1)[0].error
+    assert "disk is full" in run_log.last_runs(services.db, 1)[0].error
     # Nothing half-done stays behind: no alert without its rows, no transition without its alert.
     assert services.db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == alerts_before
     assert services.db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0] == transitions_before

@@ -77,3 +77,23 @@ def test_a_corrupt_page_during_evaluate_is_one_line_and_exit_1(tmp_path, monkeyp
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("regimebot: database ") and "damaged" in lines[0], err
     assert "Traceback" not in err
+
+
+def test_a_database_locked_too_long_is_one_line(tmp_path):
+    from regimebot.storage.db import open_database, storage_fault
+
+    db = open_database(tmp_path / "bot.db")
+    holder = sqlite3.connect(tmp_path / "bot.db")
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    db.conn.execute("PRAGMA busy_timeout = 50")
+    try:
+        chats.ensure_chat(db, 1, "private")
+    except sqlite3.OperationalError as exc:
+        fault = storage_fault(exc, "database bot.db")
+    else:
+        raise AssertionError("the write should have waited for the lock and given up")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert str(fault) == "database bot.db: locked by another process for too long; retry, or stop the other regimebot"
+    db.close()
