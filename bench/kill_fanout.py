@@ -3,8 +3,8 @@
 Each trial counts, per chat, the alert messages the fake Bot API accepted: lost (a chat that never got it),
 duplicates (copies beyond the first) and the most copies any chat got. The bound documented in the README:
 a kill can repeat only the sends Telegram accepted but the killed process had not yet recorded, at most
-the in-flight window (jobs.deliver's `concurrency` chats past the pacer; in practice one or two at 30
-messages a second), and a recorded row is never sent again.
+the in-flight window (jobs.deliver.IN_FLIGHT = 3 chats sending at once), and a recorded row is never
+sent again.
 
     .venv/bin/python bench/kill_fanout.py                 # 10 trials, 300 chats
     .venv/bin/python bench/kill_fanout.py --trials 3 --chats 120

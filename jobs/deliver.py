@@ -23,6 +23,8 @@ from regimebot.storage import notices, outbox
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT = 3  # chats sending at once: bounds the messages a kill -9 can repeat (accepted, not yet recorded)
+
 
 class DeliveryError(Exception):
     """A sender could not deliver a message; the subclass says what to do about it."""
@@ -156,9 +158,13 @@ async def deliver_pending(
     limit: int | None = None,
     *,
     policy: RetryPolicy | None = None,
-    concurrency: int = 32,
+    concurrency: int | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row (oldest alert first; one chat's rows in order) and record each outcome."""
+    """Send every due outbox row (oldest alert first; one chat's rows in order) and record each outcome.
+
+    At most `concurrency` chats (default IN_FLIGHT) are sending at once: the in-flight window. A kill can
+    only repeat a send Telegram accepted and this pass had not yet recorded, so at most that many per kill.
+    """
     policy = policy or RetryPolicy()
     start = now or _utcnow()
     rows = await _storage(services, outbox.due_deliveries, start, limit)
@@ -170,7 +176,7 @@ async def deliver_pending(
         by_chat[row.chat_id].append(row)
     alerts: dict[int, outbox.AlertRecord | None] = {}
     moved: dict[int, int] = {}  # chats that turned out to have a new id during this pass
-    gate = asyncio.Semaphore(concurrency)
+    gate = asyncio.Semaphore(concurrency or IN_FLIGHT)
 
     async def chat_worker(chat_id: int, chat_rows: list[outbox.Delivery]) -> None:
         async with gate:
