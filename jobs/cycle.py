@@ -93,9 +93,8 @@ def _record(services: Any, market: Any, evaluation: Any, now: datetime) -> tuple
 
     db, watchlist = services.db, services.watchlist
     previous = engine_state.evaluated_through(db)
-    unseen = [tid for tid in watchlist.theses if tid not in previous]
     before = engine_state.manual_signals_before_last_switch(db)
-    if unseen and any(before.get(sid, False) != on for sid, on in engine_state.manual_signals(db).items()):
+    if not previous and any(before.get(sid, False) != on for sid, on in engine_state.manual_signals(db).items()):
         # A manual switch made before the first evaluation is compared against the state at the time of the switch.
         engine_state.record_evaluation(db, engine.evaluate(market, watchlist, as_of=evaluation.as_of, manual=before))
     stored_signals = engine_state.signal_states(db)

@@ -1,7 +1,7 @@
 """Which recorded status changes are news: no alert from stale, backfilled or unexplained evidence.
 
-A change is alerted only when it was reached on a day the bot had not evaluated before (rows
-backfilled into already-evaluated days are replayed silently into state) or by a manual switch since
+A change is alerted only when it was reached on or after the last evaluated day (rows backfilled
+into earlier, already-evaluated days are replayed silently into state) or by a manual switch since
 the last evaluation, when the feed is fresh (its as-of date within `stale_after_days` of the newest
 close that should exist), and, toward invalidation, when every causing signal is known and observed
 within `stale_after_days` of the as-of date (a status merely held through a data gap is not news).
@@ -42,8 +42,9 @@ def why_silent(change: StatusChange, thesis_id: str, evaluation: Evaluation, pre
     if thesis is None:
         return "the thesis is not in this evaluation"
     since = thesis.since
-    if not manual_moved and previous_as_of is not None and since is not None and since <= previous_as_of:
-        return f"reached on {since}, a day already evaluated ({previous_as_of}): backfilled rows"
+    if not manual_moved and previous_as_of is not None and since is not None and since < previous_as_of:
+        # before the last evaluated day: rows that arrived late (the last day itself may be corrected: news)
+        return f"reached on {since}, before the last evaluated day {previous_as_of}: backfilled rows"
     if not change.toward_invalidation:
         return None
     if thesis.held:
