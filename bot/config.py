@@ -13,6 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FRED_URL = "https://fred.stlouisfed.org"
+DEFAULT_FRED_API_URL = "https://api.stlouisfed.org"
+DEFAULT_MOF_URL = "https://www.mof.go.jp"
 LANGUAGES = ("en", "zh-TW")
 PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
 
@@ -56,6 +59,10 @@ class Settings:
     timezone: str = "UTC"
     log_level: str = "INFO"
     scenario_presets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    fred_url: str = DEFAULT_FRED_URL
+    fred_api_url: str = DEFAULT_FRED_API_URL
+    fred_api_key: str = field(default="", repr=False)
+    mof_url: str = DEFAULT_MOF_URL
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying how to get one."""
@@ -84,6 +91,10 @@ ENV_VARS = {
     "language": "REGIMEBOT_LANGUAGE",
     "timezone": "REGIMEBOT_TIMEZONE",
     "log_level": "REGIMEBOT_LOG_LEVEL",
+    "fred_url": "REGIMEBOT_FRED_URL",
+    "fred_api_url": "REGIMEBOT_FRED_API_URL",
+    "fred_api_key": "REGIMEBOT_FRED_API_KEY",
+    "mof_url": "REGIMEBOT_MOF_URL",
 }
 FILE_ONLY = {"scenario"}
 
@@ -166,6 +177,14 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where('telegram_api_url')}: expected an http(s) URL like {DEFAULT_API_URL}")
         values["telegram_api_url"] = url
+    for key, example in (("fred_url", DEFAULT_FRED_URL), ("fred_api_url", DEFAULT_FRED_API_URL), ("mof_url", DEFAULT_MOF_URL)):
+        if key in raw:
+            url = text(key).rstrip("/")
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where(key)}: expected an http(s) base URL like {example}")
+            values[key] = url
+    if "fred_api_key" in raw:
+        values["fred_api_key"] = text("fred_api_key")
     if "db" in raw:
         values["db"] = Path(text("db")).expanduser()
     if "data" in raw:

@@ -10,7 +10,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
-from regimebot.macro.readings import last_expected_close
+from regimebot.macro.readings import is_stale, last_expected_close
 from regimebot.storage import outbox, prices, run_log
 
 
@@ -28,7 +28,7 @@ def format_freshness(lang: str, catalog: Any, market: Any, fetches: list[dict], 
             continue
         last = observed.index[-1].date()
         expected = last_expected_close(now, series.calendar)
-        (stale if last < expected else fresh).append((series.id, last, expected))
+        (stale if is_stale(series, last, expected) else fresh).append((series.id, last, expected))
     lines = [f"<b>{t(lang, 'health.data_title')}</b> · {esc(market.label)}"]
     if fresh:
         newest = max(d for _, d, _ in fresh)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,7 +12,7 @@ import sqlite_utils
 
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
-from regimebot.macro.providers import FetchRequest, Provider
+from regimebot.macro.providers import FetchRequest, FetchResult, Provider
 from regimebot.macro.providers.validation import SeriesRules, fetch_checked
 from regimebot.storage import prices
 
@@ -21,20 +22,44 @@ OVERLAP_DAYS = 7  # an incremental refresh re-asks this many days, so late corre
 
 
 class MarketData:
-    """The catalog's series, cached in SQLite and refreshed incrementally from one provider."""
+    """The catalog's series, cached in SQLite and refreshed incrementally from their sources' providers.
 
-    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider,
+    `provider` is one provider for every series (a csv:DIR folder, the simulator) or one per catalog
+    source (`{"yahoo": …, "fred": …, "mof": …}`): each is asked only for its own series, and one
+    failing source is a data error on its series, never a stop for the others.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider | Mapping[str, Provider],
                  history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None):
         self.db = db
         self.catalog = catalog
-        self.provider = provider
+        self.providers: dict[str, Provider] = {}
+        self.provider: Provider  # the single provider, or Yahoo's (which also serves `adhoc` symbols)
+        if isinstance(provider, Mapping):
+            if not provider:
+                raise ValueError("MarketData needs at least one provider")
+            self.providers = dict(provider)
+            self.provider = self.providers.get("yahoo") or next(iter(self.providers.values()))
+        else:
+            self.provider = provider
         self.history_start = history_start
         self.lock = lock or threading.RLock()
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
     def source(self) -> str:
-        return self.provider.name
+        """The data source's name as users see it (e.g. `yfinance + fred + mof`)."""
+        if not self.providers:
+            return self.provider.name
+        return " + ".join(dict.fromkeys(p.name for p in self.providers.values()))
+
+    @property
+    def simulated(self) -> bool:
+        return any(p.simulated for p in self.providers.values()) if self.providers else self.provider.simulated
+
+    def provider_for(self, source: str) -> Provider | None:
+        """The provider that serves a catalog source (the single provider serves them all)."""
+        return self.providers.get(source) if self.providers else self.provider
 
     def requests(self, today: date | None = None) -> list[FetchRequest]:
         """What one refresh asks for: each downloadable series from its last cached date (minus overlap)."""
@@ -47,19 +72,42 @@ class MarketData:
         return out
 
     def refresh(self, end: date | None = None) -> Market:
-        """Fetch (one provider call), store, and return the whole cached market."""
+        """Fetch (one call per source's provider), store, and return the whole cached market."""
         requests = self.requests()
-        rules = {s.id: SeriesRules.of(s) for s in self.catalog.downloadable()}
-        result = fetch_checked(self.provider, requests, rules, end=end, previous=self._closes_before(requests))
+        source_of = {s.id: s.source for s in self.catalog.downloadable()}
+        groups: dict[str, list[FetchRequest]] = {}
+        for r in requests:
+            groups.setdefault(source_of.get(r.series_id, "yahoo"), []).append(r)
+        if not self.providers:  # one provider serves every source: one call, as before
+            groups = {"*": requests}
+        errors: dict[str, str] = {}
+        for source, group in groups.items():
+            provider = self.provider if source == "*" else self.provider_for(source)
+            result = self._fetch(provider, source, group, end)
+            with self.lock:
+                for sid, series in result.closes.items():
+                    prices.save_closes(self.db, sid, series)
+                outcome = {r.series_id: result.errors.get(r.series_id) for r in group}
+                prices.record_fetches(self.db, provider.name if provider else source, outcome)
+            errors.update(result.errors)
         with self.lock:
-            for sid, series in result.closes.items():
-                prices.save_closes(self.db, sid, series)
-            outcome = {r.series_id: result.errors.get(r.series_id) for r in requests}
-            prices.record_fetches(self.db, self.provider.name, outcome)
             self._market = None
-        if result.errors:
-            log.warning("data errors for %d series: %s", len(result.errors), ", ".join(sorted(result.errors)))
+        if errors:
+            log.warning("data errors for %d series: %s", len(errors), ", ".join(sorted(errors)))
         return self.market()
+
+    def _fetch(self, provider: Provider | None, source: str, group: list[FetchRequest], end: date | None) -> FetchResult:
+        """One provider call, every row checked (validation.fetch_checked); a missing provider or anything it
+        raises becomes each series' data error."""
+        if provider is None:
+            return FetchResult(errors={r.series_id: f"no data provider configured for source {source!r}" for r in group})
+        rules = {s.id: SeriesRules.of(s) for s in self.catalog.downloadable()}
+        try:
+            return fetch_checked(provider, group, rules, end=end, previous=self._closes_before(group))
+        except Exception as exc:  # a provider's boundary: a bug or an unexpected library error must not stop the other sources
+            log.exception("provider %s failed", provider.name)
+            message = f"{provider.name} failed: {type(exc).__name__}: {exc}"
+            return FetchResult(errors={r.series_id: message for r in group})
 
     def _closes_before(self, requests: list[FetchRequest]) -> dict[str, float]:
         """Each series' last cached close before its request's start (the one-day bound's first anchor)."""
@@ -87,12 +135,12 @@ class MarketData:
         for sid in ids:
             if sid not in closes.columns:
                 closes[sid] = float("nan")
-        return Market(closes, self.provider.name, self.provider.simulated, errors)
+        return Market(closes, self.source, self.simulated, errors)
 
     def adhoc(self, symbols: list[str]) -> Market:
         """Closes of symbols outside the catalog (about two years, not cached). yfinance only."""
         start = date.today() - timedelta(days=800)
-        requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol, start) for s in symbols]
+        requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol or s, start) for s in symbols]
         result = fetch_checked(self.provider, requests, {r.series_id: SeriesRules(r.series_id) for r in requests})
         closes = make_closes(result.closes)
         return Market(closes, self.provider.name, self.provider.simulated, result.errors)

@@ -28,6 +28,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
 MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
+WEEKLY_GRACE_DAYS = 9  # a weekly value (H.4.1: Wednesday's, out on Thursday) is late after a week plus two days
 
 
 class _NyseHolidays(AbstractHolidayCalendar):
@@ -70,6 +71,13 @@ def last_expected_close(now: datetime, calendar: str = "trading") -> date:
         while not is_trading_day(day):
             day -= timedelta(days=1)
     return day
+
+
+def is_stale(series: Series, last: date, expected: date) -> bool:
+    """Whether a series' last observation is older than it should be (weekly series: only after a missed week)."""
+    if series.frequency == "weekly":
+        return (expected - last).days > WEEKLY_GRACE_DAYS
+    return last < expected
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,6 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
-    stale = last_date < expected if as_of is None else False
+    stale = is_stale(series, last_date, expected) if as_of is None else False
     return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
                    position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)

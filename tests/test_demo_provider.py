@@ -60,3 +60,23 @@ def test_reveal_until_hides_later_days():
     assert "NOPE" in r.errors
     p.reveal_until = END
     assert checked(p, [FetchRequest("SPX", "^GSPC", date(2026, 1, 1))]).closes["SPX"].index[-1] == pd.Timestamp(END)
+
+
+def test_fred_and_mof_series_are_plausible():
+    c = simulate_closes(end=END)
+    assert set(c["WALCL"].index.day_of_week) == {2} and set(c["NFCI"].index.day_of_week) == {4}  # H.4.1 Wednesdays, NFCI Fridays
+    assert 3e6 < c["WALCL"].iloc[-1] < 1e7 and 1e4 < c["WTREGEN"].median() < 2e6   # USD millions
+    assert 0 <= c["RRPONTSYD"].min() and c["RRPONTSYD"].median() < 3000             # USD billions
+    assert 0.8 <= c["BAA10Y"].min() and c["BAA10Y"].max() < 6.5 and 2.0 <= c["BAMLH0A0HYM2"].min()
+    assert abs((c["DFII10"] + c["T10YIE"] - c["US10Y"]).dropna()).max() < 0.1        # real yield + breakeven = nominal
+    assert (c["SOFR"] - c["EFFR"]).abs().max() < 0.15 and -1 < c["JGB10Y"].iloc[-1] < 3
+    start, stop = stress_window(END)
+    before, during = pd.Timestamp(start) - pd.Timedelta(days=3), pd.Timestamp(stop)
+    assert c["BAA10Y"].asof(during) > c["BAA10Y"].asof(before) and c["BAMLH0A0HYM2"].asof(during) > c["BAMLH0A0HYM2"].asof(before)
+
+
+def test_new_series_are_served_and_labelled_simulated():
+    p = DemoProvider(end=END, years=2)
+    result = p.fetch([FetchRequest(sid, sid, date(2026, 1, 1)) for sid in ("WALCL", "NFCI", "JGB10Y")])
+    assert result.errors == {} and p.simulated and p.name == "demo"
+    assert result.closes["JGB10Y"].index[-1] == pd.Timestamp(END)

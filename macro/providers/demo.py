@@ -121,9 +121,14 @@ def _simulate(seed: int, end: date, years: int) -> dict[str, pd.Series]:
     out["VIX"] = np.clip(np.exp(vix), 9.0, 90.0)
     out["MOVE"] = np.clip(np.exp(move), 45.0, 260.0)
 
+    # A second generator, so the original series stay exactly as they were before these were added.
+    out.update(_liquidity_and_credit(np.random.default_rng([seed, 1]), n, y10, out["US3M"], credit, japan, dy10, out["VIX"], ramp))
+
     frames: dict[str, pd.Series] = {}
     for sid, values in out.items():
         frames[sid] = pd.Series(np.round(values, 4), index=days, name=sid, dtype="float64")
+    for sid, weekday in WEEKLY.items():  # H.4.1 balances on Wednesdays, NFCI on Fridays
+        frames[sid] = frames[sid][pd.DatetimeIndex(frames[sid].index).day_of_week == weekday]
     # Bitcoin trades every day: fill weekends by interpolating the business-day path with noise.
     all_days = pd.date_range(days[0], days[-1], freq="D")
     btc = frames["BTC"].reindex(all_days)
@@ -134,6 +139,45 @@ def _simulate(seed: int, end: date, years: int) -> dict[str, pd.Series]:
     for s in frames.values():
         s.index.name = "date"
     return frames
+
+
+WEEKLY = {"WALCL": 2, "WTREGEN": 2, "NFCI": 4}
+
+
+def _mean_reverting(rng: np.random.Generator, n: int, level: float, speed: float, scale: float, push: np.ndarray,
+                    anchor: str = "last") -> np.ndarray:
+    """A level that reverts to its mean, moved by `push` and noise; `level` is its last value or its average."""
+    path = np.zeros(n)
+    for i in range(1, n):
+        path[i] = path[i - 1] * (1 - speed) + push[i] + scale * rng.standard_normal()
+    shift = float(path[-1]) if anchor == "last" else float(np.median(path))
+    out: np.ndarray = path - shift + level
+    return out
+
+
+def _liquidity_and_credit(rng: np.random.Generator, n: int, y10: np.ndarray, us3m: np.ndarray, credit: np.ndarray, japan: np.ndarray,
+                          dy10: np.ndarray, vix: np.ndarray, ramp: np.ndarray) -> dict[str, np.ndarray]:
+    """FRED-like series: the Fed's balances (USD millions/billions), credit spreads, real yields, policy rates, the JGB 10y."""
+    def noise(scale: float) -> np.ndarray:
+        return scale * rng.standard_normal(n)
+
+    out: dict[str, np.ndarray] = {}
+    walcl_path = np.cumsum(0.0004 + noise(0.003))
+    out["WALCL"] = 6_600_000.0 * np.exp(walcl_path - walcl_path[-1])            # USD millions
+    out["WTREGEN"] = np.clip(_mean_reverting(rng, n, 800_000.0, 0.02, 25_000.0, np.zeros(n)), 50_000.0, None)
+    out["RRPONTSYD"] = np.clip(_mean_reverting(rng, n, 120.0, 0.01, 15.0, np.zeros(n)), 0.0, None)  # USD billions
+    # Credit spreads: typical levels over the years, widening in the stress episode (credit falls).
+    out["BAA10Y"] = np.clip(_mean_reverting(rng, n, 1.9, 0.01, 0.01, -8.0 * credit, anchor="median"), 0.8, 6.5)
+    out["BAMLH0A0HYM2"] = np.clip(_mean_reverting(rng, n, 3.4, 0.01, 0.03, -12.0 * credit, anchor="median"), 2.0, 20.0)
+    out["T10YIE"] = np.clip(_mean_reverting(rng, n, 2.3, 0.01, 0.02, 0.2 * dy10 / 100.0), 0.0, 3.5)
+    out["DFII10"] = y10 - out["T10YIE"] + noise(0.01)
+    out["THREEFYTP10"] = 0.5 + 0.6 * (y10 - y10[-1]) + _mean_reverting(rng, n, 0.0, 0.01, 0.01, np.zeros(n))
+    out["NFCI"] = -0.5 + 0.35 * (np.log(vix) - np.log(16.0)) + 0.3 * ramp + noise(0.01)
+    policy = np.round((pd.Series(us3m).rolling(60, min_periods=1).mean().to_numpy() + 0.1) * 4) / 4 + 0.08
+    out["EFFR"] = np.clip(policy, 0.05, None)
+    out["SOFR"] = np.clip(policy - 0.02 + noise(0.015), 0.01, None)
+    out["JGB10Y"] = np.clip(_mean_reverting(rng, n, 1.5, 0.002, 0.02, 0.15 * dy10 / 100.0 + 0.3 * japan), -0.3, 3.0)
+    return out
 
 
 class DemoProvider:

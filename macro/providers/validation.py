@@ -6,7 +6,7 @@ positive), dated no later than today in the series' exchange time, not contradic
 of the same date, and not move more in one day than the catalog's `max_daily_move`. A row that fails
 is rejected and named in the series' data error; a split-like jump is held back (quarantined) until
 `confirm_days` further rows confirm the new level, and rejected as an outlier if they do not.
-Empty cells (and FRED's ".") mean "no observation that day" and are skipped without an error.
+Empty cells (and FRED's ".", MoF's "-") mean "no observation that day" and are skipped without an error.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from regimebot.macro.catalog import Series
 from regimebot.macro.providers import FetchRequest, FetchResult, Provider
 
 CONFIRM_DAYS = 3  # further rows that must confirm a split-like jump before the engine sees it
-NO_OBSERVATION = ("", ".")  # cells that mean "nothing that day" (CSV blanks, FRED's ".")
+NO_OBSERVATION = ("", ".", "-")  # cells that mean "nothing that day" (CSV blanks, FRED's ".", MoF's "-")
 SHOWN_PROBLEMS = 3  # rows named in one series' error; the rest are counted
 
 
@@ -42,7 +42,8 @@ class SeriesRules:
     @classmethod
     def of(cls, series: Series) -> SeriesRules:
         """The rules the catalog declares for a series."""
-        return cls(series.id, positive=not series.changes_in_bp, move_in_points=series.changes_in_bp,
+        positive = series.kind in ("price", "index") and not series.changes_in_bp  # not yields, spreads, balances, NFCI
+        return cls(series.id, positive=positive, move_in_points=series.changes_in_bp,
                    max_daily_move=series.max_daily_move, timezone=series.timezone)
 
 
@@ -220,6 +221,16 @@ def check_closes(raw: pd.Series, rules: SeriesRules, now: datetime, start: date 
     return CheckedCloses(closes, problems)
 
 
+def observed_between(raw: pd.Series, start: date, end: date | None = None) -> bool:
+    """Whether a provider's raw rows hold any cell other than "no observation" dated in [start, end]."""
+    days = _days(raw.index)
+    inside = np.asarray(days >= pd.Timestamp(start))
+    if end is not None:
+        inside &= np.asarray(days <= pd.Timestamp(end))
+    values, reasons = _numbers(pd.Series(raw.to_numpy(dtype=object), dtype=object))
+    return bool((inside & (values.notna().to_numpy() | (reasons.to_numpy() != ""))).any())
+
+
 def fetch_checked(provider: Provider, requests: Sequence[FetchRequest], rules: Mapping[str, SeriesRules],
                   end: date | None = None, previous: Mapping[str, float] | None = None,
                   now: datetime | None = None) -> FetchResult:
@@ -241,4 +252,4 @@ def fetch_checked(provider: Provider, requests: Sequence[FetchRequest], rules: M
     return result
 
 
-__all__ = ["CONFIRM_DAYS", "CheckedCloses", "RowProblem", "SeriesRules", "check_closes", "fetch_checked"]
+__all__ = ["CONFIRM_DAYS", "CheckedCloses", "RowProblem", "SeriesRules", "check_closes", "fetch_checked", "observed_between"]
