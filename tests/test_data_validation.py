@@ -230,10 +230,11 @@ def test_any_corruption_of_the_real_history_is_rejected_and_named(shared_data, d
         corrupted.iloc[at] = str(cell + sign * (k * bound + 0.5) if rules.move_in_points else cell * math.exp(sign * k * bound))
     elif corruption == "tail_jump":
         k = data.draw(st.integers(1, CONFIRM_DAYS), label="rows after the jump")
-        factor = data.draw(st.sampled_from([0.01, 0.1, 10.0, 100.0]), label="split")
+        times = data.draw(st.floats(1.5, 6.0), label="times the bound") * data.draw(st.sampled_from([1, -1]), label="sign")
+        bound = rules.max_daily_move or 1.0
         tail = corrupted.iloc[-k:]
-        shifted = [str(float(v) + 50 * math.log10(factor)) if rules.move_in_points else str(float(v) * factor)
-                   if str(v).strip() not in ("", ".") else v for v in tail]
+        shifted = [(str(float(v) + times * bound + math.copysign(0.5, times)) if rules.move_in_points
+                    else str(float(v) * math.exp(times * bound))) if str(v).strip() not in ("", ".") else v for v in tail]
         corrupted = pd.concat([corrupted.iloc[:-k], pd.Series(shifted, index=tail.index, dtype=object)])
         dropped = [d for d, v in zip(tail.index, tail, strict=True) if str(v).strip() not in ("", ".")]
         day = dropped[0]
