@@ -26,7 +26,6 @@ from regimebot.bot.app import AppOptions, build_application  # noqa: E402
 from regimebot.bot.config import DataSource, Settings  # noqa: E402
 from regimebot.bot.services import build_services  # noqa: E402
 from regimebot.macro.providers.demo import DemoProvider  # noqa: E402
-from regimebot.storage import chats, outbox  # noqa: E402
 from tests.fakebot import FakeBotServer  # noqa: E402
 
 TOKEN = "123123:bench-token"
@@ -41,23 +40,23 @@ async def one_run(n_chats: int) -> tuple[float, float, int, int]:
             settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=server.base_url, db=Path(tmp) / "bench.db",
                                 data=DataSource("demo"), history_start=date(2024, 1, 1))
             services = build_services(settings, provider=DemoProvider(years=2), db_path=settings.db)
-            db = services.db
-            with db.atomic():
+            store = services.store
+            with store.transaction():
                 for chat_id in range(10_000, 10_000 + n_chats):
-                    chats.ensure_chat(db, chat_id, "private")
-                    chats.subscribe(db, chat_id, "*")
-            alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
+                    store.chats.ensure_chat(chat_id, "private")
+                    store.chats.subscribe(chat_id, "*")
+            alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
                                         [{"signal": "dxy_trend_break", "state": "breach", "value": -5.5, "unit": "%",
                                           "direction": "below", "warn": -3.0, "breach": -5.0}])
-            recipients = [p.chat_id for p in chats.subscribers(db, "long_usd_ai", alert.created_at)]
-            outbox.enqueue_deliveries(db, alert.id, recipients)
+            recipients = [p.chat_id for p in store.chats.subscribers("long_usd_ai", alert.created_at)]
+            store.outbox.enqueue_deliveries(alert.id, recipients)
             app = build_application(settings, services, AppOptions(schedule_jobs=False))
             await app.initialize()
             jobs = app.bot_data["runtime"].jobs
             started = time.monotonic()
             while True:
                 await jobs.deliver_now()
-                backlog = outbox.delivery_backlog(db)
+                backlog = store.outbox.delivery_backlog()
                 if backlog["pending"] == 0 and backlog["held"] == 0:
                     break
                 await asyncio.sleep(0.05)
@@ -70,7 +69,7 @@ async def one_run(n_chats: int) -> tuple[float, float, int, int]:
             if refused:
                 print(f"  429s by limit: {dict(server.limit_hits)}; gaps around them: "
                       f"{[round(b - a, 4) for a, b in zip(sent, sent[1:]) if b - a < 0.02][:10]}")
-            db.close()
+            store.close()
     return span, total, refused, accepted
 
 

@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from regimebot.storage import chats, outbox  # noqa: E402
-from regimebot.storage.db import open_database  # noqa: E402
+from regimebot.storage.store import Store  # noqa: E402
 from tests.fakebot import FakeBotServer  # noqa: E402
 from tests.fakebot.process import bot_env, start_bot, wait_until  # noqa: E402
 
@@ -33,16 +32,16 @@ TOKEN = "626262:kill-bench-token"
 
 def prepare(db_path: Path, chat_ids: list[int]) -> int:
     """A database with the chats subscribed and one alert fanned out to them (as a cycle leaves it)."""
-    db = open_database(db_path)
-    with db.atomic():
+    store = Store.open(db_path)
+    with store.transaction():
         for chat_id in chat_ids:
-            chats.ensure_chat(db, chat_id, "private")
-            chats.subscribe(db, chat_id, "*")
-    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
-                                [{"signal": "dxy_trend_break", "state": "breach", "value": -5.5, "unit": "%",
-                                  "direction": "below", "warn": -3.0, "breach": -5.0}])
-    outbox.enqueue_deliveries(db, alert.id, chat_ids)
-    db.close()
+            store.chats.ensure_chat(chat_id, "private")
+            store.chats.subscribe(chat_id, "*")
+    alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
+                                      [{"signal": "dxy_trend_break", "state": "breach", "value": -5.5, "unit": "%",
+                                        "direction": "below", "warn": -3.0, "breach": -5.0}])
+    store.outbox.enqueue_deliveries(alert.id, chat_ids)
+    store.close()
     return alert.id
 
 
@@ -62,18 +61,18 @@ def trial(n_chats: int, rng: random.Random) -> dict[str, int]:
             wait_until(lambda: sum(alerts_by_chat(server).values()) >= kill_at, 120, "the fan-out to start", first)
             first.send_signal(signal.SIGKILL)
             first.communicate()
-            db = open_database(db_path)
-            recorded = {d.chat_id for d in outbox.deliveries_for_alert(db, alert_id) if d.status == "sent"}
-            db.close()
+            store = Store.open(db_path)
+            recorded = {d.chat_id for d in store.outbox.deliveries_for_alert(alert_id) if d.status == "sent"}
+            store.close()
             at_kill = sum(alerts_by_chat(server).values())
             second = start_bot(env, "run")
             wait_until(lambda: set(alerts_by_chat(server)) >= set(chat_ids), 180, "the fan-out to finish", second)
             second.send_signal(signal.SIGTERM)
             second.communicate(timeout=60)
             counts = alerts_by_chat(server)
-        db = open_database(db_path)
-        rows = outbox.deliveries_for_alert(db, alert_id)
-        db.close()
+        store = Store.open(db_path)
+        rows = store.outbox.deliveries_for_alert(alert_id)
+        store.close()
     return {
         "accepted_at_kill": at_kill,
         "recorded_at_kill": len(recorded),

@@ -32,8 +32,10 @@ from telegram.ext import (
     filters,
 )
 
+from regimebot.bot.config import Settings
 from regimebot.bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
 from regimebot.handlers import load_commands
+from regimebot.handlers.context import Services
 from regimebot.handlers.dispatch import Dispatcher, Incoming
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
@@ -61,7 +63,7 @@ class AppOptions:
 class Runtime:
     """What the handlers of one running Application share."""
 
-    def __init__(self, settings: Any, services: Any, registry: Registry, options: AppOptions,
+    def __init__(self, settings: Settings, services: Services, registry: Registry, options: AppOptions,
                  lock_owner: str | None) -> None:
         self.settings = settings
         self.services = services
@@ -289,16 +291,14 @@ async def _post_init(app: Application) -> None:
 async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
     if rt.lock_owner is not None:
-        from regimebot.storage import process_lock
 
         def release() -> None:
-            with rt.services.db_lock:
-                process_lock.release_lock(rt.services.db, rt.lock_owner)
+            rt.services.store.process_locks.release_lock(rt.lock_owner)
 
         await asyncio.to_thread(release)
 
 
-def build_application(settings: Any, services: Any, options: AppOptions | None = None,
+def build_application(settings: Settings, services: Services, options: AppOptions | None = None,
                       lock_owner: str | None = None) -> Application:
     """The Application for `regimebot run`: Bot API at settings.telegram_api_url, every registry command wired."""
     options = options or AppOptions()
@@ -325,7 +325,6 @@ def build_application(settings: Any, services: Any, options: AppOptions | None =
     runtime.sender = TelegramSender(app.bot, runtime.pacer)
     runtime.jobs = BotJobs(services, runtime.sender, options.jobs, lock_owner=lock_owner,
                            on_lock_lost=runtime.lock_lost)
-    services.evaluate_now = runtime.jobs.evaluate_now
     app.bot_data["runtime"] = runtime
     updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     for command in registry.commands():

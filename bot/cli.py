@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         where = f"database {settings.db}"
         logging.basicConfig(
-            level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level),
+            level=logging.DEBUG if args.verbose else logging.getLevelNamesMapping()[settings.log_level],
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )

@@ -24,7 +24,8 @@ from regimebot.handlers.messages.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
 from regimebot.jobs.schedule import BotJobs, JobOptions
 from regimebot.jobs.scheduler import AsyncioScheduler
-from regimebot.storage import chats, process_lock
+from regimebot.macro.providers.demo import DemoProvider
+from regimebot.storage import process_lock
 from regimebot.storage.db import StorageError
 
 LOCK_TTL = 180.0       # seconds; the console chat holds the database's bot lock like `regimebot run`
@@ -69,11 +70,6 @@ def _screen(args: Any, settings: Settings, simulated: bool) -> Screen:
                   simulated=simulated, lang=lang)
 
 
-def _wire(services: Any, chat: ConsoleChat) -> None:
-    """Let /evaluate and /signal run a cycle, as the bot's wiring does."""
-    services.evaluate_now = chat.run_cycle
-
-
 async def _interactive(chat: ConsoleChat, background: Any = None, stop: asyncio.Event | None = None) -> None:
     """Read commands until EOF, quit or `stop`; deliver pushed alerts after each; run `background` alongside."""
     stop = stop or asyncio.Event()
@@ -97,14 +93,12 @@ def run_chat(args: Any, settings: Settings) -> int:
     settings = _console_settings(settings)
     services = build_services(settings)
     owner = process_lock.lock_owner()
-    with services.db_lock:
-        holder = process_lock.acquire_lock(services.db, owner, LOCK_TTL)
+    holder = services.store.process_locks.acquire_lock(owner, LOCK_TTL)
     if holder is not None:
         raise StorageError(f"another regimebot process ({holder}) is using {settings.db}; stop it first, "
                            "or point REGIMEBOT_DB at another file (or try `regimebot demo`)")
     screen = _screen(args, settings, simulated=settings.data.kind == "demo")
     chat = ConsoleChat(services, screen)
-    _wire(services, chat)
     screen.note(t(chat.lang, "console.welcome_chat", source=str(settings.data), db=str(settings.db), images=str(screen.output_dir)))
 
     async def cycle() -> None:
@@ -135,9 +129,8 @@ def run_chat(args: Any, settings: Settings) -> int:
         asyncio.run(session())
     finally:
         chat.close()
-        with services.db_lock:
-            process_lock.release_lock(services.db, owner)
-        services.db.close()
+        services.store.process_locks.release_lock(owner)
+        services.store.close()
     return 0
 
 
@@ -149,7 +142,7 @@ class Demo:
     """The demo's simulated clock: the provider reveals one more business day at each step."""
 
     chat: ConsoleChat
-    provider: Any
+    provider: DemoProvider
     days: list[date]
     alerts_seen: list[int] = dataclasses.field(default_factory=list)
 
@@ -163,7 +156,7 @@ class Demo:
         self.provider.reveal_until = day
         self.chat.screen.note(t(self.chat.lang, "console.demo_day", day=day.isoformat()))
         result = await asyncio.to_thread(self.chat.run_cycle)
-        self.alerts_seen += list(getattr(result, "alert_ids", []) or [])
+        self.alerts_seen += result.alert_ids
         await self.chat.deliver()
 
 
@@ -185,7 +178,6 @@ def build_demo(args: Any, settings: Settings, db_path: Path, end: date | None = 
     screen = _screen(args, demo_settings, simulated=True)
     screen.lang = args.lang or "en"
     chat = ConsoleChat(services, screen)
-    _wire(services, chat)
     days, day = [], reveal
     stop = last_stress
     for _ in range(DEMO_AFTER_DAYS):
@@ -215,8 +207,7 @@ async def _tour(demo: Demo) -> None:
     chat.screen.note("\n" + t(chat.lang, "console.demo_advancing", days=len(demo.days)))
     while not demo.finished:
         await demo.step()
-    with chat.services.db_lock:
-        subscribed = chats.subscriptions(chat.services.db, chat.chat.id)
+    subscribed = chat.services.store.chats.subscriptions(chat.chat.id)
     first_alert = min(demo.alerts_seen) if demo.alerts_seen else None
     for line in TOUR_AFTER:
         if "{alert}" in line:
@@ -252,7 +243,7 @@ async def _live_demo(demo: Demo, step_seconds: float) -> None:
 
 def run_demo(args: Any, settings: Settings) -> int:
     """`regimebot demo`: offline, on the SIMULATED market, in a temporary database."""
-    if not getattr(args, "verbose", False):
+    if not getattr(args, "verbose", False):  # argparse's Namespace: `demo` may be run without the global -v
         logging.getLogger("regimebot.jobs").setLevel(logging.WARNING)
     if args.step <= 0 or args.step > 60:
         raise UsageError(f"--step: expected seconds between 0 and 60, got {args.step:g}")
@@ -266,5 +257,5 @@ def run_demo(args: Any, settings: Settings) -> int:
             else:
                 asyncio.run(_live_demo(demo, args.step))
         finally:
-            chat.services.db.close()
+            chat.services.store.close()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from regimebot.bot.cli_common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
@@ -12,6 +13,9 @@ from regimebot.macro.providers import DataError
 from regimebot.macro.signals import SignalResult
 
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
+
+if TYPE_CHECKING:  # the wiring is imported when a command needs it
+    from regimebot.handlers.context import Services
 
 
 def register(sub) -> None:
@@ -30,7 +34,7 @@ def register(sub) -> None:
     rp.set_defaults(func=run_replay)
 
 
-def _services(settings: Settings):
+def _services(settings: Settings) -> Services:
     from regimebot.bot.services import build_services
 
     return build_services(settings)
@@ -43,11 +47,8 @@ def _market(services, cached: bool):
     return market
 
 
-def _manual(services) -> dict[str, bool]:
-    from regimebot.storage.engine_state import manual_signals
-
-    with services.db_lock:
-        return manual_signals(services.db)
+def _manual(services: Services) -> dict[str, bool]:
+    return services.store.engine_state.manual_signals()
 
 
 def run_evaluate(args, settings: Settings) -> int:

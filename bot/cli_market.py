@@ -6,7 +6,7 @@ import dataclasses
 
 from regimebot.bot.cli_common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
-from regimebot.bot.services import build_services
+from regimebot.bot.services import open_data
 from regimebot.handlers.messages.readings import format_reading
 from regimebot.macro.catalog import adhoc_series
 from regimebot.macro.readings import reading
@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 
 def run_quote(args, settings: Settings) -> int:
-    services = build_services(settings, with_watchlist=False)
+    services = open_data(settings)
     catalog = services.catalog
     wanted, adhoc = [], []
     for name in args.series:
@@ -66,7 +66,7 @@ def _reading_json(r) -> dict:
 def run_fetch(args, settings: Settings) -> int:
     if args.start:
         settings = dataclasses.replace(settings, history_start=iso_date(args.start, "--start"))
-    services = build_services(settings, with_watchlist=False)
+    services = open_data(settings)
     requests = services.market_data.requests()
     market = services.market_data.refresh()
     failed = 0

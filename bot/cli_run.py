@@ -163,8 +163,7 @@ def run(args, settings) -> int:
 
     services = build_services(settings)
     owner = process_lock.lock_owner()
-    with services.db_lock:
-        holder = process_lock.acquire_lock(services.db, owner, LOCK_TTL)
+    holder = services.store.process_locks.acquire_lock(owner, LOCK_TTL)
     if holder is not None:
         print(f"regimebot: another regimebot process ({holder}) is running on database {settings.db}; "
               "stop it first — one `regimebot run` per database and token.", file=sys.stderr)
@@ -173,5 +172,4 @@ def run(args, settings) -> int:
         app = build_application(settings, services, lock_owner=owner)
         return asyncio.run(serve(app, webhook))
     finally:
-        with services.db_lock:
-            process_lock.release_lock(services.db, owner)
+        services.store.process_locks.release_lock(owner)

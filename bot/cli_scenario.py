@@ -48,13 +48,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli_common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console import render_html
-from regimebot.handlers.context import Services
-from regimebot.handlers.registry import Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
 from regimebot.macro.providers import DataError
@@ -65,6 +63,9 @@ from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, 
 from regimebot.macro.scenario.margin import margin_scenario
 from regimebot.macro.scenario.presets import load_presets
 from regimebot.macro.scenario.shocks import shock_scenario
+
+if TYPE_CHECKING:  # the CLI starts without importing the market-data wiring
+    from regimebot.bot.services import DataServices
 
 
 def register(sub) -> None:
@@ -103,7 +104,7 @@ def _split_flags(args) -> list[str]:
             i += 1
         elif item.startswith("--chat="):
             args.chat = item.split("=", 1)[1]
-        elif item == "--png" and hasattr(args, "png"):
+        elif item == "--png" and hasattr(args, "png"):  # argparse's Namespace: only `corr` defines --png
             if i + 1 >= len(items):
                 raise UsageError("--png: expected a file path")
             args.png = items[i + 1]
@@ -131,16 +132,14 @@ def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
     return UsageError(grammar_message(settings.language, err, escape=False))
 
 
-def _market(services: Services, cached: bool):
+def _market(services: DataServices, cached: bool):
     return services.market_data.market() if cached else services.market_data.refresh()
 
 
-def _book(services: Services, chat_id: int | None) -> dict[str, float]:
-    from regimebot.storage.portfolios import load_portfolio
-
+def _book(services: DataServices, chat_id: int | None) -> dict[str, float]:
     if chat_id is None:
         return {}
-    return load_portfolio(services.db, chat_id)
+    return services.store.portfolios.load_portfolio(chat_id)
 
 
 def run_scenario(args, settings: Settings) -> int:
@@ -189,25 +188,24 @@ def run_scenario(args, settings: Settings) -> int:
 
 
 def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
-    from regimebot.bot.services import build_services
+    from regimebot.bot.services import open_data
     from regimebot.handlers.scenario import format_shock
 
     chat_id = _chat_id(args)
     if chat_id is None:
         raise UsageError("scenario shock: give the chat whose portfolio to shock with --chat ID")
-    services = build_services(settings, with_watchlist=False)
+    services = open_data(settings)
     book = _book(services, chat_id)
     if not book:
         raise UsageError(f"chat {chat_id} has no portfolio: set one with /portfolio set TLT 30 GOLD 20 … in that chat")
     market = _market(services, args.cached)
     answer = shock_scenario(market, services.catalog, book, query.shocks, query.lookback.days)
     payload = {"kind": "shock", "data_source": market.label, "simulated": market.simulated, "chat_id": chat_id, **answer.as_dict()}
-    req = Request("scenario", (), Chat(chat_id), None, settings.language, services)
-    return payload, format_shock(req, answer, market, query.lookback.text)
+    return payload, format_shock(settings.language, answer, market, query.lookback.text)
 
 
 def run_corr(args, settings: Settings) -> int:
-    from regimebot.bot.services import build_services
+    from regimebot.bot.services import open_data
     from regimebot.handlers.correlation import format_correlation
 
     words = _split_flags(args)
@@ -217,7 +215,7 @@ def run_corr(args, settings: Settings) -> int:
     except GrammarError as err:
         raise _grammar_error(settings, err) from err
     chat_id = _chat_id(args)
-    services = build_services(settings, with_watchlist=False)
+    services = open_data(settings)
     series, weights = list(query.series), None
     if not series:
         book = _book(services, chat_id)
@@ -238,6 +236,5 @@ def run_corr(args, settings: Settings) -> int:
     if args.json:
         print_json({"data_source": market.label, "simulated": market.simulated, "lookback": query.lookback.text, **report.as_dict()})
     else:
-        req = Request("corr", (), Chat(chat_id or 0), None, settings.language, services)
-        print(render_html(format_correlation(req, report, query.lookback.text, weights is not None, market)))
+        print(render_html(format_correlation(settings.language, report, query.lookback.text, weights is not None, market)))
     return 0

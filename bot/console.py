@@ -23,7 +23,10 @@ from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
-from regimebot.storage import chats
+
+if TYPE_CHECKING:  # console.render_html is imported by CLI commands that start without the wiring
+    from regimebot.handlers.context import CycleResult, Services
+    from regimebot.jobs.deliver import DeliveryReport
 
 if TYPE_CHECKING:
     from regimebot.jobs.deliver import Parts
@@ -129,18 +132,18 @@ class ConsoleChat:
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
         self.sender = ConsoleSender(screen, chat_id)
-        with services.db_lock:
-            prefs = chats.ensure_chat(services.db, chat_id, "private", title="console", language=screen.lang,
-                                      timezone=default_timezone(services.settings))
+        store = services.store
+        with store.transaction():
+            prefs = store.chats.ensure_chat(chat_id, "private", title="console", language=screen.lang,
+                                            timezone=default_timezone(services.settings))
             if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
-                chats.set_paused(services.db, chat_id, False)
+                store.chats.set_paused(chat_id, False)
         self.screen.lang = prefs.language
 
     def close(self) -> None:
         """Pause the console chat's subscriptions: with nobody at the terminal, a Telegram bot on the
         same database must not queue alerts for it (they come back when the console chat reopens)."""
-        with self.services.db_lock:
-            chats.set_paused(self.services.db, self.chat.id, True, CONSOLE_CLOSED)
+        self.services.store.chats.set_paused(self.chat.id, True, CONSOLE_CLOSED)
 
     @property
     def lang(self) -> str:
@@ -184,13 +187,11 @@ class ConsoleChat:
         if reply is not None:
             self.screen.show(t(self.lang, "console.reply_to", line=line.strip()[:60]), reply)
 
-    def run_cycle(self) -> Any:
+    def run_cycle(self) -> CycleResult:
         """One refresh + evaluate + fan-out cycle (the scheduled job's work)."""
-        from regimebot.jobs.cycle import run_cycle
+        return self.services.evaluator.run()
 
-        return run_cycle(self.services)
-
-    async def deliver(self) -> Any:
+    async def deliver(self) -> DeliveryReport:
         """Send every due outbox row; pushed alerts for this chat are printed."""
         from regimebot.jobs.deliver import deliver_pending
 

@@ -1,29 +1,30 @@
-"""Build the shared Services (database, catalog, market data, watch list) from Settings."""
+"""Build what handlers and jobs share (store, catalog, market data, watch list, evaluator) from Settings."""
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from regimebot.bot.config import Settings
 from regimebot.handlers.context import Services
+from regimebot.jobs.cycle import Cycle
 from regimebot.jobs.refresh import MarketData
-from regimebot.macro.catalog import load_catalog
+from regimebot.macro.catalog import Catalog, load_catalog
 from regimebot.macro.providers import Provider, make_provider
 from regimebot.macro.providers.fred import FredProvider
 from regimebot.macro.providers.mof import MofProvider
+from regimebot.macro.settings import Settings
 from regimebot.macro.watchlist import load_watchlist
-from regimebot.storage.db import open_database
+from regimebot.storage.store import Store
 
 
-def build_services(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None, with_watchlist: bool = True) -> Services:
-    """Open the database and wire catalog, market data and watch list for handlers and jobs."""
-    lock = threading.RLock()
-    db = open_database(db_path if db_path is not None else settings.db)
-    catalog = load_catalog()
-    market_data = MarketData(db, catalog, provider or source_providers(settings), settings.history_start, lock)
-    watchlist = load_watchlist(settings.watchlist, catalog) if with_watchlist else None
-    return Services(settings=settings, db=db, catalog=catalog, market_data=market_data, watchlist=watchlist, db_lock=lock)
+@dataclass(frozen=True)
+class DataServices:
+    """What the command-line readings, scenarios and correlations need: no watch list, no evaluator."""
+
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    market_data: MarketData
 
 
 def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
@@ -35,3 +36,20 @@ def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
         "fred": FredProvider(settings.fred_url, settings.fred_api_key or None, settings.fred_api_url),
         "mof": MofProvider(settings.mof_url),
     }
+
+
+def open_data(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> DataServices:
+    """Open the store (`db_path`, else settings.db) and wire the catalog and market data."""
+    store = Store.open(db_path if db_path is not None else settings.db)
+    catalog = load_catalog()
+    market_data = MarketData(store.prices, catalog, provider or source_providers(settings), settings.history_start)
+    return DataServices(settings, store, catalog, market_data)
+
+
+def build_services(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> Services:
+    """Everything a running bot or console chat shares: the data services, the watch list and the evaluation cycle."""
+    data = open_data(settings, provider, db_path)
+    watchlist = load_watchlist(settings.watchlist, data.catalog)
+    cycle = Cycle(data.store, data.market_data, watchlist, settings.alert_chats, settings.admins, settings.language)
+    return Services(settings=settings, store=data.store, catalog=data.catalog, market_data=data.market_data,
+                    watchlist=watchlist, evaluator=cycle)

@@ -217,7 +217,7 @@ class Pacer:
 def map_telegram_error(exc: TelegramError) -> DeliveryError:
     """The delivery outcome of a Telegram error (the only place these are interpreted)."""
     if isinstance(exc, RetryAfter):
-        raw = getattr(exc, "_retry_after", None)
+        raw = getattr(exc, "_retry_after", None)  # PTB's RetryAfter: the timedelta behind its deprecated float `retry_after`
         seconds = raw.total_seconds() if isinstance(raw, timedelta) else float(raw or 1)
         return RetryLater(seconds, "Telegram flood control")
     if isinstance(exc, ChatMigrated):

@@ -12,7 +12,6 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, thesis_name
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, chat_prefs, may_change_chat
-from regimebot.storage import chats, outbox
 from regimebot.storage.outbox import AlertRecord
 
 _THESIS_ID = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
@@ -31,8 +30,7 @@ def alerts_command(req: Request) -> Reply:
     """Recent alerts addressed to this chat, each with its id for /why."""
     if req.args:
         return _usage(req, "alerts.no_args")
-    with req.services.db_lock:
-        recent = outbox.alerts_for_chat(req.services.db, req.chat.id, limit=10)
+    recent = req.services.store.outbox.alerts_for_chat(req.chat.id, limit=10)
     return format_alert_list(recent, req.lang, req.services.watchlist)
 
 
@@ -41,10 +39,9 @@ def _alert_for_chat(req: Request, raw: str) -> AlertRecord | None:
     if not match:
         return None
     alert_id = int(match.group(1))
-    with req.services.db_lock:
-        if not outbox.alert_sent_to(req.services.db, alert_id, req.chat.id):
-            return None
-        return outbox.get_alert(req.services.db, alert_id)
+    if not req.services.store.outbox.alert_sent_to(alert_id, req.chat.id):
+        return None
+    return req.services.store.outbox.get_alert(alert_id)
 
 
 @REGISTRY.command("why", summary="cmd.why.summary", usage="cmd.why.usage", group="alerts")
@@ -72,8 +69,7 @@ def details_button(req: Request, rest: str) -> Reply:
 def _known_thesis(req: Request, rest: str) -> str | None:
     if not rest or not _THESIS_ID.match(rest):
         return None
-    watchlist = req.services.watchlist
-    if watchlist is not None and rest not in getattr(watchlist, "theses", {}):
+    if rest not in req.services.watchlist.theses:
         return None
     return rest
 
@@ -96,8 +92,7 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
         return refusal
     until = (now or datetime.now(UTC)) + SNOOZE
     chat_prefs(req)
-    with req.services.db_lock:
-        chats.mute_thesis(req.services.db, req.chat.id, thesis_id, until)
+    req.services.store.chats.mute_thesis(req.chat.id, thesis_id, until)
     name = thesis_name(req.services.watchlist, thesis_id, req.lang)
     return Reply(t(req.lang, "alerts.snoozed", thesis=esc(name), until=esc(until.strftime("%Y-%m-%d %H:%M UTC"))))
 
@@ -109,7 +104,6 @@ def mute_button(req: Request, rest: str) -> Reply:
     if refusal is not None:
         return refusal
     chat_prefs(req)
-    with req.services.db_lock:
-        chats.mute_thesis(req.services.db, req.chat.id, thesis_id, None)
+    req.services.store.chats.mute_thesis(req.chat.id, thesis_id, None)
     name = thesis_name(req.services.watchlist, thesis_id, req.lang)
     return Reply(t(req.lang, "alerts.muted", thesis=esc(name), id=esc(thesis_id)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from regimebot.handlers.evaluation import manual_switches
 from regimebot.handlers.messages.i18n import t
@@ -11,6 +10,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, status_text, thesis_name
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import find_thesis, market_now, source_line, thesis_ids, usage_reply
+from regimebot.macro.engine import Replay
 
 DEFAULT_YEARS = 10
 MAX_YEARS = 30
@@ -22,7 +22,7 @@ def years_before(end: date, years: int) -> date:
     return date(end.year - years, end.month, min(end.day, 28) if end.month == 2 else end.day)
 
 
-def format_backtest(lang: str, name: str, thesis_id: str, result: Any, short_from: date | None) -> list[str]:
+def format_backtest(lang: str, name: str, thesis_id: str, result: Replay, short_from: date | None) -> list[str]:
     """Flip counts, time spent in each status and the latest transitions of one thesis."""
     stats = result.stats[thesis_id]
     span_years = ((result.end - result.start).days + 1) / 365.25
@@ -75,5 +75,5 @@ def backtest(req: Request) -> Reply:
         start, short_from = first, first
     result = replay(market, req.services.watchlist, start, end, manual=manual_switches(req.services))
     lines = format_backtest(req.lang, thesis_name(req.services.watchlist, tid, req.lang), tid, result, short_from)
-    lines.append(source_line(req, market, end))
+    lines.append(source_line(req.lang, market, end))
     return Reply("\n".join(lines))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from regimebot.handlers.charts import render_price_chart, visible_thresholds
+from regimebot.handlers.context import Services
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
@@ -19,12 +18,9 @@ from regimebot.macro.scenario.grammar import GrammarError, parse_chart
 MIN_POINTS = 2
 
 
-def thresholds(services: Any, series_id: str) -> list[tuple[str, str, float]]:
-    """The watch list's (signal id, warn|breach, level) for a series; none without a watch list."""
-    watchlist = getattr(services, "watchlist", None)
-    if watchlist is None or not hasattr(watchlist, "thresholds_for"):
-        return []
-    return list(watchlist.thresholds_for(series_id) or [])
+def thresholds(services: Services, series_id: str) -> list[tuple[str, str, float]]:
+    """The watch list's (signal id, warn|breach, level) for a series; none when it has no level signal on it."""
+    return services.watchlist.thresholds_for(series_id)
 
 
 @REGISTRY.command("chart", summary="cmd.chart.summary", usage="cmd.chart.usage", group="market")
@@ -60,5 +56,5 @@ def chart(req: Request) -> Reply:
         parts.append(t(req.lang, "chart.thresholds") + " " + esc("; ".join(lines)))
         if far:
             parts.append(t(req.lang, "chart.off_chart", n=len(far)))
-    parts.append(source_line(req, market, values.index[-1].date()))
+    parts.append(source_line(req.lang, market, values.index[-1].date()))
     return Reply("\n".join(parts), image=image, image_name=f"{series.id.lower()}.png")

@@ -1,20 +1,25 @@
-"""What handlers and jobs work with: the settings, the database, the catalog, market data, the watch list."""
+"""What handlers and jobs work with: the settings, the store, the catalog, market data, the watch list, the evaluator."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import sqlite_utils
+from datetime import datetime
+from typing import Protocol
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
+from regimebot.macro.settings import Settings
+from regimebot.macro.watchlist import Watchlist
+from regimebot.storage.store import Store
 
 
 class MarketSource(Protocol):
     """Market data with a cache (jobs.refresh.MarketData implements it)."""
+
+    @property
+    def source(self) -> str:
+        """The data source's name (yfinance, csv, demo)."""
 
     def market(self) -> Market:
         """The cached market (all catalog series, derived ones included)."""
@@ -27,14 +32,45 @@ class MarketSource(Protocol):
 
 
 @dataclass
-class Services:
-    """Shared by every handler and job of one running bot. Storage calls hold `db_lock`."""
+class CycleResult:
+    """What a cycle did: the run id, the evaluation date, transitions stored, alerts and outbox rows created."""
 
-    settings: Any  # bot.config.Settings (handlers must not import bot)
-    db: sqlite_utils.Database
+    run_id: int
+    ok: bool
+    as_of: str | None = None
+    transitions: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    deliveries: int = 0
+    error: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # data errors of the refresh, by series id
+    silent: dict[str, str] = field(default_factory=dict)  # thesis id → why its recorded change was not alerted
+    stale_days: int | None = None  # the feed lags the newest expected close by this many days (None: fresh)
+
+    @property
+    def alerts(self) -> list[int]:
+        return self.alert_ids
+
+
+class Evaluator(Protocol):
+    """Runs the refresh + evaluate + fan-out cycle (jobs.cycle.Cycle implements it)."""
+
+    def run(self, now: datetime | None = None) -> CycleResult:
+        """One cycle, as the scheduler runs it."""
+
+    def evaluate_now(self) -> CycleResult:
+        """One cycle on request (/evaluate, /signal); whoever listens is told about new deliveries at once."""
+
+    def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
+        """Call `listener` after an on-request cycle that enqueued deliveries (the bot sends them at once)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """Shared by every handler and job of one running bot; the store serialises its own access."""
+
+    settings: Settings
+    store: Store
     catalog: Catalog
     market_data: MarketSource
-    watchlist: Any = None  # macro.watchlist.Watchlist, once loaded
-    # Set by the bot wiring: run one refresh + evaluate + fan-out cycle now (for /evaluate, /signal).
-    evaluate_now: Callable[[], Any] | None = None
-    db_lock: threading.RLock = field(default_factory=threading.RLock)
+    watchlist: Watchlist
+    evaluator: Evaluator

@@ -10,9 +10,9 @@ from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.scenario import grammar_problem, problem_reply
 from regimebot.handlers.usage import market_now, source_line
 from regimebot.macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
+from regimebot.macro.market import Market
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario.grammar import GrammarError, parse_corr
-from regimebot.storage.portfolios import load_portfolio
 
 MATRIX_IN_TEXT = 6  # larger matrices only in the image
 
@@ -26,8 +26,7 @@ def format_matrix(report: CorrelationReport) -> str:
     return "<pre>" + esc("\n".join(lines)) + "</pre>"
 
 
-def format_correlation(req: Request, report: CorrelationReport, lookback: str, weighted: bool, market) -> str:
-    lang = req.lang
+def format_correlation(lang: str, report: CorrelationReport, lookback: str, weighted: bool, market: Market) -> str:
     parts = [
         "<b>" + t(lang, "corr.title", lookback=esc(lookback)) + "</b>",
         t(lang, "corr.window", start=report.start.isoformat(), end=report.end.isoformat(), n=report.observations),
@@ -59,7 +58,7 @@ def format_correlation(req: Request, report: CorrelationReport, lookback: str, w
             moves.append(esc(line))
         parts.append(t(lang, "corr.moves", days=report.recent_days, lookback=esc(lookback)) + "\n" + "\n".join(moves))
     parts.append(t(lang, "corr.model"))
-    parts.append(source_line(req, market, report.end))
+    parts.append(source_line(lang, market, report.end))
     return "\n".join(parts)
 
 
@@ -74,8 +73,7 @@ def corr(req: Request) -> Reply:
     weights = None
     series = list(query.series)
     if not series:
-        with req.services.db_lock:
-            book = load_portfolio(req.services.db, req.chat.id)
+        book = req.services.store.portfolios.load_portfolio(req.chat.id)
         if len(book) < 2:
             return problem_reply(req, "corr.need_portfolio")
         series, weights = list(book), book
@@ -89,7 +87,7 @@ def corr(req: Request) -> Reply:
         report = correlation_report(market, series, catalog, query.lookback.days, weights)
     except CorrelationError as exc:
         return problem_reply(req, "corr.cannot", error=str(exc))
-    text = format_correlation(req, report, query.lookback.text, weights is not None, market)
+    text = format_correlation(req.lang, report, query.lookback.text, weights is not None, market)
     title = f"{query.lookback.text} → {report.end.isoformat()}"  # ASCII-safe: the chart font has no CJK glyphs
     image = render_heatmap(report.matrix, report.series, title, market.label)
     return Reply(text, image=image, image_name="correlation.png")

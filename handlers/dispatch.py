@@ -20,7 +20,6 @@ from regimebot.handlers.context import Services
 from regimebot.handlers.messages.i18n import normalize_language, t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Callback, Chat, Command, Registry, Request
-from regimebot.storage import chats as chat_store
 from regimebot.storage.db import StorageError, storage_fault
 
 log = logging.getLogger(__name__)
@@ -78,8 +77,7 @@ class Dispatcher:
 
     def language(self, chat_id: int, user_language: str | None) -> str:
         """The chat's stored language, else the user's Telegram language."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
+        prefs = self.services.store.chats.get_chat(chat_id)
         return prefs.language if prefs is not None else normalize_language(user_language)
 
     def allowed(self, chat_id: int) -> bool:
@@ -137,11 +135,12 @@ class Dispatcher:
 
     def resume(self, chat_id: int) -> bool:
         """A paused chat (bot blocked or removed) that talks to the bot again gets its alerts again."""
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
+        store = self.services.store
+        with store.transaction():
+            prefs = store.chats.get_chat(chat_id)
             if prefs is None or not prefs.paused:
                 return False
-            chat_store.set_paused(self.services.db, chat_id, False)
+            store.chats.set_paused(chat_id, False)
         log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
         return True
 
@@ -151,11 +150,12 @@ class Dispatcher:
         Returns whether the chat's pause changed. Chats the bot never talked to are left alone.
         """
         if status in ("kicked", "left"):
-            with self.services.db_lock:
-                prefs = chat_store.get_chat(self.services.db, chat_id)
+            store = self.services.store
+            with store.transaction():
+                prefs = store.chats.get_chat(chat_id)
                 if prefs is None or prefs.paused:
                     return False
-                chat_store.set_paused(self.services.db, chat_id, True, f"bot {status} from the chat")
+                store.chats.set_paused(chat_id, True, f"bot {status} from the chat")
             log.info("chat %s: the bot was %s; deliveries pause", chat_id, status)
             return True
         if status in ("member", "administrator", "restricted", "creator"):

@@ -6,18 +6,15 @@ from __future__ import annotations
 from regimebot.handlers.context import Services
 from regimebot.macro.engine import Evaluation, evaluate
 from regimebot.macro.market import Market
-from regimebot.storage import engine_state
 
 
 def manual_switches(services: Services) -> dict[str, bool] | None:
     """The manual signals' stored on/off states (None when none were ever set)."""
-    with services.db_lock:
-        switches = engine_state.manual_signals(services.db)
+    switches = services.store.engine_state.manual_signals()
     return dict(switches) or None
 
 
 def evaluate_cached(services: Services) -> tuple[Market, Evaluation]:
     """The cached market and the watch list evaluated on it, manual switches included."""
-    with services.db_lock:
-        market = services.market_data.market()
+    market = services.market_data.market()
     return market, evaluate(market, services.watchlist, manual=manual_switches(services))

@@ -11,7 +11,6 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, localized
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
-from regimebot.storage import engine_state
 from regimebot.storage.db import StorageError
 
 MAX_NOTE = 200
@@ -19,8 +18,7 @@ MAX_NOTE = 200
 
 def manual_signal_ids(req: Request) -> list[str]:
     """The watch list's manual signals, in file order."""
-    watchlist = req.services.watchlist
-    return [sid for sid, spec in (getattr(watchlist, "signals", {}) or {}).items() if spec.kind == "manual"]
+    return req.services.watchlist.manual_signals()
 
 
 @REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin")
@@ -42,12 +40,11 @@ def signal(req: Request) -> Reply:
     if not is_bot_admin(req):
         return admin_only(req)
     now = datetime.now(UTC)
-    with req.services.db_lock:
-        switch_id = engine_state.set_manual_signal(req.services.db, signal_id, switch == "on", req.user_id, note)
+    switch_id = req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=now.strftime("%Y-%m-%d %H:%M UTC"))]
-    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    meaning = localized(spec.meaning, req.lang)
     if meaning:
         lines.append(f"<i>{esc(meaning)}</i>")
     if note:
@@ -56,8 +53,7 @@ def signal(req: Request) -> Reply:
         lines.append(run_evaluation(req))
     except StorageError as exc:  # the evaluation could not be saved: take the switch back, so nothing half-done stays
         try:
-            with req.services.db_lock:
-                engine_state.undo_manual_switch(req.services.db, switch_id)
+            req.services.store.engine_state.undo_manual_switch(switch_id)
         except sqlite3.Error:
             lines.append(t(req.lang, "manual.storage_kept", reason=esc(exc)))  # say exactly what is stored
             return Reply("\n".join(lines))

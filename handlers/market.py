@@ -32,7 +32,7 @@ def _readings(req: Request, names: list[str]) -> Reply:
     catalog = services.catalog
     wanted: list[Series] = []
     adhoc: list[str] = []
-    yfinance = getattr(getattr(services.settings, "data", None), "kind", "") == "yfinance"
+    yfinance = services.settings.data.kind == "yfinance"
     for name in names:
         if not _SYMBOL.match(name):
             return usage_reply(req, "market.bad_symbol", name=name[:24])

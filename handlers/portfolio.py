@@ -10,7 +10,6 @@ from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import may_change_chat, usage_text
 from regimebot.macro.portfolio import PortfolioError, add_holdings, holdings, parse_names, parse_weights, remove_holdings
-from regimebot.storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
 
 SUBCOMMANDS = ("set", "add", "remove", "show", "clear")
 MUTATING = ("set", "add", "remove", "clear")
@@ -41,8 +40,7 @@ def portfolio(req: Request) -> Reply:
         return Reply("⛔ " + t(req.lang, "portfolio.admin_only"))
     services, chat_id, rest = req.services, req.chat.id, words[1:]
     try:
-        with services.db_lock:
-            book = load_portfolio(services.db, chat_id)
+        book = services.store.portfolios.load_portfolio(chat_id)
         if action == "show":
             if rest:
                 return Reply("⚠️ " + t(req.lang, "portfolio.error.unexpected", arg=esc(rest[0][:40])) + "\n" + usage_text(req))
@@ -50,8 +48,7 @@ def portfolio(req: Request) -> Reply:
         if action == "clear":
             if rest:
                 return Reply("⚠️ " + t(req.lang, "portfolio.error.unexpected", arg=esc(rest[0][:40])) + "\n" + usage_text(req))
-            with services.db_lock:
-                clear_portfolio(services.db, chat_id)
+            services.store.portfolios.clear_portfolio(chat_id)
             return Reply(t(req.lang, "portfolio.cleared"))
         if action == "set":
             new = parse_weights(rest, services.catalog)
@@ -61,9 +58,8 @@ def portfolio(req: Request) -> Reply:
             new = remove_holdings(book, parse_names(rest, services.catalog))
     except PortfolioError as err:
         return _problem(req, err)
-    with services.db_lock:
-        if new:
-            save_portfolio(services.db, chat_id, new)
-        else:
-            clear_portfolio(services.db, chat_id)
+    if new:
+        services.store.portfolios.save_portfolio(chat_id, new)
+    else:
+        services.store.portfolios.clear_portfolio(chat_id)
     return Reply("✅ " + t(req.lang, "portfolio.saved") + "\n" + format_portfolio(req.lang, new, req.chat.is_group))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from regimebot.handlers.messages.reply import Reply
+
+if TYPE_CHECKING:  # registering commands must not open the storage and market-data wiring
+    from regimebot.handlers.context import Services
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Request:
     chat: Chat
     user_id: int | None
     lang: str
-    services: Any  # handlers.context.Services
+    services: Services
     is_admin: bool = False
 
 

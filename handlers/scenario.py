@@ -10,6 +10,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import market_now, source_line, usage_text
+from regimebot.macro.market import Market
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError
 from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, BetScenario, bet_scenario
@@ -19,7 +20,6 @@ from regimebot.macro.scenario.leveraged import DAYS_PER_YEAR, LeveragedScenario,
 from regimebot.macro.scenario.margin import MarginScenario, margin_scenario
 from regimebot.macro.scenario.presets import Preset, load_presets
 from regimebot.macro.scenario.shocks import ShockScenario, shock_scenario
-from regimebot.storage.portfolios import load_portfolio
 
 DEFAULT_VOL_BP = 100.0  # assumed annual yield volatility for leveraged funds (override vol=)
 DEFAULT_FINANCING = 0.04  # assumed financing rate on the borrowed part (override fin=)
@@ -69,7 +69,7 @@ def problem_reply(req: Request, key: str, **values: Any) -> Reply:
 
 
 def presets_for(req: Request) -> dict[str, Preset]:
-    return load_presets(getattr(req.services.settings, "scenario_presets", None))
+    return load_presets(req.services.settings.scenario_presets)
 
 
 def preset_line(lang: str, preset: Preset) -> str:
@@ -232,8 +232,7 @@ def format_bet(lang: str, answer: BetScenario) -> str:
 # ---- portfolio shocks --------------------------------------------------------------------------
 
 
-def format_shock(req: Request, answer: ShockScenario, market: Any, lookback: str) -> str:
-    lang = req.lang
+def format_shock(lang: str, answer: ShockScenario, market: Market, lookback: str) -> str:
     shocks = " · ".join(
         f"{sid} {value:+g}bp" if answer.units[sid] == "bp" else f"{sid} {pct(value, 1)}" for sid, value in answer.shocks.items()
     )
@@ -266,13 +265,12 @@ def format_shock(req: Request, answer: ShockScenario, market: Any, lookback: str
     weak = [h.series for h in answer.holdings if h.r2 is not None and h.r2 < LOW_R2]
     if weak:
         parts.append("⚠️ " + t(lang, "scenario.shock.low_r2", series=esc(", ".join(weak)), r2=f"{LOW_R2:g}"))
-    parts.append(source_line(req, market, answer.end))
+    parts.append(source_line(lang, market, answer.end))
     return "\n".join(parts)
 
 
 def _shock_reply(req: Request, query: ShockQuery) -> Reply:
-    with req.services.db_lock:
-        book = load_portfolio(req.services.db, req.chat.id)
+    book = req.services.store.portfolios.load_portfolio(req.chat.id)
     if not book:
         return problem_reply(req, "scenario.shock.empty")
     try:
@@ -280,7 +278,7 @@ def _shock_reply(req: Request, query: ShockQuery) -> Reply:
     except DataError as exc:
         return Reply("⚠️ " + t(req.lang, "scenario.no_data", error=esc(exc)))
     answer = shock_scenario(market, req.services.catalog, book, query.shocks, query.lookback.days)
-    return Reply(format_shock(req, answer, market, query.lookback.text))
+    return Reply(format_shock(req.lang, answer, market, query.lookback.text))
 
 
 # ---- the command -------------------------------------------------------------------------------

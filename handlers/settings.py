@@ -9,7 +9,6 @@ from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, chat_prefs, may_change_chat, usage_reply
-from regimebot.storage import chats
 from regimebot.storage.chats import ChatError, ChatPrefs
 
 LANGUAGE_NAMES = {"en": "English", "zh-TW": "繁體中文"}
@@ -121,8 +120,7 @@ def _changes_from_args(req: Request) -> tuple[dict | None, Reply | None]:
 def _apply(req: Request, changes: dict) -> Reply:
     prefs = chat_prefs(req)
     try:
-        with req.services.db_lock:
-            prefs = chats.update_chat(req.services.db, req.chat.id, **changes)
+        prefs = req.services.store.chats.update_chat(req.chat.id, **changes)
     except ChatError:
         if "timezone" in changes:
             return usage_reply(req, "settings.bad_timezone", value=str(changes["timezone"])[:64])

@@ -10,15 +10,16 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
+from regimebot.macro.catalog import Catalog
+from regimebot.macro.market import Market
 from regimebot.macro.readings import is_stale, last_expected_close
-from regimebot.storage import outbox, prices, run_log
 
 
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
-def format_freshness(lang: str, catalog: Any, market: Any, fetches: list[dict], now: datetime) -> list[str]:
+def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[dict], now: datetime) -> list[str]:
     """Series grouped as fresh / stale / without data, then each series' fetch error."""
     fresh, stale, missing = [], [], []
     for series in catalog.downloadable():
@@ -88,16 +89,15 @@ def status(req: Request) -> Reply:
     services = req.services
     market = market_now(req)
     now = market_clock(market) or datetime.now(UTC)
-    with services.db_lock:
-        fetches = prices.fetch_log(services.db)
-        runs = run_log.last_runs(services.db, 1, kind="evaluate")
-        backlog = outbox.delivery_backlog(services.db)
+    fetches = services.store.prices.fetch_log()
+    runs = services.store.runs.last_runs(1, kind="evaluate")
+    backlog = services.store.outbox.delivery_backlog()
     last = backlog.get("last_error")
     if last and not is_bot_admin(req) and last.get("chat_id") != req.chat.id:
         backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
     lines.append("")
-    lines += format_runs(req.lang, runs, getattr(services.settings, "evaluate_every", None))
+    lines += format_runs(req.lang, runs, services.settings.evaluate_every)
     lines.append("")
     lines += format_backlog(req.lang, backlog)
     if market.simulated:

@@ -51,11 +51,10 @@ def subscribe(req: Request) -> Reply:
     target, problem = _change_target(req)
     if problem is not None:
         return problem
-    with req.services.db_lock:
-        added = chats.subscribe(req.services.db, req.chat.id, target)
-        if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
-            chats.update_chat(req.services.db, req.chat.id, alert_thread_id=req.chat.thread_id)
-        current = chats.subscriptions(req.services.db, req.chat.id)
+    added = req.services.store.chats.subscribe(req.chat.id, target)
+    if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
+        req.services.store.chats.update_chat(req.chat.id, alert_thread_id=req.chat.thread_id)
+    current = req.services.store.chats.subscriptions(req.chat.id)
     which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req.services.watchlist, target, req.lang))
     head = t(req.lang, "sub.added" if added else "sub.already", thesis=which)
     return Reply(head + "\n" + format_subscriptions(req, current) + "\n" + t(req.lang, "sub.how_alerts"))
@@ -67,10 +66,9 @@ def unsubscribe(req: Request) -> Reply:
     target, problem = _change_target(req)
     if problem is not None:
         return problem
-    with req.services.db_lock:
-        before = chats.subscriptions(req.services.db, req.chat.id)
-        removed = chats.unsubscribe(req.services.db, req.chat.id, target)
-        current = chats.subscriptions(req.services.db, req.chat.id)
+    before = req.services.store.chats.subscriptions(req.chat.id)
+    removed = req.services.store.chats.unsubscribe(req.chat.id, target)
+    current = req.services.store.chats.subscriptions(req.chat.id)
     which = t(req.lang, "sub.all") if target == chats.ALL_THESES else esc(thesis_name(req.services.watchlist, target, req.lang))
     if removed:
         head = t(req.lang, "sub.removed", thesis=which)

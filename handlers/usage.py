@@ -9,6 +9,8 @@ from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import as_of_text, esc
 from regimebot.handlers.registry import REGISTRY, Request
+from regimebot.macro.market import Market
+from regimebot.macro.settings import Settings
 from regimebot.storage import chats
 from regimebot.storage.chats import ChatPrefs
 
@@ -30,24 +32,22 @@ def usage_reply(req: Request, problem_key: str, **values: Any) -> Reply:
 def chat_prefs(req: Request) -> ChatPrefs:
     """The asking chat's stored preferences (created with the request's language when new)."""
     chat = req.chat
-    with req.services.db_lock:
-        prefs = chats.get_chat(req.services.db, chat.id)
-        if prefs is None:
-            settings = req.services.settings
-            prefs = chats.ensure_chat(
-                req.services.db,
-                chat.id,
-                chat.type if chat.type in chats.CHAT_TYPES else "private",
-                title=chat.title or "",
-                language=req.lang if req.lang in chats.SUPPORTED_LANGUAGES else "en",
-                timezone=default_timezone(settings),
-            )
+    prefs = req.services.store.chats.get_chat(chat.id)
+    if prefs is None:
+        settings = req.services.settings
+        prefs = req.services.store.chats.ensure_chat(
+            chat.id,
+            chat.type if chat.type in chats.CHAT_TYPES else "private",
+            title=chat.title or "",
+            language=req.lang if req.lang in chats.SUPPORTED_LANGUAGES else "en",
+            timezone=default_timezone(settings),
+        )
     return prefs
 
 
-def default_timezone(settings: Any) -> str:
+def default_timezone(settings: Settings) -> str:
     """The configured time zone for new chats, when the system knows it; else UTC."""
-    zone = getattr(settings, "timezone", "UTC") or "UTC"
+    zone = settings.timezone or "UTC"
     return zone if zone in chats.known_timezones() else "UTC"
 
 
@@ -58,8 +58,7 @@ def may_change_chat(req: Request) -> bool:
 
 def is_bot_admin(req: Request) -> bool:
     """A configured bot admin (REGIMEBOT_ADMINS): needed for anything that changes every chat's view."""
-    admins = getattr(req.services.settings, "admins", frozenset()) or frozenset()
-    return req.user_id is not None and req.user_id in admins
+    return req.user_id is not None and req.user_id in req.services.settings.admins
 
 
 def admin_only(req: Request) -> Reply:
@@ -69,27 +68,25 @@ def admin_only(req: Request) -> Reply:
 
 
 
-def source_line(req: Request, market: Any, as_of: date | datetime | None = None) -> str:
+def source_line(lang: str, market: Market, as_of: date | datetime | None = None) -> str:
     """"As of DATE · source LABEL" (simulated data says so)."""
     when = as_of if as_of is not None else market.last_date()
-    line = t(req.lang, "common.source", as_of=esc(as_of_text(when)), source=esc(market.label))
-    if getattr(market, "simulated", False):
-        line += "\n" + t(req.lang, "common.simulated")
+    line = t(lang, "common.source", as_of=esc(as_of_text(when)), source=esc(market.label))
+    if market.simulated:
+        line += "\n" + t(lang, "common.simulated")
     return f"<i>{line}</i>"
 
 
 
 
-def market_now(req: Request) -> Any:
-    """The cached market (reads SQLite, so under the lock)."""
-    with req.services.db_lock:
-        return req.services.market_data.market()
+def market_now(req: Request) -> Market:
+    """The cached market (the price cache serialises its own reads)."""
+    return req.services.market_data.market()
 
 
 def thesis_ids(req: Request) -> list[str]:
-    """The watch list's thesis ids, in file order (empty when no watch list is loaded)."""
-    watchlist = req.services.watchlist
-    return list(getattr(watchlist, "theses", {}) or {})
+    """The watch list's thesis ids, in file order."""
+    return list(req.services.watchlist.theses)
 
 
 def find_thesis(req: Request, text: str) -> str | None:
@@ -103,8 +100,9 @@ def find_thesis(req: Request, text: str) -> str | None:
 
 
 
-def market_clock(market: Any) -> datetime | None:
+def market_clock(market: Market) -> datetime | None:
     """'Now' for freshness checks: the simulated market has no wall clock, its last close is its today."""
-    if getattr(market, "simulated", False) and market.last_date() is not None:
-        return datetime.combine(market.last_date(), time(23, 0), tzinfo=UTC)
+    last = market.last_date()
+    if market.simulated and last is not None:
+        return datetime.combine(last, time(23, 0), tzinfo=UTC)
     return None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from regimebot.handlers.evaluation import evaluate_cached
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import STATE_ICONS, as_of_text, catalog_label, esc, localized, state_text, status_text, thesis_name, verdict_text
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import find_thesis, source_line, thesis_ids, usage_reply
+from regimebot.macro.engine import Evaluation
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import Watchlist
 
 
 def format_number(value: float | None, unit: str, lang: str, level: bool = False) -> str:
@@ -29,9 +30,9 @@ def format_number(value: float | None, unit: str, lang: str, level: bool = False
     return f"{value:.2f}" + (f" {unit}" if unit else "")
 
 
-def format_threshold(spec: Any, value: float | None) -> str:
+def format_threshold(spec: SignalSpec | None, value: float | None) -> str:
     """'> 3.00' / '< -2.00' on the signal's bad side; '' when it has no such threshold."""
-    if value is None or spec is None or getattr(spec, "direction", None) is None:
+    if value is None or spec is None or spec.direction is None:
         return ""
     return ("&gt; " if spec.direction == "above" else "&lt; ") + f"{value:g}"
 
@@ -44,13 +45,14 @@ def format_threshold(spec: Any, value: float | None) -> str:
 
 
 
-def format_regime(lang: str, evaluation: Any, watchlist: Any = None) -> list[str]:
+def format_regime(lang: str, evaluation: Evaluation, watchlist: Watchlist) -> list[str]:
     """The dashboard lines: reading, value and coloured state, then the one-line verdict."""
     regime = evaluation.regime
     lines = [f"<b>{t(lang, 'watch.regime_title')}</b>"]
     for line in regime.lines:
         label = catalog_label(lang, f"watch.line.{line.key}", line.key)
-        level = getattr(watchlist.signals.get(line.signal), "kind", "") == "level" if watchlist is not None else False
+        spec = watchlist.signals.get(line.signal)
+        level = spec is not None and spec.kind == "level"
         value = format_number(line.value, line.unit, lang, level)
         lines.append(f"{STATE_ICONS.get(line.state, '⚪')} {esc(label)}: {esc(value)}")
     verdict = verdict_text(lang, regime.verdict)
@@ -59,39 +61,40 @@ def format_regime(lang: str, evaluation: Any, watchlist: Any = None) -> list[str
     return lines
 
 
-def format_theses(req: Request, evaluation: Any) -> list[str]:
+def format_theses(req: Request, evaluation: Evaluation) -> list[str]:
     """One line per thesis: status icon, name, status, since when, id."""
     lines = [f"<b>{t(req.lang, 'watch.theses_title')}</b>"]
     for tid in thesis_ids(req):
         result = evaluation.theses.get(tid)
-        status = getattr(result, "status", "unknown")
-        since = as_of_text(getattr(result, "since", None))
+        status = result.status if result is not None else "unknown"
+        since = as_of_text(result.since if result is not None else None)
         lines.append(f"{status_text(req.lang, status, icon=True)} · {esc(thesis_name(req.services.watchlist, tid, req.lang))}")
         lines.append(f"    <code>{esc(tid)}</code> · {t(req.lang, 'watch.since', since=esc(since))}")
     lines.append(t(req.lang, "watch.theses_hint"))
     return lines
 
 
-def format_signal(req: Request, evaluation: Any, signal_id: str) -> list[str]:
+def format_signal(req: Request, evaluation: Evaluation, signal_id: str) -> list[str]:
     """A signal's state, value against its thresholds, since when, and what it means."""
     spec = req.services.watchlist.signals.get(signal_id)
     result = evaluation.signals.get(signal_id)
-    state = getattr(result, "state", "unknown")
+    state = result.state if result is not None else "unknown"
     head = f"{state_text(req.lang, state, icon=True)} <b>{esc(signal_id)}</b>"
-    if getattr(spec, "kind", "") == "manual":
+    kind = spec.kind if spec is not None else ""
+    if kind == "manual":
         detail = t(req.lang, "watch.manual_on" if state == "breach" else "watch.manual_off")
     else:
-        unit = getattr(result, "unit", "") or getattr(spec, "unit", "")
-        value = format_number(getattr(result, "value", None), unit, req.lang, getattr(spec, "kind", "") == "level")
+        unit = (result.unit if result is not None else "") or (spec.unit if spec is not None else "")
+        value = format_number(result.value if result is not None else None, unit, req.lang, kind == "level")
         detail = t(req.lang, "watch.value", value=esc(value),
-                   warn=format_threshold(spec, getattr(spec, "warn", None)) or "—",
-                   breach=format_threshold(spec, getattr(spec, "breach", None)) or "—")
-    since = getattr(result, "since", None)
+                   warn=format_threshold(spec, spec.warn if spec is not None else None) or "—",
+                   breach=format_threshold(spec, spec.breach if spec is not None else None) or "—")
+    since = result.since if result is not None else None
     lines = [head, "    " + detail + (" · " + t(req.lang, "watch.since", since=esc(as_of_text(since))) if since else "")]
-    meaning = localized(getattr(spec, "meaning", None), req.lang)
+    meaning = localized(spec.meaning if spec is not None else None, req.lang)
     if meaning:
         lines.append(f"    <i>{esc(meaning)}</i>")
-    reason = getattr(result, "reason", "")
+    reason = result.reason if result is not None else ""
     if state == "unknown" and reason:
         lines.append("    " + t(req.lang, "watch.unknown_reason", reason=esc(reason)))
     return lines
@@ -104,7 +107,7 @@ def regime(req: Request) -> Reply:
         return usage_reply(req, "market.no_args")
     market, evaluation = evaluate_cached(req.services)
     lines = format_regime(req.lang, evaluation, req.services.watchlist)
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))
 
 
@@ -115,7 +118,7 @@ def theses(req: Request) -> Reply:
         return usage_reply(req, "market.no_args")
     market, evaluation = evaluate_cached(req.services)
     lines = format_theses(req, evaluation)
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))
 
 
@@ -130,21 +133,22 @@ def thesis(req: Request) -> Reply:
     spec = req.services.watchlist.theses[tid]
     market, evaluation = evaluate_cached(req.services)
     result = evaluation.theses.get(tid)
-    status = getattr(result, "status", "unknown")
+    status = result.status if result is not None else "unknown"
+    since = as_of_text(result.since if result is not None else None)
     lines = [f"<b>{esc(thesis_name(req.services.watchlist, tid, req.lang))}</b> <code>{esc(tid)}</code>",
-             f"{status_text(req.lang, status, icon=True)} · {t(req.lang, 'watch.since', since=esc(as_of_text(getattr(result, 'since', None))))}",
+             f"{status_text(req.lang, status, icon=True)} · {t(req.lang, 'watch.since', since=esc(since))}",
              "", esc(localized(spec.rationale, req.lang))]
-    positions = localized(getattr(spec, "positions", None), req.lang)
+    positions = localized(spec.positions, req.lang)
     if positions:
         lines.append(t(req.lang, "watch.positions", positions=esc(positions)))
     rule = t(req.lang, "watch.rule", k=spec.k, hard=esc(", ".join(spec.hard)) if spec.hard else "—")
     lines += ["", f"<b>{t(req.lang, 'watch.invalidation')}</b>", rule]
     for sid in spec.invalidation:
         lines += format_signal(req, evaluation, sid)
-    if getattr(spec, "confirming", ()):
+    if spec.confirming:
         lines += ["", f"<b>{t(req.lang, 'watch.confirming')}</b>"]
         for sid in spec.confirming:
             lines += format_signal(req, evaluation, sid)
     lines.append("")
-    lines.append(source_line(req, market, evaluation.as_of))
+    lines.append(source_line(req.lang, market, evaluation.as_of))
     return Reply("\n".join(lines))

@@ -13,17 +13,22 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from regimebot.handlers.context import Services
 from regimebot.handlers.messages.alerts import format_alert
 from regimebot.handlers.messages.reply import Reply
-from regimebot.storage import chats as chat_store
-from regimebot.storage import notices, outbox
+from regimebot.storage.chats import ChatPrefs
+from regimebot.storage.notices import ALERT_ROW, NOTICE_ROW
+from regimebot.storage.outbox import AlertRecord, Delivery
+from regimebot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = 3  # chats sending at once: bounds the messages a kill -9 can repeat (accepted, not yet recorded)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class DeliveryError(Exception):
@@ -123,7 +128,7 @@ def _hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def quiet_until(prefs: Any, now: datetime) -> datetime | None:
+def quiet_until(prefs: ChatPrefs | None, now: datetime) -> datetime | None:
     """When the chat's quiet hours end, if `now` falls inside them (None: not quiet, or no quiet hours)."""
     if prefs is None or not prefs.quiet_start or not prefs.quiet_end or prefs.quiet_start == prefs.quiet_end:
         return None
@@ -141,18 +146,13 @@ def quiet_until(prefs: Any, now: datetime) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
 
 
-async def _storage(services: Any, fn, *args, **kwargs):
-    """Run a storage call off the event loop, holding the shared database lock."""
-
-    def call():
-        with services.db_lock:
-            return fn(services.db, *args, **kwargs)
-
-    return await asyncio.to_thread(call)
+async def _off_loop(call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a storage call in a worker thread (the store serialises it), keeping the event loop free."""
+    return await asyncio.to_thread(call, *args, **kwargs)
 
 
 async def deliver_pending(
-    services: Any,
+    services: Services,
     sender: Sender,
     now: datetime | None = None,
     limit: int | None = None,
@@ -167,22 +167,22 @@ async def deliver_pending(
     """
     policy = policy or RetryPolicy()
     start = now or _utcnow()
-    rows = await _storage(services, outbox.due_deliveries, start, limit)
+    rows = await _off_loop(services.store.outbox.due_deliveries, start, limit)
     report = DeliveryReport()
     if not rows:
         return report
-    by_chat: dict[int, list[outbox.Delivery]] = defaultdict(list)
+    by_chat: dict[int, list[Delivery]] = defaultdict(list)
     for row in rows:
         by_chat[row.chat_id].append(row)
-    alerts: dict[int, outbox.AlertRecord | None] = {}
+    alerts: dict[int, AlertRecord | None] = {}
     moved: dict[int, int] = {}  # chats that turned out to have a new id during this pass
     gate = asyncio.Semaphore(concurrency or IN_FLIGHT)
 
-    async def chat_worker(chat_id: int, chat_rows: list[outbox.Delivery]) -> None:
+    async def chat_worker(chat_id: int, chat_rows: list[Delivery]) -> None:
         async with gate:
             for row in chat_rows:
                 if row.alert_id not in alerts:
-                    alerts[row.alert_id] = await _storage(services, outbox.get_alert, row.alert_id)
+                    alerts[row.alert_id] = await _off_loop(services.store.outbox.get_alert, row.alert_id)
                 gone = await _deliver_one(services, sender, row, alerts[row.alert_id], now, policy, report, moved)
                 if gone:
                     break
@@ -197,10 +197,10 @@ async def deliver_pending(
 
 
 async def _deliver_one(
-    services: Any,
+    services: Services,
     sender: Sender,
-    row: outbox.Delivery,
-    alert: outbox.AlertRecord | None,
+    row: Delivery,
+    alert: AlertRecord | None,
     fixed_now: datetime | None,
     policy: RetryPolicy,
     report: DeliveryReport,
@@ -210,31 +210,31 @@ async def _deliver_one(
     now = fixed_now or _utcnow()
     chat_id = moved.get(row.chat_id, row.chat_id)
     if alert is None:
-        await _storage(services, outbox.mark_failed, row.id, f"alert {row.alert_id} no longer exists")
+        await _off_loop(services.store.outbox.mark_failed, row.id, f"alert {row.alert_id} no longer exists")
         report.failed += 1
         return False
-    prefs = await _storage(services, chat_store.get_chat, chat_id)
+    prefs = await _off_loop(services.store.chats.get_chat, chat_id)
     if prefs is not None and prefs.paused:
-        await _storage(services, outbox.mark_failed, row.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
+        await _off_loop(services.store.outbox.mark_failed, row.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
         report.failed += 1
         return False
     bypass = alert.urgent and (prefs is None or prefs.urgent_bypass_quiet)
     until = None if bypass else quiet_until(prefs, now)
     if until is not None:
-        await _storage(services, outbox.hold_until, row.id, until)
+        await _off_loop(services.store.outbox.hold_until, row.id, until)
         report.held += 1
         return False
     lang = prefs.language if prefs is not None else services.settings.language
     reply = format_alert(alert, lang, services.watchlist)
-    parts = await _parts(services, notices.ALERT_ROW, row.id)
+    parts = await _parts(services, ALERT_ROW, row.id)
     for _ in range(2):  # a second try only after following a ChatMigrated
         try:
             message_id = await sender.send(chat_id, reply, row.thread_id, parts)
         except ChatMoved as exc:
-            await _storage(services, _move_chat, chat_id, exc.new_chat_id)
+            await _off_loop(_move_chat, services.store, chat_id, exc.new_chat_id)
             log.info("chat %s moved to %s; delivery %s follows it", chat_id, exc.new_chat_id, row.id)
             report.moved += 1
-            current = await _storage(services, outbox.get_delivery, row.id)
+            current = await _off_loop(services.store.outbox.get_delivery, row.id)
             if current is None or current.status not in ("pending", "held"):
                 report.failed += 1  # the new chat already had this alert: the row was closed as failed, with why
                 return False
@@ -242,22 +242,22 @@ async def _deliver_one(
             chat_id = exc.new_chat_id
             continue
         except RetryLater as exc:
-            await _storage(services, outbox.reschedule, row.id, now + timedelta(seconds=exc.seconds), str(exc), False)
+            await _off_loop(services.store.outbox.reschedule, row.id, now + timedelta(seconds=exc.seconds), str(exc), False)
             report.retry += 1
             return False
         except TransientFailure as exc:
             await _retry_or_give_up(services, row, exc.reason, now, policy, report)
             return False
         except ChatGone as exc:
-            await _storage(services, _pause_chat, chat_id, exc.reason)
-            await _storage(services, outbox.mark_failed, row.id, f"chat gone: {exc.reason}")
+            await _off_loop(_pause_chat, services.store, chat_id, exc.reason)
+            await _off_loop(services.store.outbox.mark_failed, row.id, f"chat gone: {exc.reason}")
             log.warning("chat %s is gone (%s): its deliveries are paused", chat_id, exc.reason)
             report.failed += 1
             report.paused_chats.append(chat_id)
             report.errors.append(exc.reason)
             return True
         except PermanentFailure as exc:
-            await _storage(services, outbox.mark_failed, row.id, f"refused by Telegram: {exc.reason}")
+            await _off_loop(services.store.outbox.mark_failed, row.id, f"refused by Telegram: {exc.reason}")
             report.failed += 1
             report.errors.append(exc.reason)
             return False
@@ -265,84 +265,89 @@ async def _deliver_one(
             log.exception("delivery %s to chat %s failed unexpectedly", row.id, chat_id)
             await _retry_or_give_up(services, row, f"unexpected {type(exc).__name__}: {exc}"[:300], now, policy, report)
             return False
-        await _storage(services, outbox.mark_sent, row.id, message_id)
+        await _off_loop(services.store.outbox.mark_sent, row.id, message_id)
         report.sent += 1
         return False
     await _retry_or_give_up(services, row, "chat moved twice in one attempt", now, policy, report)  # counted, so it cannot loop forever
     return False
 
 
-async def _retry_or_give_up(services: Any, row: outbox.Delivery, reason: str, now: datetime, policy: RetryPolicy,
+async def _retry_or_give_up(services: Services, row: Delivery, reason: str, now: datetime, policy: RetryPolicy,
                             report: DeliveryReport) -> None:
     """A transient fault: back off and retry, or mark the row failed (with why) once the attempts are used up."""
     attempts = row.attempts + 1
     if attempts >= policy.max_attempts:
-        await _storage(services, outbox.mark_failed, row.id, f"gave up after {attempts} attempts: {reason}")
+        await _off_loop(services.store.outbox.mark_failed, row.id, f"gave up after {attempts} attempts: {reason}")
         report.failed += 1
         report.errors.append(reason)
     else:
-        await _storage(services, outbox.reschedule, row.id, now + timedelta(seconds=policy.delay(attempts)), reason)
+        await _off_loop(services.store.outbox.reschedule, row.id, now + timedelta(seconds=policy.delay(attempts)), reason)
         report.retry += 1
 
 
-async def _parts(services: Any, row_kind: str, row_id: int) -> Parts:
+async def _parts(services: Services, row_kind: str, row_id: int) -> Parts:
     """The row's delivered parts so far, and a hook that records each further one as soon as Telegram accepts it."""
 
     async def record(index: int, message_id: int) -> None:
-        await _storage(services, notices.record_part, row_kind, row_id, index, message_id)
+        await _off_loop(services.store.notices.record_part, row_kind, row_id, index, message_id)
 
-    return Parts(await _storage(services, notices.delivered_parts, row_kind, row_id), record)
+    return Parts(await _off_loop(services.store.notices.delivered_parts, row_kind, row_id), record)
 
 
-async def deliver_notices(services: Any, sender: Sender, now: datetime | None = None, *,
+async def deliver_notices(services: Services, sender: Sender, now: datetime | None = None, *,
                           policy: RetryPolicy | None = None) -> DeliveryReport:
     """Send every due notice (digests, admins' warnings) like an alert's row: recorded, retried, never dropped."""
     policy = policy or RetryPolicy()
     report = DeliveryReport()
-    for notice in await _storage(services, notices.due_notices, now or _utcnow()):
+    notices = services.store.notices
+    for notice in await _off_loop(notices.due_notices, now or _utcnow()):
         when = now or _utcnow()
-        prefs = await _storage(services, chat_store.get_chat, notice.chat_id)
+        prefs = await _off_loop(services.store.chats.get_chat, notice.chat_id)
         if prefs is not None and prefs.paused:
-            await _storage(services, notices.mark_notice_failed, notice.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
+            await _off_loop(notices.mark_notice_failed, notice.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
             report.failed += 1
             continue
-        parts = await _parts(services, notices.NOTICE_ROW, notice.id)
+        parts = await _parts(services, NOTICE_ROW, notice.id)
         try:
             message_id = await sender.send(notice.chat_id, Reply(notice.text, silent=notice.silent), notice.thread_id, parts)
         except RetryLater as exc:
-            await _storage(services, notices.reschedule_notice, notice.id, when + timedelta(seconds=exc.seconds), str(exc), False)
+            await _off_loop(notices.reschedule_notice, notice.id, when + timedelta(seconds=exc.seconds), str(exc), False)
             report.retry += 1
             continue
         except ChatGone as exc:
-            await _storage(services, _pause_chat, notice.chat_id, exc.reason)
-            await _storage(services, notices.mark_notice_failed, notice.id, f"chat gone: {exc.reason}")
+            await _off_loop(_pause_chat, services.store, notice.chat_id, exc.reason)
+            await _off_loop(notices.mark_notice_failed, notice.id, f"chat gone: {exc.reason}")
             report.failed += 1
             report.paused_chats.append(notice.chat_id)
             continue
         except PermanentFailure as exc:
-            await _storage(services, notices.mark_notice_failed, notice.id, f"refused by Telegram: {exc.reason}")
+            await _off_loop(notices.mark_notice_failed, notice.id, f"refused by Telegram: {exc.reason}")
             report.failed += 1
             continue
         except DeliveryError as exc:  # transient, or a move we do not follow for a notice: back off and retry
             attempts = notice.attempts + 1
             if attempts >= policy.max_attempts:
-                await _storage(services, notices.mark_notice_failed, notice.id, f"gave up after {attempts} attempts: {exc}")
+                await _off_loop(notices.mark_notice_failed, notice.id, f"gave up after {attempts} attempts: {exc}")
                 report.failed += 1
             else:
-                await _storage(services, notices.reschedule_notice, notice.id, when + timedelta(seconds=policy.delay(attempts)), str(exc))
+                await _off_loop(notices.reschedule_notice, notice.id, when + timedelta(seconds=policy.delay(attempts)), str(exc))
                 report.retry += 1
             continue
-        await _storage(services, notices.mark_notice_sent, notice.id, message_id)
+        await _off_loop(notices.mark_notice_sent, notice.id, message_id)
         report.sent += 1
     return report
 
 
-def _move_chat(db: Any, old_id: int, new_id: int) -> None:
-    outbox.move_chat(db, old_id, new_id)
-    if chat_store.get_chat(db, old_id) is not None:
-        chat_store.migrate_chat(db, old_id, new_id)
+def _move_chat(store: Store, old_id: int, new_id: int) -> None:
+    """A group became a supergroup: its waiting rows and its preferences follow it, in one transaction."""
+    with store.transaction():
+        store.outbox.move_chat(old_id, new_id)
+        if store.chats.get_chat(old_id) is not None:
+            store.chats.migrate_chat(old_id, new_id)
 
 
-def _pause_chat(db: Any, chat_id: int, reason: str) -> None:
-    if chat_store.get_chat(db, chat_id) is not None:
-        chat_store.set_paused(db, chat_id, True, reason)
+def _pause_chat(store: Store, chat_id: int, reason: str) -> None:
+    """The bot was blocked or removed: the chat's deliveries pause until someone there uses it again."""
+    with store.transaction():
+        if store.chats.get_chat(chat_id) is not None:
+            store.chats.set_paused(chat_id, True, reason)

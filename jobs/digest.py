@@ -9,7 +9,6 @@ from regimebot.handlers.evaluation import evaluate_cached
 from regimebot.handlers.messages.digest import format_digest
 from regimebot.handlers.messages.reply import Reply
 from regimebot.macro.engine import Evaluation
-from regimebot.storage import outbox
 
 
 def build_digest(services: Services, lang: str, now: datetime | None = None, evaluation: Evaluation | None = None) -> Reply:
@@ -19,6 +18,5 @@ def build_digest(services: Services, lang: str, now: datetime | None = None, eva
         market, evaluation = evaluate_cached(services)
         if market.closes.empty:
             evaluation = None
-    with services.db_lock:
-        changes = outbox.alerts_since(services.db, now - timedelta(days=1))
+    changes = services.store.outbox.alerts_since(now - timedelta(days=1))
     return format_digest(lang, evaluation, changes, services.watchlist, now.date().isoformat())

@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pandas as pd
-import sqlite_utils
 
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest, FetchResult, Provider
 from regimebot.macro.providers.validation import SeriesRules, fetch_checked
-from regimebot.storage import prices
+from regimebot.storage.prices import PriceCache
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +28,9 @@ class MarketData:
     failing source is a data error on its series, never a stop for the others.
     """
 
-    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, provider: Provider | Mapping[str, Provider],
-                 history_start: date = date(2005, 1, 1), lock: threading.RLock | None = None):
-        self.db = db
+    def __init__(self, prices: PriceCache, catalog: Catalog, provider: Provider | Mapping[str, Provider],
+                 history_start: date = date(2005, 1, 1)) -> None:
+        self.prices = prices
         self.catalog = catalog
         self.providers: dict[str, Provider] = {}
         self.provider: Provider  # the single provider, or Yahoo's (which also serves `adhoc` symbols)
@@ -43,7 +42,7 @@ class MarketData:
         else:
             self.provider = provider
         self.history_start = history_start
-        self.lock = lock or threading.RLock()
+        self.lock = threading.RLock()  # guards the loaded Market only; the price cache serialises its own connection
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
@@ -64,7 +63,7 @@ class MarketData:
     def requests(self, today: date | None = None) -> list[FetchRequest]:
         """What one refresh asks for: each downloadable series from its last cached date (minus overlap)."""
         with self.lock:
-            last = prices.last_cached_dates(self.db)
+            last = self.prices.last_cached_dates()
         out = []
         for s in self.catalog.downloadable():
             start = last[s.id] - timedelta(days=OVERLAP_DAYS) if s.id in last else self.history_start
@@ -86,9 +85,9 @@ class MarketData:
             result = self._fetch(provider, source, group, end)
             with self.lock:
                 for sid, series in result.closes.items():
-                    prices.save_closes(self.db, sid, series)
+                    self.prices.save_closes(sid, series)
                 outcome = {r.series_id: result.errors.get(r.series_id) for r in group}
-                prices.record_fetches(self.db, provider.name if provider else source, outcome)
+                self.prices.record_fetches(provider.name if provider else source, outcome)
             errors.update(result.errors)
         with self.lock:
             self._market = None
@@ -114,7 +113,7 @@ class MarketData:
         out: dict[str, float] = {}
         with self.lock:
             for req in requests:
-                cached = prices.load_closes(self.db, [req.series_id], start=req.start - timedelta(days=30))[req.series_id]
+                cached = self.prices.load_closes([req.series_id], start=req.start - timedelta(days=30))[req.series_id]
                 before = cached.loc[: pd.Timestamp(req.start) - pd.Timedelta(days=1)]
                 if not before.empty:
                     out[req.series_id] = float(before.iloc[-1])
@@ -129,8 +128,8 @@ class MarketData:
 
     def _load(self) -> Market:
         ids = [s.id for s in self.catalog.downloadable()]
-        observed = prices.load_closes(self.db, ids)
-        errors = prices.fetch_errors(self.db)
+        observed = self.prices.load_closes(ids)
+        errors = self.prices.fetch_errors()
         closes = make_closes({k: v for k, v in observed.items() if not v.empty}, self.catalog)
         for sid in ids:
             if sid not in closes.columns:

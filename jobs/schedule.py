@@ -18,15 +18,13 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from regimebot.handlers.context import CycleResult, Services
 from regimebot.handlers.messages.notices import format_deadman
-from regimebot.jobs.cycle import CycleResult, run_cycle
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.deliver import DeliveryReport, RetryPolicy, Sender, deliver_notices, deliver_pending
 from regimebot.jobs.digest import build_digest
 from regimebot.jobs.scheduler import JobFn, JobScheduler, Scheduled
 from regimebot.macro.providers import DataError
-from regimebot.storage import chats as chat_store
-from regimebot.storage import notices, process_lock, run_log
 from regimebot.storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ class JobOptions:
 class BotJobs:
     """The scheduled jobs of one running bot, sharing its Services and Sender."""
 
-    def __init__(self, services: Any, sender: Sender, options: JobOptions | None = None,
+    def __init__(self, services: Services, sender: Sender, options: JobOptions | None = None,
                  lock_owner: str | None = None, on_lock_lost: Callable[[], None] | None = None) -> None:
         self.services = services
         self.sender = sender
@@ -98,6 +96,7 @@ class BotJobs:
     def install(self, scheduler: JobScheduler) -> None:
         """Schedule every job (call on the running event loop)."""
         self._loop = asyncio.get_running_loop()
+        self.services.evaluator.on_deliveries(self._deliver_soon)
         self._deliver_lock = asyncio.Lock()
         self.scheduler = scheduler
         settings = self.services.settings
@@ -117,7 +116,7 @@ class BotJobs:
     async def evaluate_job(self) -> CycleResult | None:
         """Refresh + evaluate off the event loop, then deliver what it enqueued."""
         try:
-            result = await asyncio.to_thread(run_cycle, self.services)
+            result = await asyncio.to_thread(self.services.evaluator.run)
         except (DataError, StorageError) as exc:  # expected faults: one line; the run is recorded as failed
             log.error("refresh + evaluate failed: %s", exc)
             return None
@@ -128,12 +127,10 @@ class BotJobs:
             await self.deliver_now()
         return result
 
-    def evaluate_now(self) -> CycleResult:
-        """Synchronous hook for /evaluate and /signal (called from a worker thread); delivery follows at once."""
-        result = run_cycle(self.services)
-        if (result.deliveries or result.stale_days) and self._loop is not None and not self._loop.is_closed():
+    def _deliver_soon(self, result: CycleResult) -> None:
+        """An on-request cycle (/evaluate, /signal, from a worker thread) enqueued deliveries: send them at once."""
+        if self._loop is not None and not self._loop.is_closed():
             asyncio.run_coroutine_threadsafe(self.deliver_now(), self._loop)
-        return result
 
     # --- deliver -------------------------------------------------------------------------
 
@@ -175,8 +172,7 @@ class BotJobs:
         scheduler = self.scheduler
         if scheduler is None:
             return
-        with self.services.db_lock:
-            wanted = {p.chat_id: (p.digest_time, p.timezone) for p in chat_store.digest_chats(self.services.db)}
+        wanted = {p.chat_id: (p.digest_time, p.timezone) for p in self.services.store.chats.digest_chats()}
         for chat_id in list(self._digests):
             if chat_id not in wanted or wanted[chat_id] != self._digests[chat_id][:2]:
                 self._digests.pop(chat_id)[2].cancel()
@@ -198,8 +194,7 @@ class BotJobs:
     async def send_digest(self, chat_id: int, now: datetime | None = None) -> bool:
         """Build one chat's digest and queue it in the outbox (once per local day), then deliver; False when not queued."""
         now = now or datetime.now(UTC)
-        with self.services.db_lock:
-            prefs = chat_store.get_chat(self.services.db, chat_id)
+        prefs = self.services.store.chats.get_chat(chat_id)
         if prefs is None or prefs.paused:
             return False
         try:
@@ -212,8 +207,7 @@ class BotJobs:
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
         key = f"digest:{now.astimezone(zone).date().isoformat()}"
-        with self.services.db_lock:
-            queued = notices.enqueue_notice(self.services.db, "digest", key, chat_id, reply.text, silent=reply.silent, now=now)
+        queued = self.services.store.notices.enqueue_notice("digest", key, chat_id, reply.text, silent=reply.silent, now=now)
         if queued:
             await self._deliver_logged()
         return queued
@@ -224,8 +218,7 @@ class BotJobs:
         """Warn every configured admin when no evaluation succeeded for deadman_after seconds."""
         now = now or datetime.now(UTC)
         settings = self.services.settings
-        with self.services.db_lock:
-            last = run_log.last_success(self.services.db)
+        last = self.services.store.runs.last_success()
         if not deadman_due(last, self.started_at, now, settings.deadman_after, self.last_warned):
             return False
         self.last_warned = now
@@ -233,9 +226,9 @@ class BotJobs:
         log.warning("dead-man switch: no evaluation completed since %s", last or self.started_at)
         key = f"deadman:{now.isoformat(timespec='seconds')}"
         try:
-            with self.services.db_lock:
+            with self.services.store.transaction():
                 for admin_id in sorted(settings.admins):
-                    notices.enqueue_notice(self.services.db, "deadman", key, admin_id, reply.text, now=now)
+                    self.services.store.notices.enqueue_notice("deadman", key, admin_id, reply.text, now=now)
         except sqlite3.Error as exc:  # the database itself may be what is wrong: say so in the log at least
             log.error("dead-man warning could not be queued: %s", exc)
             return True
@@ -247,8 +240,7 @@ class BotJobs:
     async def lock_job(self) -> None:
         """Keep our database lock; if another process took it, stop rather than double-send."""
         def refresh() -> bool:
-            with self.services.db_lock:
-                return process_lock.refresh_lock(self.services.db, self.lock_owner, self.options.lock_ttl)
+            return self.services.store.process_locks.refresh_lock(self.lock_owner, self.options.lock_ttl)
 
         if not await asyncio.to_thread(refresh):
             log.error("another regimebot process took over the database lock; stopping this one")

@@ -17,6 +17,8 @@ from zoneinfo import available_timezones
 
 import sqlite_utils
 
+from regimebot.storage.repository import Repository, serialised
+
 ALL_THESES = "*"
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 SUPPORTED_LANGUAGES = ("en", "zh-TW")  # mirrors handlers.i18n.LANGUAGES (storage must not import handlers)
@@ -158,7 +160,7 @@ def _check(field_name: str, value: Any) -> Any:
     raise ChatError(f"unknown chat preference {field_name!r}; known: {', '.join(sorted(_UPDATABLE))}")
 
 
-def _prefs(row: tuple) -> ChatPrefs:
+def _prefs(row: tuple[Any, ...]) -> ChatPrefs:
     values = dict(zip(_COLUMNS, row))
     values["urgent_bypass_quiet"] = bool(values["urgent_bypass_quiet"])
     values["paused"] = bool(values["paused"])
@@ -168,164 +170,168 @@ def _prefs(row: tuple) -> ChatPrefs:
 _SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM chats"
 
 
-def get_chat(db: sqlite_utils.Database, chat_id: int) -> ChatPrefs | None:
-    """The chat's preferences, or None if the bot has never seen it."""
-    row = db.execute(_SELECT + " WHERE chat_id = ?", [_chat_id(chat_id)]).fetchone()
-    return _prefs(row) if row else None
+class Chats(Repository):
+    """Chats the bot talks to: preferences, subscriptions, mutes and snoozes."""
 
+    @serialised
+    def get_chat(self, chat_id: int) -> ChatPrefs | None:
+        """The chat's preferences, or None if the bot has never seen it."""
+        row = self._db.execute(_SELECT + " WHERE chat_id = ?", [_chat_id(chat_id)]).fetchone()
+        return _prefs(row) if row else None
 
-def ensure_chat(
-    db: sqlite_utils.Database, chat_id: int, chat_type: str, title: str = "", language: str = "en", timezone: str = "UTC"
-) -> ChatPrefs:
-    """Insert the chat with these defaults if missing (a known chat keeps its preferences); return it."""
-    chat_id = _chat_id(chat_id)
-    values = [chat_id, _check("type", chat_type), _check("title", title or ""), _check("language", language), _check("timezone", timezone)]
-    now = _now_iso()
-    with db.atomic():
-        db.execute(
-            "INSERT INTO chats (chat_id, type, title, language, timezone, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(chat_id) DO NOTHING",
-            values + [now, now],
-        )
-        if title:  # a renamed group keeps its id; keep the title current
-            db.execute("UPDATE chats SET title = ? WHERE chat_id = ? AND title != ?", [values[2], chat_id, values[2]])
-    return get_chat(db, chat_id)  # type: ignore[return-value]
-
-
-def update_chat(db: sqlite_utils.Database, chat_id: int, **changes: Any) -> ChatPrefs:
-    """Change some preferences (type, title, language, timezone, quiet hours, digest time, urgent bypass)."""
-    chat_id = _chat_id(chat_id)
-    for name in changes:
-        if name not in _UPDATABLE:
-            raise ChatError(f"unknown chat preference {name!r}; known: {', '.join(sorted(_UPDATABLE))}")
-    checked = {name: _check(name, value) for name, value in changes.items()}
-    if get_chat(db, chat_id) is None:
-        raise ChatError(f"chat {chat_id} is not known; it must send a command first")
-    if checked:
-        names = sorted(checked)
-        sets = ", ".join(f"{name} = ?" for name in names)  # names from the allow-list only
-        with db.atomic():
-            db.execute(f"UPDATE chats SET {sets}, updated_at = ? WHERE chat_id = ?", [checked[n] for n in names] + [_now_iso(), chat_id])
-    return get_chat(db, chat_id)  # type: ignore[return-value]
-
-
-def set_paused(db: sqlite_utils.Database, chat_id: int, paused: bool, reason: str | None = None) -> None:
-    """Pause (bot blocked or removed) or resume deliveries to a chat."""
-    chat_id = _chat_id(chat_id)
-    flag = _check("paused", paused)
-    with db.atomic():
-        db.execute(
-            "UPDATE chats SET paused = ?, paused_reason = ?, updated_at = ? WHERE chat_id = ?",
-            [flag, (reason or None) if paused else None, _now_iso(), chat_id],
-        )
-
-
-def subscribe(db: sqlite_utils.Database, chat_id: int, thesis_id: str) -> bool:
-    """Subscribe the chat to a thesis ("*": all). Returns False if it already was."""
-    chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id)
-    if get_chat(db, chat_id) is None:
-        raise ChatError(f"chat {chat_id} is not known; it must send a command first")
-    with db.atomic():
-        cur = db.execute(
-            "INSERT INTO subscriptions (chat_id, thesis_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [chat_id, thesis_id, _now_iso()],
-        )
-    return cur.rowcount > 0
-
-
-def unsubscribe(db: sqlite_utils.Database, chat_id: int, thesis_id: str) -> bool:
-    """Remove one subscription; "*" removes every subscription of the chat. Returns whether any existed."""
-    chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id)
-    with db.atomic():
-        if thesis_id == ALL_THESES:
-            cur = db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
-        else:
-            cur = db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND thesis_id = ?", [chat_id, thesis_id])
-    return cur.rowcount > 0
-
-
-def subscriptions(db: sqlite_utils.Database, chat_id: int) -> set[str]:
-    """The thesis ids the chat subscribed to ("*" for all)."""
-    rows = db.execute("SELECT thesis_id FROM subscriptions WHERE chat_id = ?", [_chat_id(chat_id)]).fetchall()
-    return {r[0] for r in rows}
-
-
-def mute_thesis(db: sqlite_utils.Database, chat_id: int, thesis_id: str, until: datetime | None = None) -> None:
-    """Stop alerts of one thesis to the chat, until `until` (a snooze) or until unmuted (None)."""
-    chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id, allow_all=False)
-    stored = None if until is None else _utc_iso(until)
-    if get_chat(db, chat_id) is None:
-        raise ChatError(f"chat {chat_id} is not known; it must send a command first")
-    with db.atomic():
-        db.execute(
-            "INSERT INTO thesis_mutes (chat_id, thesis_id, until) VALUES (?, ?, ?) "
-            "ON CONFLICT(chat_id, thesis_id) DO UPDATE SET until = excluded.until",
-            [chat_id, thesis_id, stored],
-        )
-
-
-def unmute_thesis(db: sqlite_utils.Database, chat_id: int, thesis_id: str) -> bool:
-    """Lift a mute or snooze. Returns whether one existed."""
-    chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id, allow_all=False)
-    with db.atomic():
-        cur = db.execute("DELETE FROM thesis_mutes WHERE chat_id = ? AND thesis_id = ?", [chat_id, thesis_id])
-    return cur.rowcount > 0
-
-
-def mutes(db: sqlite_utils.Database, chat_id: int, now: datetime) -> dict[str, datetime | None]:
-    """The chat's mutes in force at `now`: thesis id -> until (None: until unmuted)."""
-    rows = db.execute(
-        "SELECT thesis_id, until FROM thesis_mutes WHERE chat_id = ? AND (until IS NULL OR until > ?)",
-        [_chat_id(chat_id), _utc_iso(now)],
-    ).fetchall()
-    return {tid: (None if until is None else datetime.fromisoformat(until)) for tid, until in rows}
-
-
-def subscribers(db: sqlite_utils.Database, thesis_id: str, now: datetime) -> list[ChatPrefs]:
-    """Chats subscribed to the thesis (or to all), not paused, and not muted or snoozed for it at `now`."""
-    thesis_id = _thesis(thesis_id, allow_all=False)
-    cols = ", ".join(f"c.{c}" for c in _COLUMNS)
-    rows = db.execute(
-        f"SELECT DISTINCT {cols} FROM chats c JOIN subscriptions s ON s.chat_id = c.chat_id "
-        "WHERE s.thesis_id IN (?, ?) AND c.paused = 0 AND NOT EXISTS ("
-        "  SELECT 1 FROM thesis_mutes m WHERE m.chat_id = c.chat_id AND m.thesis_id = ? "
-        "  AND (m.until IS NULL OR m.until > ?)) ORDER BY c.chat_id",
-        [thesis_id, ALL_THESES, thesis_id, _utc_iso(now)],
-    ).fetchall()
-    return [_prefs(r) for r in rows]
-
-
-def migrate_chat(db: sqlite_utils.Database, old_id: int, new_id: int) -> ChatPrefs | None:
-    """Move a chat to its new id (Telegram's ChatMigrated), with its subscriptions and mutes."""
-    old_id, new_id = _chat_id(old_id), _chat_id(new_id)
-    if old_id == new_id:
-        return get_chat(db, new_id)
-    with db.atomic():
-        if get_chat(db, old_id) is None:
-            return get_chat(db, new_id)
-        if get_chat(db, new_id) is None:
-            db.execute("UPDATE chats SET chat_id = ?, type = 'supergroup', updated_at = ? WHERE chat_id = ?", [new_id, _now_iso(), old_id])
-        else:  # the new chat already wrote to us: merge the old one's subscriptions and mutes into it
-            db.execute(
-                "INSERT INTO subscriptions (chat_id, thesis_id, created_at) SELECT ?, thesis_id, created_at "
-                "FROM subscriptions WHERE chat_id = ? ON CONFLICT DO NOTHING",
-                [new_id, old_id],
+    @serialised
+    def ensure_chat(
+        self, chat_id: int, chat_type: str, title: str = "", language: str = "en", timezone: str = "UTC"
+    ) -> ChatPrefs:
+        """Insert the chat with these defaults if missing (a known chat keeps its preferences); return it."""
+        chat_id = _chat_id(chat_id)
+        values = [chat_id, _check("type", chat_type), _check("title", title or ""), _check("language", language), _check("timezone", timezone)]
+        now = _now_iso()
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO chats (chat_id, type, title, language, timezone, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(chat_id) DO NOTHING",
+                values + [now, now],
             )
-            db.execute(
-                "INSERT INTO thesis_mutes (chat_id, thesis_id, until) SELECT ?, thesis_id, until "
-                "FROM thesis_mutes WHERE chat_id = ? ON CONFLICT DO NOTHING",
-                [new_id, old_id],
+            if title:  # a renamed group keeps its id; keep the title current
+                self._db.execute("UPDATE chats SET title = ? WHERE chat_id = ? AND title != ?", [values[2], chat_id, values[2]])
+        return self.get_chat(chat_id)  # type: ignore[return-value]
+
+    @serialised
+    def update_chat(self, /, chat_id: int, **changes: Any) -> ChatPrefs:
+        """Change some preferences (type, title, language, timezone, quiet hours, digest time, urgent bypass)."""
+        chat_id = _chat_id(chat_id)
+        for name in changes:
+            if name not in _UPDATABLE:
+                raise ChatError(f"unknown chat preference {name!r}; known: {', '.join(sorted(_UPDATABLE))}")
+        checked = {name: _check(name, value) for name, value in changes.items()}
+        if self.get_chat(chat_id) is None:
+            raise ChatError(f"chat {chat_id} is not known; it must send a command first")
+        if checked:
+            names = sorted(checked)
+            sets = ", ".join(f"{name} = ?" for name in names)  # names from the allow-list only
+            with self._db.atomic():
+                self._db.execute(f"UPDATE chats SET {sets}, updated_at = ? WHERE chat_id = ?", [checked[n] for n in names] + [_now_iso(), chat_id])
+        return self.get_chat(chat_id)  # type: ignore[return-value]
+
+    @serialised
+    def set_paused(self, chat_id: int, paused: bool, reason: str | None = None) -> None:
+        """Pause (bot blocked or removed) or resume deliveries to a chat."""
+        chat_id = _chat_id(chat_id)
+        flag = _check("paused", paused)
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE chats SET paused = ?, paused_reason = ?, updated_at = ? WHERE chat_id = ?",
+                [flag, (reason or None) if paused else None, _now_iso(), chat_id],
             )
-            db.execute("DELETE FROM chats WHERE chat_id = ?", [old_id])
-    return get_chat(db, new_id)
 
+    @serialised
+    def subscribe(self, chat_id: int, thesis_id: str) -> bool:
+        """Subscribe the chat to a thesis ("*": all). Returns False if it already was."""
+        chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id)
+        if self.get_chat(chat_id) is None:
+            raise ChatError(f"chat {chat_id} is not known; it must send a command first")
+        with self._db.atomic():
+            cur = self._db.execute(
+                "INSERT INTO subscriptions (chat_id, thesis_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [chat_id, thesis_id, _now_iso()],
+            )
+        return cur.rowcount > 0
 
-def digest_chats(db: sqlite_utils.Database) -> list[ChatPrefs]:
-    """Chats that asked for a daily digest and are not paused."""
-    rows = db.execute(_SELECT + " WHERE digest_time IS NOT NULL AND paused = 0 ORDER BY chat_id").fetchall()
-    return [_prefs(r) for r in rows]
+    @serialised
+    def unsubscribe(self, chat_id: int, thesis_id: str) -> bool:
+        """Remove one subscription; "*" removes every subscription of the chat. Returns whether any existed."""
+        chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id)
+        with self._db.atomic():
+            if thesis_id == ALL_THESES:
+                cur = self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            else:
+                cur = self._db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND thesis_id = ?", [chat_id, thesis_id])
+        return cur.rowcount > 0
 
+    @serialised
+    def subscriptions(self, chat_id: int) -> set[str]:
+        """The thesis ids the chat subscribed to ("*" for all)."""
+        rows = self._db.execute("SELECT thesis_id FROM subscriptions WHERE chat_id = ?", [_chat_id(chat_id)]).fetchall()
+        return {r[0] for r in rows}
 
-def all_chats(db: sqlite_utils.Database) -> list[ChatPrefs]:
-    """Every chat the bot knows."""
-    return [_prefs(r) for r in db.execute(_SELECT + " ORDER BY chat_id").fetchall()]
+    @serialised
+    def mute_thesis(self, chat_id: int, thesis_id: str, until: datetime | None = None) -> None:
+        """Stop alerts of one thesis to the chat, until `until` (a snooze) or until unmuted (None)."""
+        chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id, allow_all=False)
+        stored = None if until is None else _utc_iso(until)
+        if self.get_chat(chat_id) is None:
+            raise ChatError(f"chat {chat_id} is not known; it must send a command first")
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO thesis_mutes (chat_id, thesis_id, until) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id, thesis_id) DO UPDATE SET until = excluded.until",
+                [chat_id, thesis_id, stored],
+            )
+
+    @serialised
+    def unmute_thesis(self, chat_id: int, thesis_id: str) -> bool:
+        """Lift a mute or snooze. Returns whether one existed."""
+        chat_id, thesis_id = _chat_id(chat_id), _thesis(thesis_id, allow_all=False)
+        with self._db.atomic():
+            cur = self._db.execute("DELETE FROM thesis_mutes WHERE chat_id = ? AND thesis_id = ?", [chat_id, thesis_id])
+        return cur.rowcount > 0
+
+    @serialised
+    def mutes(self, chat_id: int, now: datetime) -> dict[str, datetime | None]:
+        """The chat's mutes in force at `now`: thesis id -> until (None: until unmuted)."""
+        rows = self._db.execute(
+            "SELECT thesis_id, until FROM thesis_mutes WHERE chat_id = ? AND (until IS NULL OR until > ?)",
+            [_chat_id(chat_id), _utc_iso(now)],
+        ).fetchall()
+        return {tid: (None if until is None else datetime.fromisoformat(until)) for tid, until in rows}
+
+    @serialised
+    def subscribers(self, thesis_id: str, now: datetime) -> list[ChatPrefs]:
+        """Chats subscribed to the thesis (or to all), not paused, and not muted or snoozed for it at `now`."""
+        thesis_id = _thesis(thesis_id, allow_all=False)
+        cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+        rows = self._db.execute(
+            f"SELECT DISTINCT {cols} FROM chats c JOIN subscriptions s ON s.chat_id = c.chat_id "
+            "WHERE s.thesis_id IN (?, ?) AND c.paused = 0 AND NOT EXISTS ("
+            "  SELECT 1 FROM thesis_mutes m WHERE m.chat_id = c.chat_id AND m.thesis_id = ? "
+            "  AND (m.until IS NULL OR m.until > ?)) ORDER BY c.chat_id",
+            [thesis_id, ALL_THESES, thesis_id, _utc_iso(now)],
+        ).fetchall()
+        return [_prefs(r) for r in rows]
+
+    @serialised
+    def migrate_chat(self, old_id: int, new_id: int) -> ChatPrefs | None:
+        """Move a chat to its new id (Telegram's ChatMigrated), with its subscriptions and mutes."""
+        old_id, new_id = _chat_id(old_id), _chat_id(new_id)
+        if old_id == new_id:
+            return self.get_chat(new_id)
+        with self._db.atomic():
+            if self.get_chat(old_id) is None:
+                return self.get_chat(new_id)
+            if self.get_chat(new_id) is None:
+                self._db.execute("UPDATE chats SET chat_id = ?, type = 'supergroup', updated_at = ? WHERE chat_id = ?", [new_id, _now_iso(), old_id])
+            else:  # the new chat already wrote to us: merge the old one's subscriptions and mutes into it
+                self._db.execute(
+                    "INSERT INTO subscriptions (chat_id, thesis_id, created_at) SELECT ?, thesis_id, created_at "
+                    "FROM subscriptions WHERE chat_id = ? ON CONFLICT DO NOTHING",
+                    [new_id, old_id],
+                )
+                self._db.execute(
+                    "INSERT INTO thesis_mutes (chat_id, thesis_id, until) SELECT ?, thesis_id, until "
+                    "FROM thesis_mutes WHERE chat_id = ? ON CONFLICT DO NOTHING",
+                    [new_id, old_id],
+                )
+                self._db.execute("DELETE FROM chats WHERE chat_id = ?", [old_id])
+        return self.get_chat(new_id)
+
+    @serialised
+    def digest_chats(self) -> list[ChatPrefs]:
+        """Chats that asked for a daily digest and are not paused."""
+        rows = self._db.execute(_SELECT + " WHERE digest_time IS NOT NULL AND paused = 0 ORDER BY chat_id").fetchall()
+        return [_prefs(r) for r in rows]
+
+    @serialised
+    def all_chats(self) -> list[ChatPrefs]:
+        """Every chat the bot knows."""
+        return [_prefs(r) for r in self._db.execute(_SELECT + " ORDER BY chat_id").fetchall()]

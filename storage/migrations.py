@@ -58,7 +58,7 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def apply_migrations(db: sqlite_utils.Database, where: str = "database") -> list[int]:
+def apply_migrations(db: sqlite_utils.Database, where: str = "database", upto: int | None = None) -> list[int]:
     """Bring the schema up to date; refuse a database newer than this code. Returns versions applied."""
     from regimebot.storage.db import DatabaseTooNew  # local: db.py imports this module
 
@@ -75,7 +75,7 @@ def apply_migrations(db: sqlite_utils.Database, where: str = "database") -> list
         )
     done = []
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
-        if migration.version in applied:
+        if migration.version in applied or (upto is not None and migration.version > upto):
             continue
         with db.atomic():
             migration.apply(db)

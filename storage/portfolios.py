@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from regimebot.storage.repository import Repository, serialised
+
 
 def create_portfolio_table(db: sqlite_utils.Database) -> None:
     """Migration 4: raw weights by chat and series, in the order they were given (no FK: chats may be unknown)."""
@@ -22,27 +24,31 @@ def create_portfolio_table(db: sqlite_utils.Database) -> None:
     )
 
 
-def load_portfolio(db: sqlite_utils.Database, chat_id: int) -> dict[str, float]:
-    """The chat's raw weights by series id, in the order given; {} when it has none."""
-    rows = db.execute(
-        "SELECT series_id, weight FROM portfolios WHERE chat_id = ? ORDER BY position, series_id", [int(chat_id)]
-    ).fetchall()
-    return {sid: float(w) for sid, w in rows}
+class Portfolios(Repository):
+    """One book of series weights per chat."""
 
+    @serialised
+    def load_portfolio(self, chat_id: int) -> dict[str, float]:
+        """The chat's raw weights by series id, in the order given; {} when it has none."""
+        rows = self._db.execute(
+            "SELECT series_id, weight FROM portfolios WHERE chat_id = ? ORDER BY position, series_id", [int(chat_id)]
+        ).fetchall()
+        return {sid: float(w) for sid, w in rows}
 
-def save_portfolio(db: sqlite_utils.Database, chat_id: int, weights: Mapping[str, float]) -> None:
-    """Replace the chat's book with `weights` (atomically)."""
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with db.atomic():
-        db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
-        db.conn.executemany(
-            "INSERT INTO portfolios (chat_id, series_id, weight, position, updated_at) VALUES (?, ?, ?, ?, ?)",
-            [(int(chat_id), sid, float(w), i, now) for i, (sid, w) in enumerate(weights.items())],
-        )
+    @serialised
+    def save_portfolio(self, chat_id: int, weights: Mapping[str, float]) -> None:
+        """Replace the chat's book with `weights` (atomically)."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._db.atomic():
+            self._db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
+            self._db.conn.executemany(
+                "INSERT INTO portfolios (chat_id, series_id, weight, position, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [(int(chat_id), sid, float(w), i, now) for i, (sid, w) in enumerate(weights.items())],
+            )
 
-
-def clear_portfolio(db: sqlite_utils.Database, chat_id: int) -> int:
-    """Delete the chat's book; returns how many holdings were removed."""
-    with db.atomic():
-        cursor = db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
-    return cursor.rowcount
+    @serialised
+    def clear_portfolio(self, chat_id: int) -> int:
+        """Delete the chat's book; returns how many holdings were removed."""
+        with self._db.atomic():
+            cursor = self._db.execute("DELETE FROM portfolios WHERE chat_id = ?", [int(chat_id)])
+        return cursor.rowcount

@@ -6,8 +6,7 @@ import os
 import socket
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
+from regimebot.storage.repository import Repository, serialised
 from regimebot.storage.timestamps import to_ts as _ts
 
 
@@ -30,47 +29,51 @@ def _owner_is_dead(owner: str) -> bool:
     return False
 
 
-def acquire_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> str | None:
-    """Take the lock `name` for `ttl` seconds. Returns None on success, else the current holder's owner name.
+class ProcessLocks(Repository):
+    """Named locks held by one process at a time, with an expiry."""
 
-    Each step is one conditional statement, so two processes racing cannot both win.
-    """
-    now = now or datetime.now(UTC)
-    expires = _ts(now + timedelta(seconds=ttl))
-    with db.atomic():
-        db.execute(
-            "INSERT INTO process_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, "
-            "expires_at = excluded.expires_at WHERE process_locks.owner = excluded.owner OR process_locks.expires_at <= ?",
-            [name, owner, _ts(now), expires, _ts(now)],
-        )
-    holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
-    if holder == owner:
-        return None
-    if _owner_is_dead(holder):
-        with db.atomic():
-            db.execute(
-                "UPDATE process_locks SET owner = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND owner = ?",
-                [owner, _ts(now), expires, name, holder],
+    @serialised
+    def acquire_lock(self, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> str | None:
+        """Take the lock `name` for `ttl` seconds. Returns None on success, else the current holder's owner name.
+
+        Each step is one conditional statement, so two processes racing cannot both win.
+        """
+        now = now or datetime.now(UTC)
+        expires = _ts(now + timedelta(seconds=ttl))
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO process_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, "
+                "expires_at = excluded.expires_at WHERE process_locks.owner = excluded.owner OR process_locks.expires_at <= ?",
+                [name, owner, _ts(now), expires, _ts(now)],
             )
-        holder = db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
+        holder = self._db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
         if holder == owner:
             return None
-    return holder
+        if _owner_is_dead(holder):
+            with self._db.atomic():
+                self._db.execute(
+                    "UPDATE process_locks SET owner = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND owner = ?",
+                    [owner, _ts(now), expires, name, holder],
+                )
+            holder = self._db.execute("SELECT owner FROM process_locks WHERE name = ?", [name]).fetchone()[0]
+            if holder == owner:
+                return None
+        return str(holder)
 
+    @serialised
+    def refresh_lock(self, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:
+        """Extend our lock; False when another process holds it now (we lost it)."""
+        now = now or datetime.now(UTC)
+        with self._db.atomic():
+            before = self._db.conn.total_changes
+            self._db.execute(
+                "UPDATE process_locks SET expires_at = ? WHERE name = ? AND owner = ?",
+                [_ts(now + timedelta(seconds=ttl)), name, owner],
+            )
+            return self._db.conn.total_changes > before
 
-def refresh_lock(db: sqlite_utils.Database, owner: str, ttl: float, name: str = "bot", now: datetime | None = None) -> bool:
-    """Extend our lock; False when another process holds it now (we lost it)."""
-    now = now or datetime.now(UTC)
-    with db.atomic():
-        before = db.conn.total_changes
-        db.execute(
-            "UPDATE process_locks SET expires_at = ? WHERE name = ? AND owner = ?",
-            [_ts(now + timedelta(seconds=ttl)), name, owner],
-        )
-        return db.conn.total_changes > before
-
-
-def release_lock(db: sqlite_utils.Database, owner: str, name: str = "bot") -> None:
-    with db.atomic():
-        db.execute("DELETE FROM process_locks WHERE name = ? AND owner = ?", [name, owner])
+    @serialised
+    def release_lock(self, owner: str, name: str = "bot") -> None:
+        with self._db.atomic():
+            self._db.execute("DELETE FROM process_locks WHERE name = ? AND owner = ?", [name, owner])

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from regimebot.storage.repository import Repository, inserted_id, serialised
+from regimebot.storage.timestamps import parse_required_ts
 from regimebot.storage.timestamps import parse_ts as _parse_ts
 from regimebot.storage.timestamps import to_ts as _ts
 
@@ -26,42 +26,46 @@ class Run:
     error: str | None
 
 
-def start_run(db: sqlite_utils.Database, kind: str = "evaluate", now: datetime | None = None) -> int:
-    with db.atomic():
-        cur = db.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", [kind, _ts(now)])
-    return cur.lastrowid
+class RunLog(Repository):
+    """The run log of scheduled jobs."""
 
+    @serialised
+    def start_run(self, kind: str = "evaluate", now: datetime | None = None) -> int:
+        with self._db.atomic():
+            cur = self._db.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", [kind, _ts(now)])
+        return inserted_id(cur)
 
-def finish_run(
-    db: sqlite_utils.Database,
-    run_id: int,
-    ok: bool,
-    error: str | None = None,
-    transitions: int = 0,
-    alerts: int = 0,
-    now: datetime | None = None,
-) -> None:
-    with db.atomic():
-        db.execute(
-            "UPDATE runs SET finished_at = ?, ok = ?, error = ?, transitions = ?, alerts = ? WHERE id = ?",
-            [_ts(now), int(ok), error, transitions, alerts, run_id],
-        )
+    @serialised
+    def finish_run(
+        self,
+        run_id: int,
+        ok: bool,
+        error: str | None = None,
+        transitions: int = 0,
+        alerts: int = 0,
+        now: datetime | None = None,
+    ) -> None:
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE runs SET finished_at = ?, ok = ?, error = ?, transitions = ?, alerts = ? WHERE id = ?",
+                [_ts(now), int(ok), error, transitions, alerts, run_id],
+            )
 
+    @serialised
+    def last_runs(self, n: int = 5, kind: str | None = None) -> list[Run]:
+        sql = "SELECT id, kind, started_at, finished_at, ok, transitions, alerts, error FROM runs"
+        params: list[Any] = []
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params.append(kind)
+        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", params + [n]).fetchall()
+        return [
+            Run(r[0], r[1], parse_required_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
+            for r in rows
+        ]
 
-def last_runs(db: sqlite_utils.Database, n: int = 5, kind: str | None = None) -> list[Run]:
-    sql = "SELECT id, kind, started_at, finished_at, ok, transitions, alerts, error FROM runs"
-    params: list[Any] = []
-    if kind is not None:
-        sql += " WHERE kind = ?"
-        params.append(kind)
-    rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", params + [n]).fetchall()
-    return [
-        Run(r[0], r[1], _parse_ts(r[2]), _parse_ts(r[3]), None if r[4] is None else bool(r[4]), r[5], r[6], r[7])
-        for r in rows
-    ]
-
-
-def last_success(db: sqlite_utils.Database, kind: str = "evaluate") -> datetime | None:
-    """When the last successful run of `kind` finished."""
-    row = db.execute("SELECT MAX(finished_at) FROM runs WHERE kind = ? AND ok = 1", [kind]).fetchone()
-    return _parse_ts(row[0])
+    @serialised
+    def last_success(self, kind: str = "evaluate") -> datetime | None:
+        """When the last successful run of `kind` finished."""
+        row = self._db.execute("SELECT MAX(finished_at) FROM runs WHERE kind = ? AND ok = 1", [kind]).fetchone()
+        return _parse_ts(row[0])

@@ -3,66 +3,89 @@
 Callers never see a lock or the raw `sqlite_utils.Database`: they call methods of the store's
 repositories (`store.chats.get_chat(1)`), each of which runs under the store's own lock. Work that must
 be atomic across several calls goes in `with store.transaction():` (the lock is re-entrant, so the
-repository methods called inside it take it again without waiting).
+repository methods called inside it take it again without waiting; their own transactions become
+savepoints of the outer one).
 
-A repository is a class over one family of tables:
+Market data is not behind that lock: `store.prices` is a `PriceCache` on a second connection with its
+own lock, so a long download-and-save never holds up a chat command's query. On a file both connections
+open the same database (WAL lets one write while the other reads; a second writer waits up to 30 s).
+An in-memory store gives the price cache its own in-memory database: SQLite's shared-cache mode would let
+both connections see one database, but it reports a concurrent write as "table is locked" at once
+instead of waiting, and no query joins prices with the other tables, so nothing is lost by keeping them apart.
 
-    class Portfolios(Repository):
-        @serialised
-        def load(self, chat_id: int) -> dict[str, float]:
-            rows = self._db.execute("SELECT ... WHERE chat_id = ?", [chat_id]).fetchall()
-            ...
-
-Every public method is decorated with `@serialised`; private helpers called from them are not.
+Repositories are written on the base in `storage.repository` (re-exported here): see its docstring.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Concatenate, ParamSpec, TypeVar
+from pathlib import Path
 
-import sqlite_utils
+from regimebot.storage.chats import Chats
+from regimebot.storage.db import latest_version, open_database, schema_version
+from regimebot.storage.engine_state import EngineState
+from regimebot.storage.notices import Notices
+from regimebot.storage.outbox import Outbox
+from regimebot.storage.portfolios import Portfolios
+from regimebot.storage.prices import PriceCache
+from regimebot.storage.process_lock import ProcessLocks
+from regimebot.storage.repository import Connection, Repository, serialised
+from regimebot.storage.run_log import RunLog
 
-P = ParamSpec("P")
-R = TypeVar("R")
-RepoT = TypeVar("RepoT", bound="Repository")
+__all__ = ["Connection", "Repository", "Store", "serialised"]
 
 
-class Connection:
-    """The database handle and the lock that serialises it; shared by one store's repositories only."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-        self.lock = threading.RLock()
+PRICES_VERSION = 1  # the migration that creates the price cache's tables (prices, fetches)
 
 
-class Repository:
-    """Base of a family of queries over one connection; its public methods run under the store's lock."""
+def _is_memory(path: str | Path | None) -> bool:
+    return path is None or str(path) == ":memory:"
 
-    def __init__(self, connection: Connection) -> None:
+
+class Store:
+    """The bot's database: one repository attribute per family of tables, one lock, and the price cache beside it."""
+
+    def __init__(self, connection: Connection, prices: PriceCache, path: str) -> None:
         self._connection = connection
+        self.path = path  # the file, or ":memory:"
+        self.chats = Chats(connection)
+        self.outbox = Outbox(connection)
+        self.notices = Notices(connection)
+        self.engine_state = EngineState(connection)
+        self.portfolios = Portfolios(connection)
+        self.runs = RunLog(connection)
+        self.process_locks = ProcessLocks(connection)
+        self.prices = prices
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Store:
+        """Open (creating if needed, migrations applied) the database at `path`, in memory when None or ":memory:"."""
+        target = ":memory:" if _is_memory(path) else str(path)
+        connection = Connection(open_database(target))
+        # In memory the price cache is a database of its own: only the price tables (migration 1) exist there.
+        prices = PriceCache(Connection(open_database(target, upto=PRICES_VERSION if target == ":memory:" else None)))
+        return cls(connection, prices, target)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock and one SQLite transaction for the block: committed on success, rolled back on an error."""
+        with self._connection.lock, self._connection.db.atomic():
+            yield
 
     @property
-    def _db(self) -> sqlite_utils.Database:
-        return self._connection.db
-
-
-def serialised(method: Callable[Concatenate[RepoT, P], R]) -> Callable[Concatenate[RepoT, P], R]:
-    """Run a repository method while holding its store's lock."""
-
-    @functools.wraps(method)
-    def locked(self: RepoT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+    def schema_version(self) -> int:
+        """The highest migration version applied to this database."""
         with self._connection.lock:
-            return method(self, *args, **kwargs)
+            return schema_version(self._connection.db)
 
-    return locked
+    @staticmethod
+    def latest_version() -> int:
+        """The highest migration version this code knows."""
+        return latest_version()
 
-
-@contextmanager
-def exclusive(connection: Connection) -> Iterator[sqlite_utils.Database]:
-    """Hold the lock and one SQLite transaction for the block (committed on success, rolled back on error)."""
-    with connection.lock, connection.db.conn:
-        yield connection.db
+    def close(self) -> None:
+        """Close both connections (the store is unusable afterwards)."""
+        with self._connection.lock:
+            self._connection.db.close()
+        self.prices.close()

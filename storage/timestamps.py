@@ -14,4 +14,10 @@ def to_ts(when: datetime | None) -> str:
 
 
 def parse_ts(text: str | None) -> datetime | None:
+    """The instant stored as `text` (None when there is none)."""
     return datetime.fromisoformat(text) if text else None
+
+
+def parse_required_ts(text: str) -> datetime:
+    """The instant of a NOT NULL timestamp column."""
+    return datetime.fromisoformat(text)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
 from regimebot.bot.config import DataSource, Settings
 from regimebot.handlers import load_commands
-from regimebot.handlers.context import Services
+from regimebot.handlers.context import CycleResult, Evaluator, MarketSource, Services
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
+from regimebot.jobs.cycle import Cycle
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.providers import FetchRequest, FetchResult
-from regimebot.storage.db import open_database
+from regimebot.macro.watchlist import Watchlist, load_watchlist
+from regimebot.storage.store import Store
 
 START_LEVELS = {
     "DXY": 100.0, "TLT": 90.0, "IEF": 95.0, "TMF": 50.0, "GOLD": 2000.0, "VIX": 16.0, "MOVE": 100.0,
@@ -67,23 +71,56 @@ class GeneratedProvider:
         return result
 
 
-def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "csv", watchlist=None,
-                  refresh: bool = True) -> Services:
-    """Services over generated data in an in-memory database (the watch list: the bundled default)."""
+class FakeEvaluator:
+    """An Evaluator that runs `action` instead of a cycle (a test that must see whether /evaluate ran)."""
+
+    def __init__(self, action: Callable[[], object] = lambda: None) -> None:
+        self.action = action
+        self.calls = 0
+
+    def run(self, now: datetime | None = None) -> CycleResult:
+        self.calls += 1
+        self.action()
+        return CycleResult(run_id=0, ok=True)
+
+    def evaluate_now(self) -> CycleResult:
+        return self.run()
+
+    def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
+        pass
+
+
+def services_over(store: Store | None = None, settings: Settings | None = None, market_data: MarketSource | None = None,
+                  watchlist: Watchlist | None = None, evaluator: Evaluator | None = None) -> Services:
+    """Real Services: a store (in memory unless given), the catalog, the bundled watch list, a real Cycle; any part replaceable."""
     load_commands()
     catalog = load_catalog()
-    db = open_database(None)
+    store = store or Store.open()
+    settings = settings or Settings()
+    if market_data is None:
+        market_data = MarketData(store.prices, catalog, GeneratedProvider({}), settings.history_start)
+    watchlist = watchlist or load_watchlist(None, catalog)
+    evaluator = evaluator or Cycle(store, market_data, watchlist, settings.alert_chats, settings.admins, settings.language)
+    return Services(settings=settings, store=store, catalog=catalog, market_data=market_data, watchlist=watchlist,
+                    evaluator=evaluator)
+
+
+def outside(store: Store) -> sqlite3.Connection:
+    """Another connection to the store's file (autocommit), as another process would open it: to inject a
+    real SQLite fault (a trigger) or look at tables the store does not expose."""
+    return sqlite3.connect(store.path, isolation_level=None)
+
+
+def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "csv", watchlist: Watchlist | None = None,
+                  refresh: bool = True, store: Store | None = None, evaluator: Evaluator | None = None) -> Services:
+    """Services over generated data (in an in-memory database unless `store` is given; the bundled watch list)."""
+    store = store or Store.open()
     settings = Settings(data=DataSource(data_kind, None), admins=frozenset({ADMIN}), history_start=date(2000, 1, 1))
     provider = GeneratedProvider(closes if closes is not None else generated_closes())
-    services = Services(settings=settings, db=db, catalog=catalog, market_data=None)  # type: ignore[arg-type]
-    services.market_data = MarketData(db, catalog, provider, settings.history_start, services.db_lock)
-    if watchlist is None:
-        from regimebot.macro.watchlist import load_watchlist
-
-        watchlist = load_watchlist(None, catalog)
-    services.watchlist = watchlist
+    market_data = MarketData(store.prices, load_catalog(), provider, settings.history_start)
+    services = services_over(store, settings, market_data, watchlist, evaluator)
     if refresh:
-        services.market_data.refresh()
+        market_data.refresh()
     return services
 
 
@@ -112,6 +149,5 @@ def press(services: Services, data: str, chat: Chat | None = None, user_id: int 
 
 
 def with_settings(services: Services, **changes) -> Services:
-    """The same services with some settings changed."""
-    services.settings = replace(services.settings, **changes)
-    return services
+    """A copy of the services with some settings changed (the store, market data and evaluator are shared)."""
+    return replace(services, settings=replace(services.settings, **changes))

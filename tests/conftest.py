@@ -29,9 +29,10 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
-def memory_db():
-    from regimebot.storage.db import open_database
+def memory_store():
+    """A Store on an in-memory database, closed after the test."""
+    from regimebot.storage.store import Store
 
-    db = open_database(None)
-    yield db
-    db.close()
+    store = Store.open()
+    yield store
+    store.close()

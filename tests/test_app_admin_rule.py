@@ -10,6 +10,7 @@ from telegram import Update
 
 from regimebot.bot.app import AppOptions, Runtime
 from regimebot.bot.config import Settings
+from tests.chat_world import services_over
 
 CHANNEL, GROUP, BOT, CONFIGURED, CHAT_ADMIN, VIEWER = -100111, -100222, 999, 1001, 2002, 3003
 
@@ -27,7 +28,8 @@ class FakeBot:
 
 
 def _runtime() -> Runtime:
-    return Runtime(Settings(admins=frozenset({CONFIGURED})), SimpleNamespace(), None, AppOptions(), None)
+    settings = Settings(admins=frozenset({CONFIGURED}))
+    return Runtime(settings, services_over(settings=settings), None, AppOptions(), None)
 
 
 def _chat(chat_id: int, kind: str) -> dict:

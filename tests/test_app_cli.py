@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 
 import pytest
 
 from regimebot.bot.cli import main
 from regimebot.bot.cli_common import UsageError
 from regimebot.bot.cli_run import parse_webhook
-from regimebot.storage.db import open_database
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 
@@ -61,9 +61,9 @@ def test_telegram_conflict_is_reported_as_one_line_and_exits_1(tmp_path):
     assert len(conflict_lines) == 1 and conflict_lines[0].startswith("regimebot: ")
     assert "Traceback" not in err
     assert polls >= 1
-    db = open_database(tmp_path / "bot.db")
-    assert db.execute("SELECT COUNT(*) FROM process_locks").fetchone()[0] == 0  # released on the way out
-    db.close()
+    inspector = sqlite3.connect(tmp_path / "bot.db")
+    assert inspector.execute("SELECT COUNT(*) FROM process_locks").fetchone()[0] == 0  # released on the way out
+    inspector.close()
 
 
 def test_sigint_stops_the_bot_gracefully(tmp_path):

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 from regimebot.bot.config import Settings
 from regimebot.bot.telegram_io import Limits, Pacer
-from regimebot.handlers.context import Services
 from regimebot.handlers.messages.i18n import t
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.schedule import BotJobs
-from regimebot.storage import chats, run_log
-from regimebot.storage.db import open_database
+from regimebot.storage.store import Store
+from tests.chat_world import services_over
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import evaluate, make_settings, running_bot
 
@@ -42,21 +41,21 @@ class RecordingSender:
 
 
 def test_deadman_job_warns_every_admin_once_per_silence():
-    db = open_database(None)
+    store = Store.open()
     settings = Settings(admins=frozenset({11, 12}), deadman_after=2 * HOUR)
-    services = Services(settings=settings, db=db, catalog=None, market_data=None)
+    services = services_over(store, settings)
     sender = RecordingSender()
     jobs = BotJobs(services, sender)
     jobs.started_at = T0
-    run = run_log.start_run(db, now=T0)
-    run_log.finish_run(db, run, ok=True, now=T0 + timedelta(minutes=1))
+    run = store.runs.start_run(now=T0)
+    store.runs.finish_run(run, ok=True, now=T0 + timedelta(minutes=1))
     assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2)))
     assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=2, minutes=2)))
     assert sorted(c for c, _ in sender.sent) == [11, 12]
     assert "2026-03-02 12:01 UTC" in sender.sent[0][1].text
     assert not asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=3)))  # no repeat within the period
-    failed = run_log.start_run(db, now=T0 + timedelta(hours=3))
-    run_log.finish_run(db, failed, ok=False, error="DataError", now=T0 + timedelta(hours=3))
+    failed = store.runs.start_run(now=T0 + timedelta(hours=3))
+    store.runs.finish_run(failed, ok=False, error="DataError", now=T0 + timedelta(hours=3))
     assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=4, minutes=3)))  # failures do not count as life
     assert len(sender.sent) == 4
 
@@ -88,13 +87,13 @@ def test_pacer_keeps_every_window_within_the_limits():
 
 def test_digests_are_rebuilt_from_sqlite_at_start_and_sent_silently(tmp_path):
     db_path = tmp_path / "bot.db"
-    db = open_database(db_path)
-    chats.ensure_chat(db, 901, "private", timezone="Asia/Taipei")
-    chats.update_chat(db, 901, digest_time="07:30")
-    chats.ensure_chat(db, 902, "private", language="zh-TW")
-    chats.update_chat(db, 902, digest_time="18:00")
-    chats.ensure_chat(db, 903, "private")
-    db.close()
+    store = Store.open(db_path)
+    store.chats.ensure_chat(901, "private", timezone="Asia/Taipei")
+    store.chats.update_chat(901, digest_time="07:30")
+    store.chats.ensure_chat(902, "private", language="zh-TW")
+    store.chats.update_chat(902, digest_time="18:00")
+    store.chats.ensure_chat(903, "private")
+    store.close()
 
     async def scenario():
         async with FakeBotServer() as server:
@@ -118,10 +117,10 @@ def test_digests_are_rebuilt_from_sqlite_at_start_and_sent_silently(tmp_path):
 
 def test_digest_job_fires_at_the_chats_local_time(tmp_path):
     db_path = tmp_path / "bot.db"
-    db = open_database(db_path)
-    chats.ensure_chat(db, 911, "private", timezone="America/New_York")
-    chats.update_chat(db, 911, digest_time="06:45")
-    db.close()
+    store = Store.open(db_path)
+    store.chats.ensure_chat(911, "private", timezone="America/New_York")
+    store.chats.update_chat(911, digest_time="06:45")
+    store.close()
 
     async def scenario():
         async with FakeBotServer() as server:
@@ -171,17 +170,16 @@ class FlakySender(RecordingSender):
 
 def test_a_failed_dead_man_warning_is_retried_not_lost():
     from regimebot.jobs.deliver import RetryPolicy, deliver_notices
-    from regimebot.storage import notices
 
-    db = open_database(None)
+    store = Store.open()
     settings = Settings(admins=frozenset({11, 12}), deadman_after=2 * HOUR)
-    services = Services(settings=settings, db=db, catalog=None, market_data=None)
+    services = services_over(store, settings)
     sender = FlakySender()
     jobs = BotJobs(services, sender)
     jobs.started_at = T0
     assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=3)))
-    assert sender.sent == [] and {n.status for c in (11, 12) for n in notices.notices_for(db, c)} == {"pending"}
+    assert sender.sent == [] and {n.status for c in (11, 12) for n in store.notices.notices_for(c)} == {"pending"}
     report = asyncio.run(deliver_notices(services, sender, datetime.now(UTC) + timedelta(hours=1), policy=RetryPolicy()))
     assert report.sent == 2 and sorted(c for c, _ in sender.sent) == [11, 12]
-    assert {n.status for c in (11, 12) for n in notices.notices_for(db, c, "deadman")} == {"sent"}
-    db.close()
+    assert {n.status for c in (11, 12) for n in store.notices.notices_for(c, "deadman")} == {"sent"}
+    store.close()

@@ -10,9 +10,7 @@ import pytest
 
 from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
-from regimebot.jobs import cycle
 from regimebot.macro.catalog import load_catalog
-from regimebot.storage import chats, engine_state, notices
 
 pytestmark = pytest.mark.realdata
 
@@ -44,8 +42,8 @@ def services_on(folder: Path, tmp_path: Path):
     settings = Settings(data=DataSource("csv", folder), history_start=CUT + SHIFT - timedelta(days=3 * 365),
                         db=tmp_path / "bot.db", admins=frozenset({99}))
     services = build_services(settings)
-    chats.ensure_chat(services.db, 1, "private")
-    chats.subscribe(services.db, 1, "*")
+    services.store.chats.ensure_chat(1, "private")
+    services.store.chats.subscribe(1, "*")
     return services
 
 
@@ -60,18 +58,18 @@ def world(shared_data, tmp_path):
     folder.mkdir()
     write_history(folder, shared_data)
     services = services_on(folder, tmp_path)
-    baseline = cycle.run_cycle(services)
+    baseline = services.evaluator.run()
     assert baseline.ok and baseline.alert_ids == []
-    assert engine_state.current_statuses(services.db)["btc_liquidity_bottom"][0] != "invalidated"
+    assert services.store.engine_state.current_statuses()["btc_liquidity_bottom"][0] != "invalidated"
     yield services, folder
-    services.db.close()
+    services.store.close()
 
 
 def test_zero_closes_fire_nothing_and_are_named(world):
     services, folder = world
     day, _ = last_close(folder, "BTC")
     append(folder, "BTC", [(day + timedelta(days=1), "0"), (day + timedelta(days=2), "-1")])
-    result = cycle.run_cycle(services)
+    result = services.evaluator.run()
     assert result.alert_ids == []
     assert f"{day + timedelta(days=1)} 0: a price must be positive" in result.errors["BTC"]
     assert f"{day + timedelta(days=2)} -1: a price must be positive" in result.errors["BTC"]
@@ -81,7 +79,7 @@ def test_a_dollar_index_halving_is_quarantined_not_alerted(world):
     services, folder = world
     day, close = last_close(folder, "DXY")
     append(folder, "DXY", [(day + timedelta(days=1), f"{close / 2:.3f}"), (day + timedelta(days=2), f"{close / 2:.3f}")])
-    result = cycle.run_cycle(services)
+    result = services.evaluator.run()
     assert result.alert_ids == [] and "quarantined" in result.errors["DXY"]
     assert str(day + timedelta(days=1)) in result.errors["DXY"]
 
@@ -90,7 +88,7 @@ def test_rows_dated_2099_do_not_move_the_evaluation_date(world):
     services, folder = world
     _, close = last_close(folder, "BTC")
     append(folder, "BTC", [(date(2099, 1, 1), f"{close / 3:.2f}"), (date(2099, 1, 2), f"{close / 3:.2f}")])
-    result = cycle.run_cycle(services)
+    result = services.evaluator.run()
     assert result.alert_ids == [] and date.fromisoformat(result.as_of) <= TODAY
     assert "2099-01-01" in result.errors["BTC"] and "dated after today" in result.errors["BTC"]
 
@@ -101,14 +99,14 @@ def test_backfilled_rows_are_replayed_silently(shared_data, tmp_path):
     folder.mkdir()
     write_history(folder, shared_data, only={"BTC": CUT - timedelta(days=30)})
     services = services_on(folder, tmp_path)
-    assert cycle.run_cycle(services).alert_ids == []
+    assert services.evaluator.run().alert_ids == []
     day, close = last_close(folder, "BTC")
     falling = [(day + timedelta(days=i), f"{close * 0.93 ** i:.2f}") for i in range(1, 13)]  # -7% a day, to ~48,000
     append(folder, "BTC", falling)
-    result = cycle.run_cycle(services)
+    result = services.evaluator.run()
     assert result.alert_ids == []
     assert "backfilled" in result.silent.get("btc_liquidity_bottom", "") or result.transitions == 0
-    services.db.close()
+    services.store.close()
 
 
 def test_a_feed_thirty_days_stale_sends_no_alert(shared_data, tmp_path):
@@ -116,14 +114,14 @@ def test_a_feed_thirty_days_stale_sends_no_alert(shared_data, tmp_path):
     folder.mkdir()
     write_history(folder, shared_data, until=CUT - timedelta(days=42))
     services = services_on(folder, tmp_path)
-    assert cycle.run_cycle(services).alert_ids == []
+    assert services.evaluator.run().alert_ids == []
     day, close = last_close(folder, "BTC")
     append(folder, "BTC", [(day + timedelta(days=i), f"{close * 0.93 ** i:.2f}") for i in range(1, 13)])
-    result = cycle.run_cycle(services)
+    result = services.evaluator.run()
     assert result.alert_ids == [] and result.stale_days is not None and result.stale_days >= 30
-    told = [n for n in notices.notices_for(services.db, 99, "stale_feed") if n.key == f"stale-feed:{result.as_of}"]
+    told = [n for n in services.store.notices.notices_for(99, "stale_feed") if n.key == f"stale-feed:{result.as_of}"]
     assert len(told) == 1 and f"{result.stale_days} days old" in told[0].text  # the admins are told instead
-    before = len(notices.notices_for(services.db, 99, "stale_feed"))
-    cycle.run_cycle(services)  # the same stale data again: no second notice
-    assert len(notices.notices_for(services.db, 99, "stale_feed")) == before
-    services.db.close()
+    before = len(services.store.notices.notices_for(99, "stale_feed"))
+    services.evaluator.run()  # the same stale data again: no second notice
+    assert len(services.store.notices.notices_for(99, "stale_feed")) == before
+    services.store.close()

@@ -51,30 +51,27 @@ def test_heatmap_colours_follow_the_sign():
 
 
 def test_chart_without_a_watch_list():
-    from regimebot.bot.config import Settings
-    from regimebot.handlers.context import Services
-    from regimebot.storage.db import open_database
-    from tests.test_scenario_handlers import CATALOG, MARKET, FakeMarketData, ask
+    from regimebot.macro.watchlist import RegimeSpec, Watchlist
+    from tests.chat_world import services_over
+    from tests.test_scenario_handlers import MARKET, FakeMarketData, ask
 
-    services = Services(settings=Settings(), db=open_database(None), catalog=CATALOG, market_data=FakeMarketData(MARKET), watchlist=None)
+    empty = Watchlist(signals={}, theses={}, regime=RegimeSpec(lines=(), verdicts=(), require=()))
+    services = services_over(market_data=FakeMarketData(MARKET), watchlist=empty)
     reply = ask(services, "/chart US10Y 90d")
     assert reply.image.startswith(b"\x89PNG") and "Watch-list levels" not in reply.text
     assert "US10Y" in reply.text and "SIMULATED" in reply.text
 
 
 def test_chart_draws_the_bundled_watch_lists_levels():
-    from regimebot.bot.config import Settings
-    from regimebot.handlers.context import Services
     from regimebot.macro.market import Market, make_closes
     from regimebot.macro.watchlist import load_watchlist
-    from regimebot.storage.db import open_database
+    from tests.chat_world import services_over
     from tests.test_scenario_handlers import CATALOG, FakeMarketData, ask
 
     days = pd.bdate_range(end="2026-03-02", periods=300)
     vix = pd.Series(np.linspace(14, 38, 300), index=days)  # crosses both VIX levels
     market = Market(make_closes({"VIX": vix}, CATALOG), "test", simulated=True)
-    services = Services(settings=Settings(), db=open_database(None), catalog=CATALOG, market_data=FakeMarketData(market),
-                        watchlist=load_watchlist(None, CATALOG))
+    services = services_over(market_data=FakeMarketData(market), watchlist=load_watchlist(None, CATALOG))
     expected = services.watchlist.thresholds_for("VIX")
     assert expected  # the bundled watch list has VIX levels
     reply = ask(services, "/chart VIX 1y")

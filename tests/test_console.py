@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from regimebot.bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
 from regimebot.handlers.messages.reply import Button, Reply
-from regimebot.storage import chats, outbox, process_lock, run_log
+from regimebot.storage.store import Store
 from tests.chat_world import make_services, with_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,55 +50,69 @@ def test_numbered_buttons_are_pressed_by_typing_their_number(console):
     out = console.screen.out.getvalue()
     assert "[2] 繁體中文" in out
     console.say("2")
-    assert chats.get_chat(console.services.db, CONSOLE_CHAT_ID).language == "zh-TW"
+    assert console.services.store.chats.get_chat(CONSOLE_CHAT_ID).language == "zh-TW"
     assert "語言：繁體中文" in console.screen.out.getvalue()
     console.say("99")
     assert "沒有按鈕 99" in console.screen.out.getvalue()
 
 
+class BrokenMarketData:
+    """Market data whose every read fails with an unexpected error (a bug, not a DataError)."""
+
+    source = "broken"
+
+    def market(self):
+        raise ZeroDivisionError("a bug in the market data")
+
+    refresh = market
+
+    def adhoc(self, symbols):
+        raise ZeroDivisionError("a bug in the market data")
+
+
 def test_a_handler_error_becomes_one_line_not_a_crash(console):
-    console.services.market_data = None  # /dxy will fail inside the handler
+    console = ConsoleChat(replace(console.services, market_data=BrokenMarketData()), console.screen)  # /dxy fails inside
     console.say("/dxy")
     assert "Something went wrong" in console.screen.out.getvalue()
 
 
 def test_pushed_alerts_are_printed_and_marked_sent(console):
-    db = console.services.db
-    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
-    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", as_of="2026-03-02", source="generated",
+    store = console.services.store
+    store.chats.subscribe(CONSOLE_CHAT_ID, "*")
+    alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", as_of="2026-03-02", source="generated",
                                 simulated=False, evidence=[])
-    outbox.enqueue_deliveries(db, alert.id, [CONSOLE_CHAT_ID])
+    store.outbox.enqueue_deliveries(alert.id, [CONSOLE_CHAT_ID])
     report = asyncio.run(console.deliver())
     assert report.sent == 1
-    assert [d.status for d in outbox.deliveries_for_alert(db, alert.id)] == ["sent"]
+    assert [d.status for d in store.outbox.deliveries_for_alert(alert.id)] == ["sent"]
     out = console.screen.out.getvalue()
     assert "🔔 pushed alert" in out and "Long USD on US AI hegemony" in out
     assert asyncio.run(console.deliver()).sent == 0  # nothing twice
 
 
 def test_other_chats_rows_are_left_for_the_telegram_bot(console):
-    db = console.services.db
-    chats.ensure_chat(db, 4242, "private")
-    chats.subscribe(db, 4242, "*")
-    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
-    alert = outbox.create_alert(db, "japan_reflation", "intact", "weakening", as_of="2026-03-02", source="generated",
+    store = console.services.store
+    store.chats.ensure_chat(4242, "private")
+    store.chats.subscribe(4242, "*")
+    store.chats.subscribe(CONSOLE_CHAT_ID, "*")
+    alert = store.outbox.create_alert("japan_reflation", "intact", "weakening", as_of="2026-03-02", source="generated",
                                 simulated=False, evidence=[])
-    outbox.enqueue_deliveries(db, alert.id, [4242, CONSOLE_CHAT_ID])
+    store.outbox.enqueue_deliveries(alert.id, [4242, CONSOLE_CHAT_ID])
     report = asyncio.run(console.deliver())
-    status = {d.chat_id: (d.status, d.attempts) for d in outbox.deliveries_for_alert(db, alert.id)}
+    status = {d.chat_id: (d.status, d.attempts) for d in store.outbox.deliveries_for_alert(alert.id)}
     assert status == {CONSOLE_CHAT_ID: ("sent", 1), 4242: ("pending", 0)}
     assert report.sent == 1 and [c for c, _ in console.sender.sent] == [CONSOLE_CHAT_ID]
 
 
 def test_a_closed_console_chat_receives_no_fan_out_until_it_reopens(console):
-    db = console.services.db
-    chats.subscribe(db, CONSOLE_CHAT_ID, "*")
+    store = console.services.store
+    store.chats.subscribe(CONSOLE_CHAT_ID, "*")
     now = datetime.now(UTC)
-    assert [c.chat_id for c in chats.subscribers(db, "long_usd_ai", now)] == [CONSOLE_CHAT_ID]
+    assert [c.chat_id for c in store.chats.subscribers("long_usd_ai", now)] == [CONSOLE_CHAT_ID]
     console.close()
-    assert chats.subscribers(db, "long_usd_ai", now) == []
+    assert store.chats.subscribers("long_usd_ai", now) == []
     ConsoleChat(console.services, console.screen)
-    assert [c.chat_id for c in chats.subscribers(db, "long_usd_ai", now)] == [CONSOLE_CHAT_ID]
+    assert [c.chat_id for c in store.chats.subscribers("long_usd_ai", now)] == [CONSOLE_CHAT_ID]
 
 
 def test_images_are_saved_to_files_and_their_paths_shown(console):
@@ -110,10 +125,9 @@ def test_images_are_saved_to_files_and_their_paths_shown(console):
 
 
 def test_evaluate_in_the_console_runs_the_real_cycle(console):
-    console.services.evaluate_now = console.run_cycle
     console.say("/evaluate")
     assert "Evaluated on data up to 2026-03-02" in console.screen.out.getvalue()
-    assert run_log.last_runs(console.services.db, 1)[0].ok is True
+    assert console.services.store.runs.last_runs(1)[0].ok is True
 
 
 def test_demo_without_a_terminal_plays_the_tour_offline_and_exits_0(tmp_path):
@@ -152,12 +166,11 @@ def test_chat_command_reads_piped_lines_on_the_configured_data(tmp_path):
 
 
 def test_chat_command_refuses_a_database_another_bot_is_using(tmp_path):
-    from regimebot.storage.db import open_database
 
     db_path = tmp_path / "busy.db"
-    db = open_database(db_path)
-    process_lock.acquire_lock(db, "elsewhere:123", ttl=3600, now=datetime.now(UTC) + timedelta(seconds=5))
-    db.close()
+    store = Store.open(db_path)
+    store.process_locks.acquire_lock("elsewhere:123", ttl=3600, now=datetime.now(UTC) + timedelta(seconds=5))
+    store.close()
     env = {**os.environ, "REGIMEBOT_DB": str(db_path), "REGIMEBOT_DATA": "demo", "TELEGRAM_BOT_TOKEN": ""}
     env.pop("REGIMEBOT_CONFIG", None)
     done = subprocess.run([sys.executable, "-m", "regimebot.bot.cli", "chat"], cwd=REPO, input="/help\n", capture_output=True,

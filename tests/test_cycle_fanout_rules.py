@@ -10,17 +10,16 @@ from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
 from regimebot.jobs.cycle import fan_out
 from regimebot.macro.providers.demo import DemoProvider
-from regimebot.storage import chats, outbox
 from regimebot.storage.engine_state import StoredTransition
 
 
 @pytest.fixture
 def services():
     services = build_services(Settings(data=DataSource("demo")), provider=DemoProvider(end=date(2026, 3, 31), years=2), db_path=":memory:")
-    chats.ensure_chat(services.db, 1, "private")
-    chats.subscribe(services.db, 1, "*")
+    services.store.chats.ensure_chat(1, "private")
+    services.store.chats.subscribe(1, "*")
     yield services
-    services.db.close()
+    services.store.close()
 
 
 def change(i: int, old: str | None, new: str) -> StoredTransition:
@@ -36,9 +35,9 @@ def change(i: int, old: str | None, new: str) -> StoredTransition:
     ("invalidated", "intact", 1),   # a recovery: the quieter message
 ])
 def test_only_moves_between_known_statuses_are_sent(services, old, new, alerts):
-    ids, rows = fan_out(services, [change(1, old, new)], "demo", True)
+    ids, rows = fan_out(services.store, [change(1, old, new)], "demo", True)
     assert len(ids) == alerts and rows == alerts
-    assert outbox.delivery_backlog(services.db)["pending"] == alerts
+    assert services.store.outbox.delivery_backlog()["pending"] == alerts
 
 
 def test_alerts_go_to_the_forum_topic_subscribed_from(services):
@@ -47,9 +46,9 @@ def test_alerts_go_to_the_forum_topic_subscribed_from(services):
 
     registry = load_commands()
     forum = Chat(id=-100777, type="supergroup", title="Fund desk", thread_id=42)
-    chats.ensure_chat(services.db, forum.id, "supergroup", "Fund desk")
+    services.store.chats.ensure_chat(forum.id, "supergroup", "Fund desk")
     reply = registry.get("subscribe").handler(Request("subscribe", ("all",), forum, 9, "en", services, is_admin=True))
     assert "all" in reply.text.lower()
-    fan_out(services, [change(1, "intact", "weakening")], "demo", True)
-    rows = {d.chat_id: d.thread_id for d in outbox.due_deliveries(services.db)}
+    fan_out(services.store, [change(1, "intact", "weakening")], "demo", True)
+    rows = {d.chat_id: d.thread_id for d in services.store.outbox.due_deliveries()}
     assert rows == {1: None, -100777: 42}

@@ -271,4 +271,4 @@ def test_fetch_and_status_name_the_rejected_row(tmp_path, monkeypatch, capsys):
     services = build_services(settings)
     reply = Dispatcher(load_commands(), services).dispatch(Incoming(Chat(5, "private"), 5, "en", "status"), False).reply
     assert f"{bad_day} 0: a price must be positive" in reply.text
-    services.db.close()
+    services.store.close()

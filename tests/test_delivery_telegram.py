@@ -96,16 +96,15 @@ def test_a_split_message_retried_after_part_two_failed_never_resends_part_one():
 
     from regimebot.bot.config import Settings
     from regimebot.bot.telegram_io import TelegramSender
-    from regimebot.handlers.context import Services
     from regimebot.jobs.deliver import Parts, RetryPolicy, deliver_notices
-    from regimebot.storage import notices
-    from regimebot.storage.db import open_database
+    from regimebot.storage.store import Store
+    from tests.chat_world import services_over
 
     text = "\n".join(f"digest line {i}: " + "y" * 70 for i in range(120))  # three parts
-    db = open_database(None)
-    services = Services(settings=Settings(), db=db, catalog=None, market_data=None)
+    store = Store.open()
+    services = services_over(store, Settings())
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    notices.enqueue_notice(db, "digest", "digest:2026-03-02", 77, text, silent=True, now=now)
+    store.notices.enqueue_notice("digest", "digest:2026-03-02", 77, text, silent=True, now=now)
 
     class FailsAfterFirstPart:
         """The real sender; the server fails the request right after the first part was recorded (once)."""
@@ -134,5 +133,5 @@ def test_a_split_message_retried_after_part_two_failed_never_resends_part_one():
     assert (first.retry, second.sent) == (1, 1)
     texts = [m["text"] for m in server.sent]
     assert len(texts) == 3 and "\n".join(texts) == text  # part 1 once, then parts 2 and 3: nothing twice
-    assert notices.notices_for(db, 77)[0].status == "sent" and notices.delivered_parts(db, "notice", 1) == 3
-    db.close()
+    assert store.notices.notices_for(77)[0].status == "sent" and store.notices.delivered_parts("notice", 1) == 3
+    store.close()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import replace
 
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import t
-from regimebot.storage import engine_state, process_lock
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, STRESS_END, demo_provider, evaluate, make_settings, running_bot
 
@@ -30,8 +30,7 @@ def test_manual_signal_by_an_admin_reevaluates_and_pushes_the_alert_at_once(tmp_
                 server.command(ADMIN, "/signal tariffs_landed on tariffs in force", user_id=ADMIN)
                 await server.wait_for(lambda: server.messages_to(802) and server.messages_to(ADMIN), what="answers")
                 await server.wait_for(lambda: _alerts(server, 801), what="the alert pushed after /signal")
-                with rt.services.db_lock:
-                    manual = engine_state.manual_signals(rt.services.db)
+                manual = rt.services.store.engine_state.manual_signals()
             return server, manual
 
     server, manual = asyncio.run(scenario())
@@ -98,15 +97,16 @@ def test_losing_the_database_lock_stops_the_bot_with_exit_status_1(tmp_path):
             from tests.fakebot.harness import fast_options
 
             services = build_services(settings, provider=demo_provider(), db_path=settings.db)
-            assert process_lock.acquire_lock(services.db, "me:1", ttl=0.6) is None
+            assert services.store.process_locks.acquire_lock("me:1", ttl=0.6) is None
             app = build_application(settings, services, fast_options(lock_ttl=0.6), lock_owner="me:1")
             task = asyncio.create_task(serve(app, install_signals=False, poll_timeout=0.2))
             await server.wait_for(lambda: bool(server.calls_of("getUpdates")), what="polling")
-            with services.db_lock:  # another process takes over the (expired) lock
-                services.db.execute("UPDATE process_locks SET owner = 'other:2'")
+            other = sqlite3.connect(settings.db, isolation_level=None)  # another process takes over the (expired) lock
+            other.execute("UPDATE process_locks SET owner = 'other:2'")
             status = await asyncio.wait_for(task, 15)
-            holder = services.db.execute("SELECT owner FROM process_locks").fetchone()
-            services.db.close()
+            holder = other.execute("SELECT owner FROM process_locks").fetchone()
+            other.close()
+            services.store.close()
             return status, holder
 
     status, holder = asyncio.run(scenario())

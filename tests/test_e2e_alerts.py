@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC
 
 from regimebot.handlers.messages.i18n import t
-from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import (
     ADMIN,
@@ -58,8 +57,7 @@ def test_a_flip_pushes_exactly_one_alert_to_each_subscribed_chat_and_nothing_on_
                 again = await evaluate(rt)
                 await deliver_all(rt, server)
                 await asyncio.sleep(0.5)
-                with rt.services.db_lock:
-                    alerts = {a.id: a for a in (outbox.get_alert(rt.services.db, i) for i in flipped.alert_ids)}
+                alerts = {a.id: a for a in (rt.services.store.outbox.get_alert(i) for i in flipped.alert_ids)}
             return server, baseline, flipped, again, alerts, sent_after_flip
 
     server, baseline, flipped, again, alerts, sent_after_flip = asyncio.run(scenario())
@@ -95,8 +93,7 @@ def test_alert_buttons_show_details_snooze_and_mute(tmp_path):
                 result = await evaluate(rt)
                 await deliver_all(rt, server)
                 alert_id = result.alert_ids[0]
-                with rt.services.db_lock:
-                    thesis = outbox.get_alert(rt.services.db, alert_id).thesis_id
+                thesis = rt.services.store.outbox.get_alert(alert_id).thesis_id
                 before = len(server.messages_to(601))
                 server.press(601, f"alert:{alert_id}")
                 server.press(601, f"snooze:{thesis}")
@@ -106,8 +103,7 @@ def test_alert_buttons_show_details_snooze_and_mute(tmp_path):
                 await server.wait_for(lambda: len(server.messages_to(601)) >= before + 4
                                       and len(server.calls_of("answerCallbackQuery")) >= 5, what="button answers")
                 await asyncio.sleep(0.3)
-                with rt.services.db_lock:
-                    muted = chats.mutes(rt.services.db, 601, result_time())
+                muted = rt.services.store.chats.mutes(601, result_time())
             return server, before, alert_id, thesis, muted
 
     server, before, alert_id, thesis, muted = asyncio.run(scenario())
@@ -153,10 +149,9 @@ def test_injected_faults_end_with_every_deliverable_row_sent_and_nothing_lost(tm
                 provider.reveal_until = STRESS_END
                 result = await evaluate(rt)
                 await deliver_all(rt, server, timeout=40)
-                with rt.services.db_lock:
-                    rows = [d for i in result.alert_ids for d in outbox.deliveries_for_alert(rt.services.db, i)]
-                    paused = chats.get_chat(rt.services.db, 705).paused
-                    moved = chats.get_chat(rt.services.db, -100709)
+                rows = [d for i in result.alert_ids for d in rt.services.store.outbox.deliveries_for_alert(i)]
+                paused = rt.services.store.chats.get_chat(705).paused
+                moved = rt.services.store.chats.get_chat(-100709)
             return server, result, rows, paused, moved
 
     server, result, rows, paused, moved = asyncio.run(scenario())

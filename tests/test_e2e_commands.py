@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import t
-from regimebot.storage import chats
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import ADMIN, TOKEN, make_settings, running_bot
 
@@ -71,16 +70,13 @@ def test_admin_commands_in_groups_need_a_chat_or_configured_admin(tmp_path):
             async with running_bot(server, make_settings(server, tmp_path / "bot.db")) as rt:
                 server.command(group, "/subscribe all", user_id=501, chat_type="supergroup", thread_id=77)
                 await server.wait_for(lambda: len(server.messages_to(group)) == 1, what="the refusal")
-                with rt.services.db_lock:
-                    after_member = chats.subscriptions(rt.services.db, group) if chats.get_chat(rt.services.db, group) else set()
+                after_member = rt.services.store.chats.subscriptions(group) if rt.services.store.chats.get_chat(group) else set()
                 server.command(group, "/subscribe all", user_id=502, chat_type="supergroup", thread_id=77)
                 await server.wait_for(lambda: len(server.messages_to(group)) == 2, what="the chat admin's answer")
-                with rt.services.db_lock:
-                    after_admin = chats.subscriptions(rt.services.db, group)
+                after_admin = rt.services.store.chats.subscriptions(group)
                 server.command(group, "/unsubscribe all", user_id=ADMIN, chat_type="supergroup")
                 await server.wait_for(lambda: len(server.messages_to(group)) == 3, what="the configured admin's answer")
-                with rt.services.db_lock:
-                    after_configured = chats.subscriptions(rt.services.db, group)
+                after_configured = rt.services.store.chats.subscriptions(group)
                 server.command(group, "/theses", user_id=501, chat_type="supergroup")  # read-only: open to members
                 await server.wait_for(lambda: len(server.messages_to(group)) == 4, what="a member's read-only command")
             return server, after_member, after_admin, after_configured
@@ -108,8 +104,7 @@ def test_chats_outside_the_allowed_list_get_one_polite_refusal_only(tmp_path):
                 server.command(11, "/help")
                 await server.wait_for(lambda: server.messages_to(11) and server.messages_to(12), what="answers")
                 await asyncio.sleep(0.5)
-                with rt.services.db_lock:
-                    stranger = chats.get_chat(rt.services.db, 12)
+                stranger = rt.services.store.chats.get_chat(12)
             return server, stranger
 
     server, stranger = asyncio.run(scenario())
@@ -186,8 +181,7 @@ def test_settings_buttons_work_through_telegram_and_change_the_language(tmp_path
                 server.command(51, "/alerts")
                 await server.wait_for(lambda: any(m["text"] == t("zh-TW", "alerts.none") for m in server.messages_to(51)),
                                       what="an answer in Chinese")
-                with rt.services.db_lock:
-                    language = chats.get_chat(rt.services.db, 51).language
+                language = rt.services.store.chats.get_chat(51).language
             return buttons, language
 
     buttons, language = asyncio.run(scenario())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from regimebot.storage import chats
 from tests.fakebot import FakeBotServer
 from tests.fakebot.harness import make_settings, running_bot
 
@@ -34,16 +33,13 @@ def test_my_chat_member_pauses_and_resumes_a_group_at_once(tmp_path):
                 services = rt.services
 
                 def paused() -> bool:
-                    with services.db_lock:
-                        return chats.get_chat(services.db, GROUP).paused
+                    return services.store.chats.get_chat(GROUP).paused
 
-                with services.db_lock:
-                    chats.ensure_chat(services.db, GROUP, "supergroup", title="Fund desk")
-                    chats.subscribe(services.db, GROUP, "*")
+                services.store.chats.ensure_chat(GROUP, "supergroup", title="Fund desk")
+                services.store.chats.subscribe(GROUP, "*")
                 server.push_update(_membership(server, "member", "kicked"))
                 await server.wait_for(paused, what="the group paused")
-                with services.db_lock:
-                    reason = chats.get_chat(services.db, GROUP).paused_reason
+                reason = services.store.chats.get_chat(GROUP).paused_reason
                 server.push_update(_membership(server, "kicked", "member"))
                 await server.wait_for(lambda: not paused(), what="the group resumed")
                 server.push_update(_membership(server, "member", "left"))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 from collections import Counter
 
-from regimebot.storage import chats, outbox, process_lock
-from regimebot.storage.db import open_database
+from regimebot.storage.store import Store
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 
@@ -16,15 +16,15 @@ CHATS = list(range(3001, 3091))  # 90 chats: about 3 s of sending at 30 messages
 
 def _prepare(db_path) -> int:
     """A database with 90 subscribed chats and one alert fanned out to them (as a cycle would leave it)."""
-    db = open_database(db_path)
+    store = Store.open(db_path)
     for chat_id in CHATS:
-        chats.ensure_chat(db, chat_id, "private")
-        chats.subscribe(db, chat_id, "*")
-    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
+        store.chats.ensure_chat(chat_id, "private")
+        store.chats.subscribe(chat_id, "*")
+    alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-20", "demo", True,
                                 [{"signal": "dxy_trend_break", "state": "breach", "value": -5.5, "unit": "%",
                                   "direction": "below", "warn": -3.0, "breach": -5.0}])
-    outbox.enqueue_deliveries(db, alert.id, CHATS)
-    db.close()
+    store.outbox.enqueue_deliveries(alert.id, CHATS)
+    store.close()
     return alert.id
 
 
@@ -41,9 +41,9 @@ def test_a_bot_killed_mid_fan_out_finishes_it_after_restart(tmp_path):
         wait_until(lambda: sum(_alerts_by_chat(server).values()) >= 25, 60, "the fan-out to start", first)
         first.send_signal(signal.SIGKILL)  # no chance to clean up: lock row and pending rows stay behind
         first.communicate()
-        db = open_database(db_path)
-        recorded = {d.chat_id for d in outbox.deliveries_for_alert(db, alert_id) if d.status == "sent"}
-        db.close()
+        store = Store.open(db_path)
+        recorded = {d.chat_id for d in store.outbox.deliveries_for_alert(alert_id) if d.status == "sent"}
+        store.close()
         assert 0 < len(recorded) < len(CHATS), "the kill must land mid-fan-out"
 
         second = start_bot(env, "run")
@@ -53,10 +53,10 @@ def test_a_bot_killed_mid_fan_out_finishes_it_after_restart(tmp_path):
         assert second.returncode == 0, err
         counts = _alerts_by_chat(server)
 
-    db = open_database(db_path)
-    rows = outbox.deliveries_for_alert(db, alert_id)
-    locks = db.execute("SELECT COUNT(*) FROM process_locks").fetchone()[0]
-    db.close()
+    store = Store.open(db_path)
+    rows = store.outbox.deliveries_for_alert(alert_id)
+    locks = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM process_locks").fetchone()[0]
+    store.close()
     assert {d.status for d in rows} == {"sent"} and len(rows) == len(CHATS)
     assert set(counts) == set(CHATS)
     repeated = {chat for chat, n in counts.items() if n > 1}
@@ -72,10 +72,10 @@ def test_a_second_process_on_the_same_database_refuses_with_one_line(tmp_path):
     import socket
 
     db_path = tmp_path / "bot.db"
-    db = open_database(db_path)
+    store = Store.open(db_path)
     holder = f"{socket.gethostname()}:{os.getpid()}"  # this test process: alive
-    assert process_lock.acquire_lock(db, holder, ttl=600) is None
-    db.close()
+    assert store.process_locks.acquire_lock(holder, ttl=600) is None
+    store.close()
     with FakeBotServer().run_in_thread() as server:
         proc = start_bot(bot_env(server.base_url, db_path, TOKEN), "run")
         out, err = proc.communicate(timeout=60)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from regimebot.storage import chats, outbox
 from tests.fakebot import FakeBotServer, Fault
 from tests.fakebot.harness import STRESS_END, deliver_all, demo_provider, evaluate, make_settings, running_bot
 
@@ -28,22 +27,19 @@ def test_a_blocked_chat_that_comes_back_is_resumed_and_receives_the_next_alert(t
                 provider.reveal_until = STRESS_END
                 first = await evaluate(rt)
                 await deliver_all(rt, server)
-                db = rt.services.db
-                with rt.services.db_lock:
-                    paused_then = chats.get_chat(db, USER).paused
-                    first_rows = [d for i in first.alert_ids for d in outbox.deliveries_for_alert(db, i)]
+                store = rt.services.store
+                paused_then = store.chats.get_chat(USER).paused
+                first_rows = [d for i in first.alert_ids for d in store.outbox.deliveries_for_alert(i)]
                 answers = len(server.messages_to(USER))
                 server.command(USER, "/status", user_id=USER)  # unblocked, and talking to the bot again
                 await server.wait_for(lambda: len(server.messages_to(USER)) > answers, what="the /status answer")
-                with rt.services.db_lock:
-                    resumed = chats.get_chat(db, USER)
-                    thesis = outbox.get_alert(db, first_rows[0].alert_id).thesis_id
-                    later = outbox.create_alert(db, thesis, "weakening", "invalidated", "2026-03-31", "demo", True, [])
-                    recipients = [p.chat_id for p in chats.subscribers(db, thesis, later.created_at)]
-                    outbox.enqueue_deliveries(db, later.id, [USER])
+                resumed = store.chats.get_chat(USER)
+                thesis = store.outbox.get_alert(first_rows[0].alert_id).thesis_id
+                later = store.outbox.create_alert(thesis, "weakening", "invalidated", "2026-03-31", "demo", True, [])
+                recipients = [p.chat_id for p in store.chats.subscribers(thesis, later.created_at)]
+                store.outbox.enqueue_deliveries(later.id, [USER])
                 await deliver_all(rt, server)
-                with rt.services.db_lock:
-                    later_row = outbox.deliveries_for_alert(db, later.id)[0]
+                later_row = store.outbox.deliveries_for_alert(later.id)[0]
             return server, paused_then, first_rows, resumed, recipients, later_row
 
     server, paused_then, first_rows, resumed, recipients, later_row = asyncio.run(scenario())

@@ -212,12 +212,12 @@ def yahoo_frame() -> FakeDownload:
     return FakeDownload(download_frame({sym: ohlcv(days, [100.0 + i for i in range(len(days))]) for sym in yahoo_symbols}))
 
 
-def test_yahoo_offline_does_not_stop_fred_and_yahoo_never_sees_fred_ids(memory_db):
+def test_yahoo_offline_does_not_stop_fred_and_yahoo_never_sees_fred_ids(memory_store):
     fake = yahoo_frame()
     fake.error = ConnectionError("Yahoo unreachable")
     yahoo = RecordingYahoo(fake)
     with serving(served()) as state:
-        data = MarketData(memory_db, CATALOG, {"yahoo": yahoo, "fred": fred(state.url), "mof": MofProvider(state.url)},
+        data = MarketData(memory_store.prices, CATALOG, {"yahoo": yahoo, "fred": fred(state.url), "mof": MofProvider(state.url)},
                           history_start=date(2025, 1, 1))
         market = data.refresh()
     assert set(yahoo.asked) == {s.symbol for s in CATALOG.downloadable() if s.source == "yahoo"}
@@ -227,11 +227,11 @@ def test_yahoo_offline_does_not_stop_fred_and_yahoo_never_sees_fred_ids(memory_d
     assert market.source == "yfinance + fred + mof"
 
 
-def test_fred_down_does_not_stop_yahoo(memory_db):
+def test_fred_down_does_not_stop_yahoo(memory_store):
     state = served()
     state.failing = {sid: 503 for sid in FRED_IDS}
     with serving(state):
-        data = MarketData(memory_db, CATALOG, {"yahoo": RecordingYahoo(yahoo_frame()), "fred": fred(state.url),
+        data = MarketData(memory_store.prices, CATALOG, {"yahoo": RecordingYahoo(yahoo_frame()), "fred": fred(state.url),
                                                "mof": MofProvider(state.url)}, history_start=date(2025, 1, 1))
         market = data.refresh()
     assert market.series("DXY").iloc[-1] == 111.0 and "DXY" not in market.errors
@@ -239,7 +239,7 @@ def test_fred_down_does_not_stop_yahoo(memory_db):
     assert len(state.asked("/graph/fredgraph.csv")) == 2 * len(FRED_IDS)  # one retry each, no storm
 
 
-def test_a_source_without_a_provider_or_a_crashing_one_is_a_data_error(memory_db):
+def test_a_source_without_a_provider_or_a_crashing_one_is_a_data_error(memory_store):
     class Broken:
         name = "broken"
         simulated = False
@@ -247,7 +247,7 @@ def test_a_source_without_a_provider_or_a_crashing_one_is_a_data_error(memory_db
         def fetch(self, requests, end=None):
             raise RuntimeError("bug")
 
-    data = MarketData(memory_db, CATALOG, {"yahoo": RecordingYahoo(yahoo_frame()), "fred": Broken()}, history_start=date(2025, 1, 1))
+    data = MarketData(memory_store.prices, CATALOG, {"yahoo": RecordingYahoo(yahoo_frame()), "fred": Broken()}, history_start=date(2025, 1, 1))
     market = data.refresh()
     assert market.errors["WALCL"] == "broken failed: RuntimeError: bug"
     assert market.errors["JGB10Y"] == "no data provider configured for source 'mof'"

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regimebot.handlers import load_commands
 from regimebot.handlers.registry import Chat, Request
-from regimebot.storage import chats, engine_state, outbox
-from regimebot.storage.portfolios import save_portfolio
-from tests.chat_world import make_services
+from regimebot.storage.store import Store
+from tests.chat_world import FakeEvaluator, make_services, outside
 
 REGISTRY = load_commands()
-SERVICES = make_services()
-SERVICES.evaluate_now = lambda: pytest.fail("a group member triggered an evaluation")
+SERVICES = make_services(store=Store.open(Path(tempfile.mkdtemp(prefix="regimebot-member-")) / "state.db"),
+                         evaluator=FakeEvaluator(lambda: pytest.fail("a group member triggered an evaluation")))
 GROUP = Chat(-100900, "supergroup", "Fund desk", thread_id=5)
 MEMBER = 4242  # not in REGIMEBOT_ADMINS, not a chat administrator
 # Every table is shared state except the market-data cache and the logs a read-only command may touch.
@@ -22,22 +24,24 @@ NOT_SHARED_STATE = {"prices", "fetches", "runs", "process_locks", "schema_migrat
 
 
 def _seed() -> None:
-    db = SERVICES.db
-    chats.ensure_chat(db, GROUP.id, "supergroup", title=GROUP.title)
-    chats.subscribe(db, GROUP.id, "long_usd_ai")
-    save_portfolio(db, GROUP.id, {"TLT": 60.0, "GOLD": 40.0})
-    alert = outbox.create_alert(db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
-    outbox.enqueue_deliveries(db, alert.id, [GROUP.id])
-    engine_state.set_manual_signal(db, "tariffs_landed", True, 1, "seeded by an admin")
+    store = SERVICES.store
+    store.chats.ensure_chat(GROUP.id, "supergroup", title=GROUP.title)
+    store.chats.subscribe(GROUP.id, "long_usd_ai")
+    store.portfolios.save_portfolio(GROUP.id, {"TLT": 60.0, "GOLD": 40.0})
+    alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
+    store.outbox.enqueue_deliveries(alert.id, [GROUP.id])
+    store.engine_state.set_manual_signal("tariffs_landed", True, 1, "seeded by an admin")
 
 
 _seed()
 
 
 def _snapshot() -> dict[str, list[tuple]]:
-    db = SERVICES.db
-    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-    return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
+    side = outside(SERVICES.store)  # every table, read as another process would (committed state only)
+    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
+    side.close()
+    return state
 
 
 def test_the_snapshot_covers_the_shared_state():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from regimebot.handlers.registry import REGISTRY, Chat
-from regimebot.storage import chats
 from tests.chat_world import ask, generated_closes, make_services, press, with_settings
 
 GROUP = Chat(id=-100200, type="supergroup", title="Fund desk")
@@ -37,18 +36,18 @@ def test_help_lists_every_registered_command_in_both_languages(services):
 def test_start_remembers_the_chat_in_its_language(services):
     reply = ask(services, "/start", chat=Chat(id=77, type="private"), lang="zh-TW")
     assert "regimebot" in reply.text and "指令" in reply.text
-    prefs = chats.get_chat(services.db, 77)
+    prefs = services.store.chats.get_chat(77)
     assert prefs is not None and prefs.language == "zh-TW"
 
 
 def test_subscribe_and_unsubscribe_in_a_private_chat(services):
     reply = ask(services, "/subscribe long_usd_ai", user_id=MEMBER)
     assert "Subscribed" in reply.text
-    assert chats.subscriptions(services.db, 500) == {"long_usd_ai"}
+    assert services.store.chats.subscriptions(500) == {"long_usd_ai"}
     ask(services, "/subscribe ALL", user_id=MEMBER)
-    assert chats.subscriptions(services.db, 500) == {"long_usd_ai", "*"}
+    assert services.store.chats.subscriptions(500) == {"long_usd_ai", "*"}
     ask(services, "/unsubscribe all", user_id=MEMBER)
-    assert chats.subscriptions(services.db, 500) == set()
+    assert services.store.chats.subscriptions(500) == set()
 
 
 def test_subscribe_bad_arguments_answer_usage_and_change_nothing(services):
@@ -56,16 +55,16 @@ def test_subscribe_bad_arguments_answer_usage_and_change_nothing(services):
         reply = ask(services, line)
         assert "Usage: /" in reply.text
         assert "<b>nope</b>" not in reply.text  # escaped
-    assert chats.subscriptions(services.db, 500) == set()
+    assert services.store.chats.subscriptions(500) == set()
     assert "&lt;b&gt;nope&lt;/b&gt;" in ask(services, "/subscribe <b>nope</b>").text
 
 
 def test_in_groups_only_administrators_change_subscriptions(services):
     refused = ask(services, "/subscribe all", chat=GROUP, user_id=MEMBER, is_admin=False)
     assert "administrator" in refused.text
-    assert chats.get_chat(services.db, GROUP.id) is None or chats.subscriptions(services.db, GROUP.id) == set()
+    assert services.store.chats.get_chat(GROUP.id) is None or services.store.chats.subscriptions(GROUP.id) == set()
     ask(services, "/subscribe all", chat=GROUP, user_id=MEMBER, is_admin=True)
-    assert chats.subscriptions(services.db, GROUP.id) == {"*"}
+    assert services.store.chats.subscriptions(GROUP.id) == {"*"}
 
 
 def test_settings_by_text_and_by_button(services):
@@ -73,7 +72,7 @@ def test_settings_by_text_and_by_button(services):
     ask(services, "/settings quiet 2300-0800")
     ask(services, "/settings digest 7:30")
     ask(services, "/settings urgent off")
-    prefs = chats.get_chat(services.db, 500)
+    prefs = services.store.chats.get_chat(500)
     assert (prefs.timezone, prefs.quiet_start, prefs.quiet_end, prefs.digest_time, prefs.urgent_bypass_quiet) == (
         "Asia/Taipei", "23:00", "08:00", "07:30", False)
     reply = press(services, "set:lang:zh-TW")
@@ -81,7 +80,7 @@ def test_settings_by_text_and_by_button(services):
     press(services, "set:digest:off")
     press(services, "set:quiet:2200-0700")
     press(services, "set:urgent:on")
-    prefs = chats.get_chat(services.db, 500)
+    prefs = services.store.chats.get_chat(500)
     assert (prefs.language, prefs.digest_time, prefs.quiet_start, prefs.quiet_end, prefs.urgent_bypass_quiet) == (
         "zh-TW", None, "22:00", "07:00", True)
     data = {b.data for row in reply.buttons for b in row}
@@ -102,17 +101,17 @@ def test_bad_settings_answer_usage_and_change_nothing(services, line):
                                   "set:urgent:yes", "set:x:y", "set:", "set:tz:1:2", "set:quiet:2200-2200"])
 def test_forged_button_data_is_refused(services, data):
     ask(services, "/settings")
-    before = chats.get_chat(services.db, 500)
+    before = services.store.chats.get_chat(500)
     reply = press(services, data)
     assert "no longer valid" in reply.text
-    assert chats.get_chat(services.db, 500) == before
+    assert services.store.chats.get_chat(500) == before
 
 
 def test_group_settings_need_an_administrator(services):
     ask(services, "/settings", chat=GROUP, user_id=MEMBER, is_admin=False)
     assert "administrator" in press(services, "set:lang:zh-TW", chat=GROUP, user_id=MEMBER, is_admin=False).text
     assert "administrator" in ask(services, "/settings digest 08:00", chat=GROUP, user_id=MEMBER, is_admin=False).text
-    assert chats.get_chat(services.db, GROUP.id).language == "en"
+    assert services.store.chats.get_chat(GROUP.id).language == "en"
 
 
 def test_dxy_shows_the_last_close_its_date_and_change(services, closes):
@@ -146,7 +145,7 @@ def test_quote_resolves_ids_and_symbols_and_rejects_unknowns(services, closes):
 
 
 def test_quote_on_yfinance_data_asks_for_any_symbol_and_says_unknown_when_it_has_none(services):
-    with_settings(services, data=type(services.settings.data)("yfinance", None))
+    services = with_settings(services, data=type(services.settings.data)("yfinance", None))
     text = ask(services, "/quote NVDA").text
     assert "<b>NVDA</b>" in text and "unknown" in text
     assert "no data for symbol NVDA" in text

@@ -9,11 +9,10 @@ from hypothesis import strategies as st
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Chat, Request
-from tests.chat_world import ADMIN, make_services
+from tests.chat_world import ADMIN, FakeEvaluator, make_services
 
 REGISTRY = load_commands()
-SERVICES = make_services()
-SERVICES.evaluate_now = lambda: None
+SERVICES = make_services(evaluator=FakeEvaluator())
 WORDS = st.one_of(
     st.text(min_size=1, max_size=30).filter(lambda s: s.strip() and not any(c.isspace() for c in s)),
     st.sampled_from(["all", "*", "on", "off", "-1", "0", "31", "1e9", "nan", "DXY", "NVDA", "long_usd_ai", "tariffs_landed",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from regimebot.handlers.registry import Chat
-from regimebot.jobs.cycle import run_cycle
 from regimebot.macro.engine import replay
-from regimebot.storage import engine_state
-from tests.chat_world import ADMIN, ask, generated_closes, make_services
+from tests.chat_world import ADMIN, FakeEvaluator, ask, generated_closes, make_services
 
 MEMBER = 2002
 GROUP = Chat(id=-100300, type="supergroup", title="Desk")
@@ -99,34 +99,33 @@ def test_backtest_bad_arguments(services, line):
 
 
 def test_signal_is_recorded_with_who_and_reevaluates(services):
-    calls = []
-    services.evaluate_now = lambda: calls.append(1)
+    calls: list[int] = []
+    services = replace(services, evaluator=FakeEvaluator(lambda: calls.append(1)))
     reply = ask(services, "/signal tariffs_landed on tariffs took effect", user_id=ADMIN)
     assert "switched ON by user 1001" in reply.text and calls == [1]
-    assert engine_state.manual_signals(services.db) == {"tariffs_landed": True}
-    history = engine_state.manual_history(services.db, "tariffs_landed")
+    assert services.store.engine_state.manual_signals() == {"tariffs_landed": True}
+    history = services.store.engine_state.manual_history("tariffs_landed")
     assert history[-1]["who"] == ADMIN and history[-1]["note"] == "tariffs took effect"
     assert "switched ON from the chat" in ask(services, "/thesis geopolitical_noise").text
     ask(services, "/signal tariffs_landed off", user_id=ADMIN)
-    assert engine_state.manual_signals(services.db) == {"tariffs_landed": False}
+    assert services.store.engine_state.manual_signals() == {"tariffs_landed": False}
 
 
 def test_signal_needs_a_configured_admin_everywhere(services):
     assert "administrator" in ask(services, "/signal tariffs_landed on", user_id=MEMBER).text
     # a group's own administrator is not a bot admin: manual signals change every chat's view
     assert "administrator" in ask(services, "/signal tariffs_landed on", chat=GROUP, user_id=MEMBER, is_admin=True).text
-    assert engine_state.manual_signals(services.db) == {}
+    assert services.store.engine_state.manual_signals() == {}
 
 
 @pytest.mark.parametrize("line", ["/signal", "/signal tariffs_landed", "/signal vix_level on", "/signal tariffs_landed maybe",
                                   "/signal tariffs_landed on " + "x" * 201])
 def test_signal_bad_arguments_change_nothing(services, line):
     assert "Usage: /signal" in ask(services, line).text
-    assert engine_state.manual_signals(services.db) == {}
+    assert services.store.engine_state.manual_signals() == {}
 
 
 def test_evaluate_runs_the_cycle_for_admins_only(services):
-    services.evaluate_now = lambda: run_cycle(services)
     assert "administrator" in ask(services, "/evaluate", user_id=MEMBER).text
     assert "No evaluation has run yet." in ask(services, "/status").text
     text = ask(services, "/evaluate").text
@@ -136,11 +135,6 @@ def test_evaluate_runs_the_cycle_for_admins_only(services):
     assert f"ok, {baselines} status changes, 0 alerts" in status and "Next due:" in status
     again = ask(services, "/evaluate").text
     assert "0 status changes, 0 alerts queued" in again
-
-
-def test_evaluate_without_a_hook_says_so(services):
-    services.evaluate_now = None
-    assert "not available" in ask(services, "/evaluate").text
 
 
 def test_status_reports_staleness_missing_series_and_fetch_errors(closes):
@@ -153,17 +147,16 @@ def test_status_reports_staleness_missing_series_and_fetch_errors(closes):
 
 
 def test_status_shows_another_chats_delivery_failure_only_to_bot_admins(services):
-    from regimebot.storage import outbox
 
-    alert = outbox.create_alert(services.db, "long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
-    outbox.enqueue_deliveries(services.db, alert.id, [777001, 500])
-    row = {d.chat_id: d for d in outbox.deliveries_for_alert(services.db, alert.id)}
-    assert outbox.mark_failed(services.db, row[777001].id, "chat gone: Forbidden: bot was blocked by the user")
+    alert = services.store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
+    services.store.outbox.enqueue_deliveries(alert.id, [777001, 500])
+    row = {d.chat_id: d for d in services.store.outbox.deliveries_for_alert(alert.id)}
+    assert services.store.outbox.mark_failed(row[777001].id, "chat gone: Forbidden: bot was blocked by the user")
     stranger = ask(services, "/status", chat=Chat(500, "private"), user_id=42).text
     assert "failed 1" in stranger  # the count is everyone's business…
     assert "777001" not in stranger and "blocked" not in stranger  # …another chat's id and error are not
     admin = ask(services, "/status", chat=Chat(500, "private"), user_id=ADMIN).text
     assert "Last failure (chat 777001): chat gone: Forbidden: bot was blocked by the user" in admin
-    assert outbox.mark_failed(services.db, row[500].id, "refused by Telegram: Bad Request: can't parse entities")
+    assert services.store.outbox.mark_failed(row[500].id, "refused by Telegram: Bad Request: can't parse entities")
     own = ask(services, "/status", chat=Chat(500, "private"), user_id=42).text
     assert "Last failure (chat 500): refused by Telegram" in own  # a chat sees its own failure

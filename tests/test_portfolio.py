@@ -6,6 +6,7 @@ import pytest
 
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.portfolio import PortfolioError, add_holdings, normalise, parse_names, parse_weights, remove_holdings
+from regimebot.storage.store import Store
 
 CATALOG = load_catalog()
 
@@ -47,15 +48,13 @@ def test_add_and_remove():
 
 
 def test_storage_round_trip_per_chat():
-    from regimebot.storage.db import open_database
-    from regimebot.storage.portfolios import clear_portfolio, load_portfolio, save_portfolio
 
-    db = open_database(None)
-    assert load_portfolio(db, -100) == {}
-    save_portfolio(db, -100, {"TLT": 30.0, "DXY": 20.0, "BTC": 5.0})
-    save_portfolio(db, 42, {"GOLD": 1.0})
-    assert list(load_portfolio(db, -100).items()) == [("TLT", 30.0), ("DXY", 20.0), ("BTC", 5.0)]
-    save_portfolio(db, -100, {"SPX": 2.0})
-    assert load_portfolio(db, -100) == {"SPX": 2.0}
-    assert clear_portfolio(db, -100) == 1
-    assert load_portfolio(db, -100) == {} and load_portfolio(db, 42) == {"GOLD": 1.0}
+    store = Store.open()
+    assert store.portfolios.load_portfolio(-100) == {}
+    store.portfolios.save_portfolio(-100, {"TLT": 30.0, "DXY": 20.0, "BTC": 5.0})
+    store.portfolios.save_portfolio(42, {"GOLD": 1.0})
+    assert list(store.portfolios.load_portfolio(-100).items()) == [("TLT", 30.0), ("DXY", 20.0), ("BTC", 5.0)]
+    store.portfolios.save_portfolio(-100, {"SPX": 2.0})
+    assert store.portfolios.load_portfolio(-100) == {"SPX": 2.0}
+    assert store.portfolios.clear_portfolio(-100) == 1
+    assert store.portfolios.load_portfolio(-100) == {} and store.portfolios.load_portfolio(42) == {"GOLD": 1.0}

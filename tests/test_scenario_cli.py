@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from regimebot.bot.cli import main
+from regimebot.storage.store import Store
 from tests.test_scenario_bonds import dcf_price
 
 
@@ -74,9 +75,9 @@ def test_corr_json_matches_numpy(env, capsys):
     assert out["series"] == ["TLT", "SPX", "GOLD", "DXY"] and out["simulated"] is True
     assert "SIMULATED" in out["data_source"]
     from regimebot.bot.config import load_settings
-    from regimebot.bot.services import build_services
+    from regimebot.bot.services import open_data
 
-    market = build_services(load_settings(None), with_watchlist=False).market_data.market()
+    market = open_data(load_settings(None)).market_data.market()
     closes = market.closes[["TLT", "SPX", "GOLD", "DXY"]].dropna()
     changes = closes.pct_change().iloc[1:]
     window = changes.loc[changes.index > changes.index[-1] - pd.Timedelta(days=365)]
@@ -90,12 +91,10 @@ def test_corr_json_matches_numpy(env, capsys):
 
 def test_corr_writes_the_heatmap_and_uses_a_chats_portfolio(env, capsys):
     from regimebot.bot.config import load_settings
-    from regimebot.storage.db import open_database
-    from regimebot.storage.portfolios import save_portfolio
 
-    db = open_database(load_settings(None).db)
-    save_portfolio(db, 42, {"TLT": 60.0, "GOLD": 40.0})
-    db.close()
+    store = Store.open(load_settings(None).db)
+    store.portfolios.save_portfolio(42, {"TLT": 60.0, "GOLD": 40.0})
+    store.close()
     png = env / "corr.png"
     out = run_json(capsys, "corr", "--chat", "42", "--json", "--png", str(png))
     assert out["series"] == ["TLT", "GOLD"] and out["weights"] == pytest.approx([0.6, 0.4])

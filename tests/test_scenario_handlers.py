@@ -10,15 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regimebot.bot.config import Settings
 from regimebot.handlers import load_commands
-from regimebot.handlers.context import Services
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
-from regimebot.storage.db import open_database
-from regimebot.storage.portfolios import load_portfolio
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import RegimeSpec, Watchlist
+from regimebot.storage.store import Store
+from tests.chat_world import services_over
 from tests.test_scenario_bonds import dcf_price
 
 load_commands()
@@ -29,6 +29,8 @@ ALLOWED_TAGS = re.compile(r"</?(b|i|pre|code)>")
 
 
 class FakeMarketData:
+    source = "test"
+
     def __init__(self, market: Market) -> None:
         self._market = market
 
@@ -36,9 +38,14 @@ class FakeMarketData:
         return self._market
 
 
-class FakeWatchlist:
-    def thresholds_for(self, series_id):
-        return [("usd_break", "warn", 99.0), ("usd_break", "breach", 1000.0)] if series_id == "DXY" else []
+
+
+# A real watch list with one level signal on DXY: warn at 99 (on the chart), breach at 1000 (off it).
+DXY_LEVELS = Watchlist(
+    signals={"usd_break": SignalSpec(id="usd_break", kind="level", series=("DXY",), direction="above", warn=99.0, breach=1000.0,
+                                     warn_exit=None, breach_exit=None, persistence=1, meaning={"en": "test"}, unit="")},
+    theses={}, regime=RegimeSpec(lines=(), verdicts=(), require=()),
+)
 
 
 def generated_market(days: int = 600, seed: int = 4) -> Market:
@@ -60,8 +67,8 @@ MARKET = generated_market()
 
 @pytest.fixture
 def services():
-    db = open_database(None)
-    return Services(settings=Settings(), db=db, catalog=CATALOG, market_data=FakeMarketData(MARKET), watchlist=FakeWatchlist())
+    store = Store.open()
+    return services_over(store, market_data=FakeMarketData(MARKET), watchlist=DXY_LEVELS)
 
 
 def ask(services, line: str, chat: Chat = PRIVATE, lang: str = "en", is_admin: bool = False) -> Reply:
@@ -164,19 +171,19 @@ def test_shock_needs_a_portfolio_then_uses_betas(services):
 def test_portfolio_in_a_group_needs_an_admin(services):
     refused = ask(services, "/portfolio set TLT 30 GOLD 10", chat=GROUP, is_admin=False).text
     assert "administrator" in refused
-    assert load_portfolio(services.db, GROUP.id) == {}
+    assert services.store.portfolios.load_portfolio(GROUP.id) == {}
     shown = ask(services, "/portfolio show", chat=GROUP, is_admin=False).text  # reading is fine
     assert "No holdings" in shown
     saved = ask(services, "/portfolio set TLT 30 GOLD 10", chat=GROUP, is_admin=True).text
     assert "75.0%" in saved and "25.0%" in saved and "shared" in saved
     ask(services, "/portfolio add BTC 40", chat=GROUP, is_admin=True)
     ask(services, "/portfolio remove gold", chat=GROUP, is_admin=True)
-    assert load_portfolio(services.db, GROUP.id) == {"TLT": 30.0, "BTC": 40.0}
+    assert services.store.portfolios.load_portfolio(GROUP.id) == {"TLT": 30.0, "BTC": 40.0}
     bad = ask(services, "/portfolio set TLT abc", chat=GROUP, is_admin=True).text
     assert "abc" in bad and "Usage: /portfolio" in bad
-    assert load_portfolio(services.db, GROUP.id) == {"TLT": 30.0, "BTC": 40.0}
+    assert services.store.portfolios.load_portfolio(GROUP.id) == {"TLT": 30.0, "BTC": 40.0}
     ask(services, "/portfolio clear", chat=GROUP, is_admin=True)
-    assert load_portfolio(services.db, GROUP.id) == {}
+    assert services.store.portfolios.load_portfolio(GROUP.id) == {}
 
 
 def test_corr_text_and_heatmap_match_numpy(services):

@@ -7,13 +7,13 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from regimebot.storage import prices
 from regimebot.storage.db import DatabaseTooNew, StorageError, latest_version, open_database, schema_version
 from regimebot.storage.migrations import MIGRATIONS
+from regimebot.storage.store import Store
 
 
 def test_new_file_database_is_wal_with_foreign_keys(tmp_path):
-    db = open_database(tmp_path / "a.db")
+    db = open_database(tmp_path / "a.db")  # the storage layer's own opener: the pragmas a Store relies on
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert schema_version(db) == latest_version()
@@ -31,9 +31,9 @@ def test_older_database_is_upgraded(tmp_path):
     conn.execute("INSERT INTO prices VALUES ('DXY', '2026-01-02', 98.5)")
     conn.commit()
     conn.close()
-    db = open_database(path)
-    assert schema_version(db) == latest_version()
-    assert prices.load_closes(db, ["DXY"])["DXY"].tolist() == [98.5]
+    store = Store.open(path)
+    assert store.schema_version == Store.latest_version() == latest_version()
+    assert store.prices.load_closes(["DXY"])["DXY"].tolist() == [98.5]
 
 
 def test_newer_database_is_refused(tmp_path):
@@ -64,18 +64,18 @@ def test_reopening_applies_nothing_twice(tmp_path):
     assert rows == len(MIGRATIONS)
 
 
-def test_prices_upsert_and_load(memory_db):
+def test_prices_upsert_and_load(memory_store):
     s = pd.Series([1.0, 2.0, float("nan"), 4.0], index=pd.to_datetime(["2026-01-02", "2026-01-05", "2026-01-06", "2026-01-07"]))
-    assert prices.save_closes(memory_db, "TLT", s) == 3
-    prices.save_closes(memory_db, "TLT", pd.Series([2.5], index=pd.to_datetime(["2026-01-05"])))
-    loaded = prices.load_closes(memory_db, ["TLT", "DXY"])
+    assert memory_store.prices.save_closes("TLT", s) == 3
+    memory_store.prices.save_closes("TLT", pd.Series([2.5], index=pd.to_datetime(["2026-01-05"])))
+    loaded = memory_store.prices.load_closes(["TLT", "DXY"])
     assert loaded["TLT"].tolist() == [1.0, 2.5, 4.0]
     assert loaded["DXY"].empty
-    assert prices.last_cached_dates(memory_db) == {"TLT": pd.Timestamp("2026-01-07").date()}
+    assert memory_store.prices.last_cached_dates() == {"TLT": pd.Timestamp("2026-01-07").date()}
 
 
-def test_fetch_log_records_errors(memory_db):
-    prices.record_fetches(memory_db, "yfinance", {"TLT": None, "MOVE": "no data"})
-    assert prices.fetch_errors(memory_db) == {"MOVE": "no data"}
-    prices.record_fetches(memory_db, "yfinance", {"MOVE": None})
-    assert prices.fetch_errors(memory_db) == {}
+def test_fetch_log_records_errors(memory_store):
+    memory_store.prices.record_fetches("yfinance", {"TLT": None, "MOVE": "no data"})
+    assert memory_store.prices.fetch_errors() == {"MOVE": "no data"}
+    memory_store.prices.record_fetches("yfinance", {"MOVE": None})
+    assert memory_store.prices.fetch_errors() == {}

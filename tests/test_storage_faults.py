@@ -14,39 +14,40 @@ from regimebot.handlers import load_commands
 from regimebot.handlers.dispatch import Dispatcher, Incoming
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.registry import Chat
-from regimebot.jobs import cycle
 from regimebot.macro.providers.demo import DemoProvider, stress_window
-from regimebot.storage import chats, engine_state
+from tests.chat_world import outside
 
 END = date(2026, 3, 31)
 ADMIN = 515
 
 
-def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely():
+def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely(tmp_path):
     provider = DemoProvider(end=END, reveal_until=stress_window(END)[0] - timedelta(days=3), years=12)
     settings = Settings(data=DataSource("demo"), history_start=date(2014, 1, 1), admins=frozenset({ADMIN}))
-    services = build_services(settings, provider=provider, db_path=":memory:")
-    services.evaluate_now = lambda: cycle.run_cycle(services)
-    db = services.db
-    assert cycle.run_cycle(services).ok  # the price cache and a first evaluation, before the disk fills up
-    for chat_id in range(1000, 1400):  # 400 subscribers: the alert's outbox rows need new pages
-        chats.ensure_chat(db, chat_id, "private")
-        chats.subscribe(db, chat_id, "*")
-    db.execute("VACUUM")  # no free page left inside the file
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {pages}")  # a real SQLite limit: the next new page is "disk full"
+    services = build_services(settings, provider=provider, db_path=tmp_path / "bot.db")
+    store = services.store
+    assert services.evaluator.run().ok  # the price cache and a first evaluation, before the disk fills up
+    for chat_id in range(1000, 1040):
+        store.chats.ensure_chat(chat_id, "private")
+        store.chats.subscribe(chat_id, "*")
+    side = outside(store)  # the disk fills up: SQLite itself refuses every new outbox row (as SQLITE_FULL would)
+    side.execute("CREATE TRIGGER disk_full BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    side.commit()
     dispatcher = Dispatcher(load_commands(), services)
     chat = Chat(ADMIN, "private")
     outcome = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
     assert outcome.reply is not None
     assert outcome.reply.text.startswith("⚠️ The switch was not stored") and "disk is full" in outcome.reply.text
     assert t("en", "runtime.error") not in outcome.reply.text
-    assert engine_state.manual_signals(db) == {} and engine_state.manual_history(db, "tariffs_landed") == []
-    assert engine_state.current_statuses(db)["geopolitical_noise"][0] == "intact"  # the evaluation was rolled back too
-    db.execute(f"PRAGMA max_page_count = {pages * 100}")  # space again: the same command works
+    state = store.engine_state
+    assert state.manual_signals() == {} and state.manual_history("tariffs_landed") == []
+    assert state.current_statuses()["geopolitical_noise"][0] == "intact"  # the evaluation was rolled back too
+    side.execute("DROP TRIGGER disk_full")  # space again: the same command works
+    side.commit()
+    side.close()
     again = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
-    assert "✅" in again.reply.text and engine_state.manual_signals(db) == {"tariffs_landed": True}
-    db.close()
+    assert "✅" in again.reply.text and state.manual_signals() == {"tariffs_landed": True}
+    store.close()
 
 
 def test_a_corrupt_page_during_evaluate_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
@@ -87,7 +88,7 @@ def test_a_database_locked_too_long_is_one_line(tmp_path):
     holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
     db.conn.execute("PRAGMA busy_timeout = 50")
     try:
-        chats.ensure_chat(db, 1, "private")
+        db.execute("INSERT INTO runs (kind, started_at) VALUES ('evaluate', '2026-12-01T00:00:00+00:00')")
     except sqlite3.OperationalError as exc:
         fault = storage_fault(exc, "database bot.db")
     else:

@@ -112,14 +112,14 @@ def history(dates, base):
     return list(np.round(base + np.arange(len(dates)) * 0.1, 4))
 
 
-def test_cache_refresh_is_one_call_and_incremental(memory_db):
+def test_cache_refresh_is_one_call_and_incremental(memory_store):
     days = [d.date().isoformat() for d in pd.bdate_range("2026-01-05", "2026-11-13")]
     fake = FakeDownload(download_frame({
         "DX-Y.NYB": ohlcv(days, history(days, 100)),
         "TLT": ohlcv(days, history(days, 80)),
         "^TYX": ohlcv(days, history(days, 4)),
     }))
-    data = MarketData(memory_db, CATALOG, YahooProvider(download=fake), history_start=date(2026, 1, 1))
+    data = MarketData(memory_store.prices, CATALOG, YahooProvider(download=fake), history_start=date(2026, 1, 1))
     market = data.refresh()
     assert len(fake.calls) == 1
     assert fake.calls[0]["start"] == "2026-01-01"
@@ -139,15 +139,15 @@ def test_cache_refresh_is_one_call_and_incremental(memory_db):
     assert len(market.series("TLT")) == len(days) + 1
 
     # A restart (new MarketData on the same database) does not refetch history.
-    again = MarketData(memory_db, CATALOG, YahooProvider(download=fake), history_start=date(2026, 1, 1))
+    again = MarketData(memory_store.prices, CATALOG, YahooProvider(download=fake), history_start=date(2026, 1, 1))
     assert min(r.start for r in again.requests()) == date(2026, 11, 16) - pd.Timedelta(days=OVERLAP_DAYS)
     assert len(again.market().series("US30Y")) == len(days) + 1
 
 
-def test_failed_refresh_keeps_cache_and_records_error(memory_db):
+def test_failed_refresh_keeps_cache_and_records_error(memory_store):
     days = ["2026-11-18", "2026-11-19", "2026-11-20"]
     fake = FakeDownload(download_frame({"DX-Y.NYB": ohlcv(days, [1, 2, 3]), "TLT": ohlcv(days, [4, 5, 6]), "^TYX": ohlcv(days, [4, 4.1, 4.2])}))
-    data = MarketData(memory_db, CATALOG, YahooProvider(download=fake), history_start=date(2026, 11, 1))
+    data = MarketData(memory_store.prices, CATALOG, YahooProvider(download=fake), history_start=date(2026, 11, 1))
     data.refresh()
     fake.error = TimeoutError("read timed out")
     market = data.refresh()
@@ -158,12 +158,12 @@ def test_failed_refresh_keeps_cache_and_records_error(memory_db):
     assert data.refresh().errors == {}
 
 
-def test_adhoc_symbols_not_cached(memory_db):
+def test_adhoc_symbols_not_cached(memory_store):
     fake = FakeDownload(download_frame({"NVDA": ohlcv(DATES, [1, 2, 3, 4, 5])}))
-    data = MarketData(memory_db, load_catalog(), YahooProvider(download=fake))
+    data = MarketData(memory_store.prices, load_catalog(), YahooProvider(download=fake))
     market = data.adhoc(["nvda"])
     assert market.series("NVDA").tolist() == [1, 2, 3, 4, 5]
-    assert memory_db.execute("SELECT COUNT(*) FROM prices").fetchone()[0] == 0
+    assert memory_store.prices.last_cached_dates() == {}  # no row in the price cache
 
 
 @pytest.mark.parametrize("bad, kept", [([0.25, "x"], [0.25]), (["1.5", None], [1.5])])

@@ -65,7 +65,7 @@ async def running_bot(server: FakeBotServer, settings: Settings, provider=None,
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
-        services.db.close()
+        services.store.close()
 
 
 async def evaluate(runtime: Runtime):
@@ -75,12 +75,10 @@ async def evaluate(runtime: Runtime):
 
 async def deliver_all(runtime: Runtime, server: FakeBotServer, timeout: float = 30.0) -> None:
     """Run delivery passes until no outbox row is waiting."""
-    from regimebot.storage import outbox
 
     async def backlog() -> dict:
         def read():
-            with runtime.services.db_lock:
-                return outbox.delivery_backlog(runtime.services.db)
+            return runtime.services.store.outbox.delivery_backlog()
         return await asyncio.to_thread(read)
 
     loop = asyncio.get_running_loop()
