@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from regimebot.bot.app import AppOptions, build_application  # noqa: E402
 from regimebot.bot.config import DataSource, Settings  # noqa: E402
 from regimebot.bot.services import build_services  # noqa: E402
+from regimebot.bot.telegram.app import AppOptions, build_application  # noqa: E402
 from regimebot.macro.providers.demo import DemoProvider  # noqa: E402
 from tests.fakebot import FakeBotServer  # noqa: E402
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regimebot.bot.telegram_io import split_html, utf16_len
+from regimebot.bot.telegram.io import split_html, utf16_len
 from regimebot.handlers.messages.alerts import format_alert, format_alert_details
 from regimebot.handlers.messages.i18n import t
 from regimebot.macro.catalog import load_catalog

@@ -1,4 +1,4 @@
-"""Who counts as an admin in bot/app.py, on real PTB Update objects; getChatMember answered by a fake bot."""
+"""Who counts as an admin in bot/telegram/app.py, on real PTB Update objects; getChatMember answered by a fake bot."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from telegram import Update
 
-from regimebot.bot.app import AppOptions, Runtime
 from regimebot.bot.config import Settings
+from regimebot.bot.telegram.app import AppOptions, Runtime
 from tests.chat_world import services_over
 
 CHANNEL, GROUP, BOT, CONFIGURED, CHAT_ADMIN, VIEWER = -100111, -100222, 999, 1001, 2002, 3003

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from regimebot.bot.cli import main
-from regimebot.bot.cli_common import UsageError
-from regimebot.bot.cli_run import parse_webhook
+from regimebot.bot.cli.common import UsageError
+from regimebot.bot.cli.run import parse_webhook
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from regimebot.bot.config import Settings
-from regimebot.bot.telegram_io import Limits, Pacer
+from regimebot.bot.telegram.io import Limits, Pacer
 from regimebot.handlers.messages.i18n import t
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.schedule import BotJobs

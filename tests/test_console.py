@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from regimebot.bot.console import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen, render_html
+from regimebot.bot.console.chat import CONSOLE_CHAT_ID, CONSOLE_USER_ID, ConsoleChat, Screen
+from regimebot.bot.console.render import render_html
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.storage.store import Store
 from tests.chat_world import make_services, with_settings

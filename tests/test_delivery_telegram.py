@@ -1,4 +1,4 @@
-"""bot.telegram_io against the fake Bot API: photos, captions, long texts, buttons, topics, and error mapping."""
+"""bot.telegram.io against the fake Bot API: photos, captions, long texts, buttons, topics, and error mapping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from regimebot.bot.telegram_io import Limits, Pacer, map_telegram_error, send_reply
+from regimebot.bot.telegram.io import Limits, Pacer, map_telegram_error, send_reply
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.jobs.deliver import ChatGone, ChatMoved, PermanentFailure, RetryLater, TransientFailure
 from tests.fakebot import FakeBotServer, Fault, ServerLimits

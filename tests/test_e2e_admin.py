@@ -80,7 +80,7 @@ def test_a_failing_handler_is_answered_and_logged_without_the_users_text(tmp_pat
                 await server.wait_for(lambda: server.messages_to(821), what="the error answer")
             return server
 
-    with caplog.at_level(logging.ERROR, logger="regimebot.bot.app"):
+    with caplog.at_level(logging.ERROR, logger="regimebot.bot.telegram.app"):
         server = asyncio.run(scenario())
     assert server.messages_to(821)[0]["text"] == t("en", "runtime.error")
     assert "RuntimeError" in caplog.text and "boom in handler" in caplog.text
@@ -91,9 +91,9 @@ def test_losing_the_database_lock_stops_the_bot_with_exit_status_1(tmp_path):
     async def scenario():
         async with FakeBotServer() as server:
             settings = make_settings(server, tmp_path / "bot.db")
-            from regimebot.bot.app import build_application
-            from regimebot.bot.cli_run import serve
+            from regimebot.bot.cli.run import serve
             from regimebot.bot.services import build_services
+            from regimebot.bot.telegram.app import build_application
             from tests.fakebot.harness import fast_options
 
             services = build_services(settings, provider=demo_provider(), db_path=settings.db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 
-from regimebot.bot.cli_run import TokenRedactor
+from regimebot.bot.cli.run import TokenRedactor
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 

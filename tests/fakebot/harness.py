@@ -1,4 +1,4 @@
-"""Runs the real Application (bot.app) against the fake Bot API server, in-process, for end-to-end tests."""
+"""Runs the real Application (bot.telegram.app) against the fake Bot API server, in-process, for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from regimebot.bot.app import AppOptions, Runtime, build_application
-from regimebot.bot.cli_run import serve
+from regimebot.bot.cli.run import serve
 from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
-from regimebot.bot.telegram_io import Limits
+from regimebot.bot.telegram.app import AppOptions, Runtime, build_application
+from regimebot.bot.telegram.io import Limits
 from regimebot.jobs.deliver import RetryPolicy
 from regimebot.jobs.schedule import JobOptions
 from regimebot.macro.providers.demo import DemoProvider, stress_window

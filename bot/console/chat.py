@@ -15,18 +15,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from regimebot.handlers.context import Services
+from regimebot.bot.console.render import render_html
+from regimebot.handlers.context import CycleResult, Services
 from regimebot.handlers.dispatch import Dispatcher, Incoming
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
-
-if TYPE_CHECKING:  # console.render_html is imported by CLI commands that start without the wiring
-    from regimebot.handlers.context import CycleResult, Services
-    from regimebot.jobs.deliver import DeliveryReport
+from regimebot.jobs.deliver import DeliveryReport
+from regimebot.jobs.schedule import BotJobs
 
 if TYPE_CHECKING:
     from regimebot.jobs.deliver import Parts
@@ -36,15 +35,8 @@ log = logging.getLogger(__name__)
 CONSOLE_CHAT_ID = 0  # the terminal is one private chat; no Telegram chat has id 0
 CONSOLE_USER_ID = 0  # the person at the terminal runs the bot, so is its admin
 CONSOLE_CLOSED = "console chat closed"  # why the console chat is paused while nobody is at the terminal
-_TAG = re.compile(r"<[^>]+>")
-_BOLD = re.compile(r"</?b>")
 
 
-def render_html(text: str, color: bool = False) -> str:
-    """Telegram HTML as terminal text: bold kept as ANSI bold on a colour terminal, other tags dropped."""
-    if color:
-        text = _BOLD.sub(lambda m: "\033[0m" if m.group(0) == "</b>" else "\033[1m", text)
-    return html.unescape(_TAG.sub("", text))
 
 
 @dataclass
@@ -128,6 +120,7 @@ class ConsoleChat:
                  registry: Registry = REGISTRY) -> None:
         self.services = services
         self.dispatcher = Dispatcher(registry, services)
+        self.jobs: BotJobs | None = None
         self.screen = screen
         self.chat = Chat(id=chat_id, type="private", title="console")
         self.user_id = user_id
@@ -192,10 +185,18 @@ class ConsoleChat:
         return self.services.evaluator.run()
 
     async def deliver(self) -> DeliveryReport:
-        """Send every due outbox row; pushed alerts for this chat are printed."""
+        """Send every due outbox row; pushed alerts for this chat are printed.
+
+        Once the bot's jobs run (`attach`), this is their delivery pass, so it never overlaps theirs."""
+        if self.jobs is not None:
+            return await self.jobs.deliver_now()
         from regimebot.jobs.deliver import deliver_pending
 
         return await deliver_pending(self.services, self.sender)
+
+    def attach(self, jobs: BotJobs) -> None:
+        """Deliver through the running job set's passes from now on (one pass at a time)."""
+        self.jobs = jobs
 
 
 async def read_lines(prompt: str, handle: Callable[[str], Any], stop: asyncio.Event) -> None:

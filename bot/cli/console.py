@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import DataSource, Settings
-from regimebot.bot.console import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
+from regimebot.bot.console.chat import CONSOLE_USER_ID, ConsoleChat, Screen, read_lines
 from regimebot.handlers import load_commands
 from regimebot.handlers.messages.i18n import LANGUAGES, t
 from regimebot.handlers.registry import REGISTRY
@@ -118,6 +118,7 @@ def run_chat(args: Any, settings: Settings) -> int:
         jobs = BotJobs(services, chat.sender, JobOptions(first_evaluation=float(settings.evaluate_every), lock_ttl=LOCK_TTL),
                        lock_owner=owner, on_lock_lost=stop.set)
         jobs.install(scheduler)
+        chat.attach(jobs)
         scheduler.start()
         try:
             await _interactive(chat, stop=stop)

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ def run(args, settings) -> int:
     token = settings.require_token()
     webhook = parse_webhook(args.webhook, args.listen)
     protect_token(token)
-    from regimebot.bot.app import build_application
     from regimebot.bot.services import build_services
+    from regimebot.bot.telegram.app import build_application
     from regimebot.storage import process_lock
 
     services = build_services(settings)

@@ -8,17 +8,17 @@ import logging
 import sqlite3
 import sys
 
-from regimebot.bot.cli_common import UsageError
+from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import ConfigError, load_settings
 from regimebot.storage.db import storage_fault
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
 SUBCOMMAND_MODULES = (
-    "regimebot.bot.cli_market",    # quote, fetch
-    "regimebot.bot.cli_engine",    # evaluate, replay
-    "regimebot.bot.cli_scenario",  # scenario, corr
-    "regimebot.bot.cli_run",       # run (Telegram)
-    "regimebot.bot.cli_console",   # demo, chat
+    "regimebot.bot.cli.market",    # quote, fetch
+    "regimebot.bot.cli.engine",    # evaluate, replay
+    "regimebot.bot.cli.scenario",  # scenario, corr
+    "regimebot.bot.cli.run",       # run (Telegram)
+    "regimebot.bot.cli.console",   # demo, chat
 )
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
 from regimebot.macro.providers import DataError

@@ -2,7 +2,7 @@
 rules (allowed chats, group admins), the error handler, the command menu and the scheduled jobs.
 
 Handlers are synchronous and run off the event loop (asyncio.to_thread); replies go out through
-bot.telegram_io so that every message is paced and every Telegram error is mapped in one place.
+bot.telegram.io so that every message is paced and every Telegram error is mapped in one place.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from telegram.ext import (
 )
 
 from regimebot.bot.config import Settings
-from regimebot.bot.telegram_io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
+from regimebot.bot.telegram.io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
 from regimebot.handlers import load_commands
 from regimebot.handlers.context import Services
 from regimebot.handlers.dispatch import Dispatcher, Incoming
@@ -314,7 +314,7 @@ def build_application(settings: Settings, services: Services, options: AppOption
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # RetryAfter reaches bot.telegram_io, which pauses the pacer, retries once and logs one line; the
+    # RetryAfter reaches bot.telegram.io, which pauses the pacer, retries once and logs one line; the
     # limiter's own report of it would be a traceback per 429.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     if options.read_timeout is not None:

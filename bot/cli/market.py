@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from regimebot.bot.cli_common import UsageError, iso_date, print_json
+from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.services import open_data
 from regimebot.handlers.messages.readings import format_reading

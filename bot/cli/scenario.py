@@ -50,9 +50,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regimebot.bot.cli_common import UsageError, print_json
+from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
-from regimebot.bot.console import render_html
+from regimebot.bot.console.render import render_html
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
 from regimebot.macro.providers import DataError
