@@ -95,7 +95,7 @@ def test_a_split_message_retried_after_part_two_failed_never_resends_part_one():
     from datetime import UTC, datetime, timedelta
 
     from regimebot.bot.config import Settings
-    from regimebot.bot.telegram_io import TelegramSender
+    from regimebot.bot.telegram.io import TelegramSender
     from regimebot.jobs.deliver import Parts, RetryPolicy, deliver_notices
     from regimebot.storage.store import Store
     from tests.chat_world import services_over

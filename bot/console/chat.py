@@ -24,11 +24,8 @@ from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
-from regimebot.jobs.deliver import DeliveryReport
+from regimebot.jobs.deliver import DeliveryReport, Parts
 from regimebot.jobs.schedule import BotJobs
-
-if TYPE_CHECKING:
-    from regimebot.jobs.deliver import Parts
 
 log = logging.getLogger(__name__)
 
