@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/scenario.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

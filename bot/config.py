@@ -16,14 +16,15 @@ from regimebot.macro.settings import (
     DEFAULT_FRED_API_URL,
     DEFAULT_FRED_URL,
     DEFAULT_MOF_URL,
+    DEFAULT_TREASURY_URL,
     ConfigError,
     DataSource,
     Settings,
 )
 
 # The types live in macro.settings (every layer may import them); re-exported so `bot.config` imports keep working.
-__all__ = ["DEFAULT_API_URL", "DEFAULT_FRED_API_URL", "DEFAULT_FRED_URL", "DEFAULT_MOF_URL", "ConfigError", "DataSource",
-           "Settings", "load_settings", "parse_data_source"]
+__all__ = ["DEFAULT_API_URL", "DEFAULT_FRED_API_URL", "DEFAULT_FRED_URL", "DEFAULT_MOF_URL", "DEFAULT_TREASURY_URL", "ConfigError",
+           "DataSource", "Settings", "load_settings", "parse_data_source"]
 
 LANGUAGES = ("en", "zh-TW")
 PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
@@ -49,6 +50,7 @@ ENV_VARS = {
     "fred_api_url": "REGIMEBOT_FRED_API_URL",
     "fred_api_key": "REGIMEBOT_FRED_API_KEY",
     "mof_url": "REGIMEBOT_MOF_URL",
+    "treasury_url": "REGIMEBOT_TREASURY_URL",
 }
 FILE_ONLY = {"scenario"}
 
@@ -131,7 +133,8 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where('telegram_api_url')}: expected an http(s) URL like {DEFAULT_API_URL}")
         values["telegram_api_url"] = url
-    for key, example in (("fred_url", DEFAULT_FRED_URL), ("fred_api_url", DEFAULT_FRED_API_URL), ("mof_url", DEFAULT_MOF_URL)):
+    for key, example in (("fred_url", DEFAULT_FRED_URL), ("fred_api_url", DEFAULT_FRED_API_URL), ("mof_url", DEFAULT_MOF_URL),
+                         ("treasury_url", DEFAULT_TREASURY_URL)):
         if key in raw:
             url = text(key).rstrip("/")
             if not url.startswith(("http://", "https://")):

@@ -12,6 +12,7 @@ from regimebot.macro.catalog import Catalog, load_catalog
 from regimebot.macro.providers import Provider, make_provider
 from regimebot.macro.providers.fred import FredProvider
 from regimebot.macro.providers.mof import MofProvider
+from regimebot.macro.providers.treasury import TreasuryProvider
 from regimebot.macro.settings import Settings
 from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage.store import Store
@@ -28,13 +29,14 @@ class DataServices:
 
 
 def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
-    """Live data: one provider per catalog source (Yahoo, FRED, MoF); csv:DIR and demo serve every series."""
+    """Live data: one provider per catalog source (Yahoo, FRED, MoF, Treasury); csv:DIR and demo serve every series."""
     if settings.data.kind != "yfinance":
         return make_provider(settings.data.kind, settings.data.directory)
     return {
         "yahoo": make_provider("yfinance"),
         "fred": FredProvider(settings.fred_url, settings.fred_api_key or None, settings.fred_api_url),
         "mof": MofProvider(settings.mof_url),
+        "treasury": TreasuryProvider(settings.treasury_url),
     }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from regimebot.handlers.charts import render_heatmap
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.scenario import refusal
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.scenario import grammar_problem, problem_reply
-from regimebot.handlers.usage import market_now, source_line
+from regimebot.handlers.usage import market_now, source_line, usage_text
 from regimebot.macro.correlation import SAME_BET, CorrelationError, CorrelationReport, correlation_report
 from regimebot.macro.market import Market
 from regimebot.macro.providers import DataError
@@ -41,14 +42,19 @@ def format_correlation(lang: str, report: CorrelationReport, lookback: str, weig
     if report.mirror_bets:
         pairs = ", ".join(f"{p.a}–{p.b} {p.rho:.2f}" for p in report.mirror_bets)
         parts.append(t(lang, "corr.mirror", threshold=f"{SAME_BET:g}", pairs=esc(pairs)))
+    n = len(report.series)
+    if report.meucci_effective_bets is not None:
+        parts.append("<b>" + t(lang, "corr.meucci", bets=f"{report.meucci_effective_bets:.1f}", n=n) + "</b>")
     key = "corr.bets_weighted" if weighted else "corr.bets_equal"
-    parts.append(
-        t(lang, key, eig=f"{report.effective_bets:.1f}", n=len(report.series), weighted=f"{report.weighted_effective_bets:.1f}")
-    )
-    if report.diversification_ratio is None:
+    parts.append(t(lang, key, eig=f"{report.effective_bets:.1f}", n=n, weighted=f"{report.weighted_effective_bets:.1f}"))
+    if report.variance_share is not None:
+        shares = sorted(zip(report.series, report.variance_share, strict=True), key=lambda item: -item[1])
+        parts.append(t(lang, "corr.variance_share", shares=esc(", ".join(f"{sid} {share * 100:.0f}%" for sid, share in shares))))
+    if report.diversification_ratio is None or report.diversification_ratio_max is None:
         parts.append(t(lang, "corr.dr_unknown"))
     else:
-        parts.append(t(lang, "corr.dr", dr=f"{report.diversification_ratio:.2f}", max=f"{len(report.series) ** 0.5:.2f}"))
+        parts.append(t(lang, "corr.dr", dr=f"{report.diversification_ratio:.2f}", max=f"{report.diversification_ratio_max:.2f}",
+                       sqrt_n=f"{n ** 0.5:.2f}"))
     if report.moves:
         moves = []
         for p in report.moves:
@@ -86,7 +92,7 @@ def corr(req: Request) -> Reply:
     try:
         report = correlation_report(market, series, catalog, query.lookback.days, weights)
     except CorrelationError as exc:
-        return problem_reply(req, "corr.cannot", error=str(exc))
+        return Reply("⚠️ " + t(req.lang, "corr.cannot", error=refusal(req.lang, exc.key, exc.values)) + "\n" + usage_text(req))
     text = format_correlation(req.lang, report, query.lookback.text, weights is not None, market)
     title = f"{query.lookback.text} → {report.end.isoformat()}"  # ASCII-safe: the chart font has no CJK glyphs
     image = render_heatmap(report.matrix, report.series, title, market.label)

@@ -38,6 +38,7 @@ class Incoming:
     command: str = ""
     args: tuple[str, ...] = ()
     button: str | None = None  # raw callback data of a pressed button
+    session_language: str | None = None  # an explicit choice for this session (console --lang): wins over the stored one
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Dispatcher:
 
     def route(self, incoming: Incoming) -> Route:
         """The language, whether the chat is allowed, and the command or button it names (None: unknown)."""
-        lang = self.language(incoming.chat.id, incoming.user_language)
+        lang = incoming.session_language or self.language(incoming.chat.id, incoming.user_language)
         allowed = self.allowed(incoming.chat.id)
         if incoming.button is not None:
             data = incoming.button

@@ -7,12 +7,13 @@ from typing import Any
 
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.sources import format_sources
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
+from regimebot.macro.calendars import expected_observation
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
-from regimebot.macro.readings import is_stale, last_expected_close
 
 
 def _when(moment: datetime | None) -> str:
@@ -28,8 +29,8 @@ def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[
             missing.append(series.id)
             continue
         last = observed.index[-1].date()
-        expected = last_expected_close(now, series.calendar)
-        (stale if is_stale(series, last, expected) else fresh).append((series.id, last, expected))
+        expected = expected_observation(series, now, last)
+        (stale if last < expected else fresh).append((series.id, last, expected))
     lines = [f"<b>{t(lang, 'health.data_title')}</b> · {esc(market.label)}"]
     if fresh:
         newest = max(d for _, d, _ in fresh)
@@ -96,6 +97,8 @@ def status(req: Request) -> Reply:
     if last and not is_bot_admin(req) and last.get("chat_id") != req.chat.id:
         backlog = {**backlog, "last_error": None}  # another chat's id and error are for the bot's admins only
     lines = format_freshness(req.lang, services.catalog, market, fetches, now)
+    lines.append("")
+    lines += format_sources(req.lang, services.store.prices.source_status(), datetime.now(UTC))
     lines.append("")
     lines += format_runs(req.lang, runs, services.settings.evaluate_every)
     lines.append("")

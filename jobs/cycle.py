@@ -19,9 +19,9 @@ from regimebot.handlers.context import CycleResult, MarketSource
 from regimebot.handlers.messages.notices import format_stale_feed
 from regimebot.jobs import newsworthy
 from regimebot.macro import engine
+from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.engine import Evaluation
 from regimebot.macro.market import Market
-from regimebot.macro.readings import last_expected_close
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.db import storage_fault
 from regimebot.storage.engine_state import StoredTransition

@@ -88,6 +88,7 @@ class MarketData:
                     self.prices.save_closes(sid, series)
                 outcome = {r.series_id: result.errors.get(r.series_id) for r in group}
                 self.prices.record_fetches(provider.name if provider else source, outcome)
+                self.prices.record_source(provider.name if source == "*" and provider else source, outcome)
             errors.update(result.errors)
         with self.lock:
             self._market = None

@@ -15,8 +15,8 @@ import pandas as pd
 from regimebot.macro.tomlfile import read_toml
 
 KINDS = ("price", "index", "yield", "spread", "balance", "derived")
-CALENDARS = ("trading", "daily")
-SOURCES = ("yahoo", "fred", "mof")
+CALENDARS = ("trading", "bonds", "tokyo", "daily")  # NYSE, SIFMA US bonds, Japan, every day (macro.calendars)
+SOURCES = ("yahoo", "fred", "mof", "treasury")
 FREQUENCIES = ("daily", "weekly")
 BP_KINDS = ("yield", "spread")  # percent levels whose changes are in basis points
 MONEY_SCALE = {"USD millions": 1e6, "USD billions": 1e9, "USD trillions": 1e12}
@@ -42,10 +42,11 @@ class Series:
     change: str = "pct"  # "pct" (percent changes) or "bp" (basis-point changes)
     max_daily_move: float | None = None  # the largest plausible one-day move (log return, or points for bp series)
     timezone: str = "America/New_York"  # the exchange's time zone: a row dated after today there is rejected
-    source: str = "yahoo"  # which provider serves it: "yahoo", "fred" or "mof"
+    source: str = "yahoo"  # which provider serves it: "yahoo", "fred", "mof" or "treasury"
     frequency: str = "daily"  # "daily" or "weekly" (one observation a week, e.g. the Fed's H.4.1)
     fill_days: int = 0  # derived: each input carried forward at most this many calendar days
     short_history: bool = False  # the source keeps only recent years (e.g. ICE indices on FRED)
+    published_lag_days: int = 0  # sessions of its calendar after day D until D's value is known (H.15: 1)
 
     @property
     def derived(self) -> bool:
@@ -166,8 +167,8 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{origin}: expected one or more [[series]] tables")
     series: dict[str, Series] = {}
-    allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change", "source", "frequency", "fill_days",
-               "short_history", "max_daily_move", "timezone"}
+    allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change", "source", "frequency", "fill_days", "short_history",
+               "published_lag_days", "max_daily_move", "timezone"}
     for i, entry in enumerate(entries, 1):
         sid = str(entry.get("id", "")).strip()
         where = f"{origin}: series #{i}" + (f" ({sid})" if sid else "")
@@ -190,7 +191,7 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         max_move = entry.get("max_daily_move")
         if max_move is not None and (isinstance(max_move, bool) or not isinstance(max_move, int | float) or not 0 < max_move < 100):
             raise CatalogError(f"{where}: max_daily_move must be a positive number (a log return, or points for bp series; got {max_move!r})")
-        zone = entry.get("timezone", "UTC" if calendar == "daily" else "America/New_York")
+        zone = entry.get("timezone", {"daily": "UTC", "tokyo": "Asia/Tokyo"}.get(calendar, "America/New_York"))
         try:
             ZoneInfo(str(zone))
         except (ZoneInfoNotFoundError, ValueError):
@@ -207,6 +208,9 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         short_history = entry.get("short_history", False)
         if not isinstance(short_history, bool):
             raise CatalogError(f"{where}: short_history must be true or false (got {short_history!r})")
+        lag = entry.get("published_lag_days", 0)
+        if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 10:
+            raise CatalogError(f"{where}: published_lag_days must be a whole number of sessions from 0 to 10 (got {lag!r})")
         symbol = entry.get("symbol")
         if symbol is None and source != "yahoo" and kind != "derived":
             symbol = sid  # FRED and MoF series are asked for by their own id (or a column name given as symbol)
@@ -225,6 +229,7 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
             frequency=frequency,
             fill_days=fill_days,
             short_history=short_history,
+            published_lag_days=lag,
         )
         if kind == "derived":
             for part in item.operands():

@@ -13,7 +13,12 @@ yields and spreads. Definitions:
   Herfindahl 1/Σwᵢ² when the holdings are independent, 1 when they are identical, never above n
   (a hedge, ρ < 0, counts as the same risk reversed, not as an extra bet; volatilities ignored);
 - diversification ratio: (Σ wᵢσᵢ)/√(wᵀΣw) with σ and Σ from the same returns (1: no diversification;
-  unknown — None — when a yield or spread is among the series, as bp changes are not returns);
+  unknown — None — when a yield or spread is among the series, as bp changes are not returns), and its
+  ceiling for these weights and volatilities, the ratio if the holdings were uncorrelated,
+  (Σ wᵢσᵢ)/√(Σ wᵢ²σᵢ²) (√n only for equal wᵢσᵢ);
+- Meucci's effective number of bets (2009), the headline: principal components of the covariance, the
+  share of portfolio variance each carries, exp of that distribution's entropy — it sees volatility,
+  which the correlation-only figures above ignore; and each holding's share of variance wᵢ(Σw)ᵢ/wᵀΣw;
 - hedges that moved: per pair, ρ over the last RECENT_DAYS (60) common days minus ρ over the lookback;
   a pair whose correlation was negative and is now clearly higher is "a hedge that stopped hedging".
 """
@@ -38,14 +43,22 @@ HEDGE_BROKE = 0.3  # a negative correlation that rose by at least this much
 
 
 class CorrelationError(ValueError):
-    """Not enough data to correlate; the message names the series and what is missing."""
+    """Not enough data to correlate; the message names the series and what is missing.
+
+    `key` names the refusal (catalog scenario.refuse.<key>), `values` its figures; str(error) is the English fallback.
+    """
+
+    def __init__(self, key: str, message: str, **values: float | str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values: dict[str, float | str] = dict(values)
 
 
 def daily_changes(market: Market, series_ids: Sequence[str], catalog: Catalog, start: date | pd.Timestamp | None = None) -> pd.DataFrame:
     """Changes between common observation dates: % returns (decimals) or bp changes for bp series."""
     missing = [sid for sid in series_ids if market.series(sid).empty]
     if missing:
-        raise CorrelationError(f"no data for {', '.join(missing)}")
+        raise CorrelationError("no_data", f"no data for {', '.join(missing)}", series=", ".join(missing))
     frame = market.closes[list(series_ids)].dropna(how="any")
     if start is not None:
         frame = frame.loc[pd.Timestamp(start) :]
@@ -91,6 +104,36 @@ def diversification_ratio(cov: np.ndarray, weights: np.ndarray) -> float:
     return float(w @ np.sqrt(np.diag(cov)) / np.sqrt(w @ cov @ w))
 
 
+def diversification_ratio_max(cov: np.ndarray, weights: np.ndarray) -> float:
+    """The ratio if these holdings, with these weights and volatilities, were uncorrelated:
+    (Σ wᵢσᵢ)/√(Σ wᵢ²σᵢ²) — √n only when every wᵢσᵢ is equal (only hedges, ρ < 0, can beat it)."""
+    w = np.asarray(weights, dtype="float64")
+    risk = w * np.sqrt(np.diag(cov))
+    return float(risk.sum() / np.sqrt(np.sum(risk**2)))
+
+
+def meucci_effective_bets(cov: np.ndarray, weights: np.ndarray) -> float:
+    """Meucci's (2009) effective number of bets: the exponential of the entropy of the diversification
+    distribution, the shares of portfolio variance carried by the principal components of the covariance.
+
+    With Σ = E·diag(λ)·Eᵀ the portfolio's exposure to component k is (Eᵀw)ₖ and its share of the variance
+    pₖ = (Eᵀw)ₖ²·λₖ / wᵀΣw; N = exp(−Σ pₖ ln pₖ): 1 when one component carries all the risk, n at most.
+    """
+    w = np.asarray(weights, dtype="float64")
+    lam, vectors = np.linalg.eigh(cov)
+    variance = (vectors.T @ w) ** 2 * np.clip(lam, 0.0, None)
+    share = variance / variance.sum()
+    share = share[share > 0.0]
+    return float(np.exp(-np.sum(share * np.log(share))))
+
+
+def variance_shares(cov: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each holding's share of portfolio variance, wᵢ(Σw)ᵢ / wᵀΣw (sums to 1; a hedge's share is negative)."""
+    w = np.asarray(weights, dtype="float64")
+    out: np.ndarray = w * (cov @ w) / (w @ cov @ w)
+    return out
+
+
 @dataclass(frozen=True)
 class Pair:
     a: str
@@ -123,6 +166,9 @@ class CorrelationReport:
     effective_bets: float
     weighted_effective_bets: float
     diversification_ratio: float | None  # None: a bp series is in the set
+    diversification_ratio_max: float | None  # the ratio if uncorrelated, for these weights and volatilities
+    meucci_effective_bets: float | None  # risk-based (covariance); None with a bp series
+    variance_share: tuple[float, ...] | None  # per holding, same order as `series`
     same_bets: tuple[Pair, ...]
     mirror_bets: tuple[Pair, ...]
     moves: tuple[Pair, ...]
@@ -139,7 +185,10 @@ class CorrelationReport:
             "mirror_bets": [p.as_dict() for p in self.mirror_bets],
             "effective_bets": self.effective_bets,
             "weighted_effective_bets": self.weighted_effective_bets,
+            "meucci_effective_bets": self.meucci_effective_bets,
+            "variance_share": None if self.variance_share is None else dict(zip(self.series, self.variance_share, strict=True)),
             "diversification_ratio": self.diversification_ratio,
+            "diversification_ratio_max": self.diversification_ratio_max,
             "recent_days": self.recent_days,
             "moves": [p.as_dict() for p in self.moves],
         }
@@ -156,17 +205,19 @@ def correlation_report(
     """Correlation of daily changes over the last `lookback_days` calendar days; weights default to equal."""
     ids = list(dict.fromkeys(series_ids))
     if len(ids) < 2:
-        raise CorrelationError("need at least two series to correlate")
+        raise CorrelationError("need_two", "need at least two series to correlate")
     full = daily_changes(market, ids, catalog)
     if full.empty:
-        raise CorrelationError(f"{', '.join(ids)} have no dates in common")
+        raise CorrelationError("no_common", f"{', '.join(ids)} have no dates in common", series=", ".join(ids))
     start = full.index[-1] - pd.Timedelta(days=lookback_days)
     window = full.loc[full.index > start]
     if len(window) < MIN_OBSERVATIONS:
-        raise CorrelationError(f"only {len(window)} common daily changes in the lookback; need {MIN_OBSERVATIONS}")
+        raise CorrelationError("few_changes", f"only {len(window)} common daily changes in the lookback; need {MIN_OBSERVATIONS}",
+                               n=len(window), need=MIN_OBSERVATIONS)
     flat = without_variation(window, ids)
     if flat:
-        raise CorrelationError(f"{', '.join(flat)}: daily changes did not vary in the lookback (no correlation to measure)")
+        raise CorrelationError("flat", f"{', '.join(flat)}: daily changes did not vary in the lookback (no correlation to measure)",
+                               series=", ".join(flat))
     data = window.to_numpy().T
     any_bp = any(sid in catalog and catalog[sid].changes_in_bp for sid in ids)
     corr = np.corrcoef(data)
@@ -174,7 +225,7 @@ def correlation_report(
     w = np.array([float((weights or {}).get(sid, 1.0)) for sid in ids])
     w = w / w.sum()
     recent_window = window.iloc[-RECENT_DAYS:]
-    recent = None
+    recent: np.ndarray | None = None
     quiet: set[str] = set()
     if len(window) >= RECENT_DAYS:
         quiet = set(without_variation(recent_window, ids))  # no recent correlation with a series that sat still
@@ -183,8 +234,8 @@ def correlation_report(
     pairs = []
     for i in range(len(ids)):
         for j in range(i + 1, len(ids)):
-            unknown = recent is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(recent[i, j])
-            r = None if unknown else float(recent[i, j])
+            value = None if recent is None else float(recent[i, j])
+            r = None if value is None or ids[i] in quiet or ids[j] in quiet or not np.isfinite(value) else value
             pairs.append(Pair(ids[i], ids[j], float(corr[i, j]), r))
     moves = sorted((p for p in pairs if p.moved is not None), key=lambda p: -abs(p.moved or 0.0))[:top_moves]
     return CorrelationReport(
@@ -197,6 +248,9 @@ def correlation_report(
         effective_bets=effective_bets(corr),
         weighted_effective_bets=weighted_effective_bets(corr, w),
         diversification_ratio=None if any_bp else diversification_ratio(cov, w),
+        diversification_ratio_max=None if any_bp else diversification_ratio_max(cov, w),
+        meucci_effective_bets=None if any_bp else meucci_effective_bets(cov, w),
+        variance_share=None if any_bp else tuple(float(v) for v in variance_shares(cov, w)),
         same_bets=tuple(sorted((p for p in pairs if p.rho > SAME_BET), key=lambda p: -p.rho)),
         mirror_bets=tuple(sorted((p for p in pairs if p.rho < -SAME_BET), key=lambda p: p.rho)),
         moves=tuple(moves),

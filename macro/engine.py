@@ -3,9 +3,12 @@
 Every signal is measured over the whole history in one vectorised pass and its hysteresis and
 persistence state machine is run over all its observations (macro.signals). A thesis's status on
 each evaluation day (every date on which any series has an observation) follows from its signals'
-states that day (macro.theses; no recovery is announced on a data gap). `evaluate(as_of)` reads that history on one day; `replay` lists the status changes
-between two dates. Measures are causal, so a replay's state on day d equals a live evaluation run
-with data up to d. Manual signals are held at the given switch positions for the whole history.
+states that day (macro.theses; no recovery is announced on a data gap). `evaluate(as_of)` reads that
+history on one day; `replay` lists the status changes between two dates. Measures are causal, so a
+replay's state on day d equals a live evaluation run with data up to d. History (a replay, an
+evaluation on a given date) dates each value by the day it was published (macro.publication), so a
+day's state uses only what was known that day. Manual signals are held at the given switch positions
+for the whole history.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
+from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
+from regimebot.macro.publication import as_published
 from regimebot.macro.regime import Regime, regime_from
 from regimebot.macro.signal_kinds import SeriesCache
 from regimebot.macro.signals import (
@@ -117,7 +123,7 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
     stale = watchlist.stale_after_days
     cache = SeriesCache(market, watchlist.catalog)
     tracks = {sid: compute_track(spec, cache, stale) for sid, spec in watchlist.signals.items() if not spec.manual}
-    days = to_days(market.closes.index)
+    days = to_days(pd.DatetimeIndex(market.closes.index))
     days = days[days <= last_day]
     if not len(days) or days[-1] != last_day:
         days = np.append(days, last_day)
@@ -165,9 +171,20 @@ def _day(value: date) -> int:
     return int((np.datetime64(value, "D") - np.datetime64("1970-01-01", "D")).astype(np.int64))
 
 
+def _catalog(watchlist: Watchlist) -> Catalog:
+    if watchlist.catalog is None:
+        raise ValueError("the watch list was not loaded against a catalog (use load_watchlist)")
+    return watchlist.catalog
+
+
 def evaluate(market: Market, watchlist: Watchlist, as_of: date | None = None,
              manual: Mapping[str, bool] | None = None) -> Evaluation:
-    """Every signal, thesis and the regime as of `as_of` (default: the market's last date)."""
+    """Every signal, thesis and the regime as of `as_of` (default: the market's last date, all of it known).
+
+    On a given date the market is read as published: a value counts from its release day on.
+    """
+    if as_of is not None:
+        market = as_published(market, _catalog(watchlist))
     as_of = as_of or market.last_date() or date.today()
     hist = _build(market, watchlist, _day(as_of), manual)
     return _evaluation_at(hist, len(hist.days) - 1)
@@ -178,6 +195,7 @@ def replay(market: Market, watchlist: Watchlist, start: date, end: date,
     """Every thesis status change from `start` to `end`, as live evaluation would have seen it each day."""
     if end < start:
         raise ValueError(f"replay: end {end} is before start {start}")
+    market = as_published(market, _catalog(watchlist))
     hist = _build(market, watchlist, _day(end), manual)
     first = _day(start)
     in_window = hist.days >= first

@@ -2,82 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.holiday import (
-    AbstractHolidayCalendar,
-    GoodFriday,
-    Holiday,
-    USLaborDay,
-    USMartinLutherKingJr,
-    USMemorialDay,
-    USPresidentsDay,
-    USThanksgivingDay,
-    nearest_workday,
-)
 
+from regimebot.macro.calendars import expected_observation, is_stale
 from regimebot.macro.catalog import Series
 from regimebot.macro.market import Market
 
-NEW_YORK = ZoneInfo("America/New_York")
-US_CLOSE = time(16, 15)  # closes are final a little after 16:00 New York time
 CHANGE_WINDOWS = ("1d", "1w", "1m", "3m", "ytd")
 MAX_GAP_1D = 5  # calendar days back to the previous close that still make a "1d" change (a long weekend is 4)
-WEEKLY_GRACE_DAYS = 9  # a weekly value (H.4.1: Wednesday's, out on Thursday) is late after a week plus two days
-
-
-class _NyseHolidays(AbstractHolidayCalendar):
-    """NYSE full-day holidays (the federal calendar without Columbus/Veterans Day, plus Good Friday)."""
-
-    rules = [
-        Holiday("New Year's Day", month=1, day=1, observance=nearest_workday),
-        USMartinLutherKingJr,
-        USPresidentsDay,
-        GoodFriday,
-        USMemorialDay,
-        Holiday("Juneteenth", month=6, day=19, start_date="2022-01-01", observance=nearest_workday),
-        Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
-        USLaborDay,
-        USThanksgivingDay,
-        Holiday("Christmas", month=12, day=25, observance=nearest_workday),
-    ]
-
-
-@lru_cache(maxsize=64)
-def _holidays(year: int) -> frozenset[date]:
-    days = _NyseHolidays().holidays(start=f"{year - 1}-12-01", end=f"{year + 1}-01-31")
-    return frozenset(d.date() for d in days)
-
-
-def is_trading_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def last_expected_close(now: datetime, calendar: str = "trading") -> date:
-    """The date of the newest close that should exist at `now` (US exchange days, or every day for crypto)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    if calendar == "daily":
-        return (now.astimezone(UTC) - timedelta(days=1)).date()
-    local = now.astimezone(NEW_YORK)
-    day = local.date()
-    if not (is_trading_day(day) and local.time() >= US_CLOSE):
-        day -= timedelta(days=1)
-        while not is_trading_day(day):
-            day -= timedelta(days=1)
-    return day
-
-
-def is_stale(series: Series, last: date, expected: date) -> bool:
-    """Whether a series' last observation is older than it should be (weekly series: only after a missed week)."""
-    if series.frequency == "weekly":
-        return (expected - last).days > WEEKLY_GRACE_DAYS
-    return last < expected
+MA_DAYS = 200  # observations in the moving average: sessions of its calendar, or calendar days for a 7-day market
+Z_MOVE = 20  # observations in the move whose z-score is taken
+YEAR_OBSERVATIONS = {"daily": 365}  # a past year of observations: 365 for a 7-day market, else 252 sessions
+YEAR_SESSIONS = 252
 
 
 @dataclass(frozen=True)
@@ -95,7 +35,8 @@ class Reading:
     high_52w: float | None = None
     position_52w: float | None = None   # 0 = at the low, 1 = at the high
     ma200_distance: float | None = None  # % above (+) / below (−) the 200-day average; bp for yields
-    z_20d: float | None = None           # z-score of the 20-day change against the past year
+    z_20d: float | None = None           # z-score of the 20-day change against the year before today
+    calendar: str = "trading"            # the series' calendar: "daily" windows count calendar days (bitcoin), else sessions
     stale: bool = True
     expected_date: date | None = None    # the last close that should exist
     source: str = ""
@@ -131,13 +72,13 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
     if as_of is not None:
         s = s.loc[: pd.Timestamp(as_of)]
     now = now or datetime.now(UTC)
-    expected = last_expected_close(now, series.calendar)
+    expected = expected_observation(series, now, s.index[-1].date() if len(s) else None)
     in_bp = series.changes_in_bp
-    base = dict(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp,
-                source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
-                expected_date=expected)
+    unknown = Reading(series_id=series.id, name=series.name, unit=series.unit, in_bp=in_bp, last=None, last_date=None,
+                      source=market.label, simulated=market.simulated, error=market.errors.get(series.id),
+                      expected_date=expected, calendar=series.calendar)
     if s.empty:
-        return Reading(last=None, last_date=None, **base)
+        return unknown
     last_ts = s.index[-1]
     last = float(s.iloc[-1])
     changes: dict[str, float | None] = {}
@@ -154,17 +95,18 @@ def reading(market: Market, series: Series, as_of: date | None = None, now: date
         low, high = float(year.min()), float(year.max())
         position = (last - low) / (high - low) if high > low else None  # a flat year has no position
     ma_distance = None
-    if len(s) >= 200:
-        ma = float(s.iloc[-200:].mean())
+    if len(s) >= MA_DAYS:
+        ma = float(s.iloc[-MA_DAYS:].mean())
         ma_distance = (last - ma) * 100.0 if in_bp else (last / ma - 1.0) * 100.0
     z = None
-    if len(s) >= 252 + 20:
-        moves = (s.diff(20) * 100.0) if in_bp else (s.pct_change(20, fill_method=None) * 100.0)
-        window = moves.iloc[-252:].dropna()
+    year_n = YEAR_OBSERVATIONS.get(series.calendar, YEAR_SESSIONS)
+    if len(s) >= year_n + Z_MOVE + 1:
+        moves = (s.diff(Z_MOVE) * 100.0) if in_bp else (s.pct_change(Z_MOVE, fill_method=None) * 100.0)
+        window = moves.iloc[-year_n - 1 : -1].dropna()  # the year before today: today's move is not its own yardstick
         sd = float(window.std(ddof=1))
         if sd > 0 and np.isfinite(sd):
             z = (float(moves.iloc[-1]) - float(window.mean())) / sd
     last_date = last_ts.date()
-    stale = is_stale(series, last_date, expected) if as_of is None else False
-    return Reading(last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
-                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale, **base)
+    stale = is_stale(series, last_date, now) if as_of is None else False
+    return replace(unknown, last=last, last_date=last_date, changes=changes, low_52w=low, high_52w=high,
+                   position_52w=position, ma200_distance=ma_distance, z_20d=z, stale=stale)

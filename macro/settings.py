@@ -14,6 +14,7 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FRED_URL = "https://fred.stlouisfed.org"
 DEFAULT_FRED_API_URL = "https://api.stlouisfed.org"
 DEFAULT_MOF_URL = "https://www.mof.go.jp"
+DEFAULT_TREASURY_URL = "https://api.fiscaldata.treasury.gov"
 
 
 class ConfigError(ValueError):
@@ -59,6 +60,7 @@ class Settings:
     fred_api_url: str = DEFAULT_FRED_API_URL
     fred_api_key: str = field(default="", repr=False)
     mof_url: str = DEFAULT_MOF_URL
+    treasury_url: str = DEFAULT_TREASURY_URL
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying how to get one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 
 import sqlite_utils
@@ -31,11 +32,11 @@ def storage_fault(exc: sqlite3.Error, where: str = "the database") -> StorageErr
     return StorageError(f"{where}: {exc}")
 
 
-def open_database(path: str | Path | None = None, upto: int | None = None) -> sqlite_utils.Database:
+def open_database(path: str | Path | None = None, only: Collection[int] | None = None) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, or an in-memory one when None/":memory:".
 
     The connection may be used from worker threads (`check_same_thread=False`); the Store that owns it
-    serialises access. `upto` stops the migrations at that version (the in-memory price cache needs only 1).
+    serialises access. `only` applies just those migrations (the in-memory price cache needs only its own tables).
     """
     target = ":memory:" if path in (None, ":memory:") else str(path)
     try:
@@ -46,7 +47,7 @@ def open_database(path: str | Path | None = None, upto: int | None = None) -> sq
         db.execute("PRAGMA foreign_keys = ON")
         if target != ":memory:":
             db.enable_wal()
-        apply_migrations(db, target, upto)
+        apply_migrations(db, target, only)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open database {target}: {exc}. Check REGIMEBOT_DB points to a regimebot SQLite file.") from exc
     except OSError as exc:

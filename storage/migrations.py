@@ -2,13 +2,14 @@
 
 Versions: 1 prices, 2 engine states and transitions, 3 chats and subscriptions, 4 portfolios,
 5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts, 8 notices
-(digests, admins' warnings) in the outbox and the per-part state of split messages. A new change
+(digests, admins' warnings) in the outbox and the per-part state of split messages, 10 each data
+source's last success and last error. A new change
 to the schema is a new version, never an edit of an applied one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from regimebot.storage.engine_state import _v2_engine_state
 from regimebot.storage.notices import _v8_notices_and_parts
 from regimebot.storage.outbox import _v5_outbox
 from regimebot.storage.portfolios import create_portfolio_table
+from regimebot.storage.prices import create_source_fetches
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,11 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "outbox", _v5_outbox),
     Migration(6, "alert_topics", add_alert_topic),
     Migration(8, "notices_and_parts", _v8_notices_and_parts),
+    Migration(10, "source_fetches", create_source_fetches),
 ]
 
 
-def apply_migrations(db: sqlite_utils.Database, where: str = "database", upto: int | None = None) -> list[int]:
+def apply_migrations(db: sqlite_utils.Database, where: str = "database", only: Collection[int] | None = None) -> list[int]:
     """Bring the schema up to date; refuse a database newer than this code. Returns versions applied."""
     from regimebot.storage.db import DatabaseTooNew  # local: db.py imports this module
 
@@ -75,7 +78,7 @@ def apply_migrations(db: sqlite_utils.Database, where: str = "database", upto: i
         )
     done = []
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
-        if migration.version in applied or (upto is not None and migration.version > upto):
+        if migration.version in applied or (only is not None and migration.version not in only):
             continue
         with db.atomic():
             migration.apply(db)

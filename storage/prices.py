@@ -1,14 +1,52 @@
-"""The price cache: daily closes per series, and the outcome of each series' last fetch."""
+"""The price cache: daily closes per series, the outcome of each series' last fetch, and each source's status."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
+import sqlite_utils
 
 from regimebot.storage.repository import Repository, serialised
+
+
+def create_source_fetches(db: sqlite_utils.Database) -> None:
+    """Migration 10: each data source's last fetch, last success and last error."""
+    db.execute(
+        """CREATE TABLE source_fetches (
+            source TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            series INTEGER NOT NULL,
+            failing INTEGER NOT NULL,
+            succeeded_at TEXT,
+            failed_at TEXT,
+            error TEXT
+        )"""
+    )
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A data source's last refresh: how many of its series it served and failed, its last success and last error."""
+
+    source: str
+    fetched_at: datetime
+    series: int
+    failing: int
+    succeeded_at: datetime | None
+    failed_at: datetime | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failing == 0
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class PriceCache(Repository):
@@ -63,6 +101,33 @@ class PriceCache(Repository):
                 "fetched_at = excluded.fetched_at, error = excluded.error",
                 [(sid, source, now, err) for sid, err in errors.items()],
             )
+
+    @serialised
+    def record_source(self, source: str, errors: Mapping[str, str | None], now: datetime | None = None) -> None:
+        """Remember one source's refresh: a success when any series came back, an error when any failed."""
+        moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        failed = [err for err in errors.values() if err]
+        succeeded = len(failed) < len(errors)
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO source_fetches (source, fetched_at, series, failing, succeeded_at, failed_at, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET fetched_at = excluded.fetched_at, "
+                "series = excluded.series, failing = excluded.failing, "
+                "succeeded_at = COALESCE(excluded.succeeded_at, source_fetches.succeeded_at), "
+                "failed_at = COALESCE(excluded.failed_at, source_fetches.failed_at), "
+                "error = COALESCE(excluded.error, source_fetches.error)",
+                [source, moment, len(errors), len(failed), moment if succeeded else None,
+                 moment if failed else None, failed[0] if failed else None],
+            )
+
+    @serialised
+    def source_status(self) -> list[SourceStatus]:
+        """Every source's last refresh, in the order the sources were first fetched."""
+        rows = self._db.execute(
+            "SELECT source, fetched_at, series, failing, succeeded_at, failed_at, error FROM source_fetches ORDER BY rowid"
+        ).fetchall()
+        return [SourceStatus(src, datetime.fromisoformat(at), n, failing, _moment(ok), _moment(bad), err)
+                for src, at, n, failing, ok, bad, err in rows]
 
     @serialised
     def fetch_errors(self) -> dict[str, str]:

@@ -36,7 +36,7 @@ from regimebot.storage.run_log import RunLog
 __all__ = ["Connection", "Repository", "Store", "serialised"]
 
 
-PRICES_VERSION = 1  # the migration that creates the price cache's tables (prices, fetches)
+PRICE_MIGRATIONS = (1, 10)  # the migrations that create the price cache's tables (prices, fetches, source_fetches)
 
 
 def _is_memory(path: str | Path | None) -> bool:
@@ -63,8 +63,8 @@ class Store:
         """Open (creating if needed, migrations applied) the database at `path`, in memory when None or ":memory:"."""
         target = ":memory:" if _is_memory(path) else str(path)
         connection = Connection(open_database(target))
-        # In memory the price cache is a database of its own: only the price tables (migration 1) exist there.
-        prices = PriceCache(Connection(open_database(target, upto=PRICES_VERSION if target == ":memory:" else None)))
+        # In memory the price cache is a database of its own: only the price tables exist there.
+        prices = PriceCache(Connection(open_database(target, only=PRICE_MIGRATIONS if target == ":memory:" else None)))
         return cls(connection, prices, target)
 
     @contextmanager

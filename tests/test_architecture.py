@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[1]
 NETWORK_OR_IO = {"telegram", "sqlite3", "sqlite_utils", "aiohttp", "httpx", "requests", "urllib", "socket",
                  "yfinance", "curl_cffi", "bot", "handlers", "jobs", "storage"}
 APP_SHELL = {"bot", "handlers", "jobs"}
-HTTP_PROVIDERS = {"fred.py", "mof.py"}  # live sources over plain HTTP: the only macro modules that may import httpx
+HTTP_PROVIDERS = {"fred.py", "mof.py", "treasury.py"}  # live sources over plain HTTP: the only macro modules that may import httpx
 
 
 def imports_of(path: Path) -> set[str]:

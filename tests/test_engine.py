@@ -22,7 +22,7 @@ LEVELS = {"DXY": 100, "TLT": 90, "IEF": 95, "TMF": 50, "GOLD": 2000, "VIX": 18, 
           "SPX": 5000, "US3M": 5.0, "US5Y": 4.0, "US10Y": 4.2, "US30Y": 4.4, "EURUSD": 1.1, "USDJPY": 150,
           "BTC": 80000, "EWJ": 70, "SPHB": 80, "SPLV": 65, "WALCL": 7e6, "WTREGEN": 7e5, "RRPONTSYD": 500,
           "BAA10Y": 2.0, "BAMLH0A0HYM2": 3.5, "DFII10": 2.0, "T10YIE": 2.3, "THREEFYTP10": 0.5, "NFCI": 0.5, "SOFR": 5.0,
-          "EFFR": 5.0, "JGB10Y": 1.0}
+          "EFFR": 5.0, "JGB10Y": 1.0, "BUYBACKS": 3.0}
 END = date(2024, 12, 31)
 
 

@@ -128,7 +128,7 @@ def test_catalog_sources_and_frequencies():
                                                  "THREEFYTP10", "NFCI", "SOFR", "EFFR"}
     assert [(s.id, s.symbol) for s in by_source["mof"]] == [("JGB10Y", "10年")]
     assert all(s.symbol == s.id for s in by_source["fred"])
-    assert {s.id for s in CATALOG if s.frequency == "weekly"} == {"WALCL", "WTREGEN", "NFCI"}
+    assert {s.id for s in CATALOG if s.frequency == "weekly"} == {"WALCL", "WTREGEN", "NFCI", "BUYBACKS"}
     assert CATALOG["BAMLH0A0HYM2"].short_history and not CATALOG["BAA10Y"].short_history
     assert CATALOG["BAA10Y"].changes_in_bp and CATALOG["JGB10Y"].changes_in_bp and not CATALOG["WALCL"].changes_in_bp
     with pytest.raises(CatalogError, match="source must be one of"):
@@ -266,7 +266,8 @@ def test_fetch_twice_then_quote_cached(tmp_path, capsys, monkeypatch):
     state = served()
     with serving(state):
         for key, value in {"REGIMEBOT_DATA": "yfinance", "REGIMEBOT_DB": str(tmp_path / "cache.db"), "REGIMEBOT_FRED_URL": state.url,
-                           "REGIMEBOT_MOF_URL": state.url, "REGIMEBOT_HISTORY_START": "2024-12-01"}.items():
+                           "REGIMEBOT_MOF_URL": state.url, "REGIMEBOT_TREASURY_URL": state.url,
+                           "REGIMEBOT_HISTORY_START": "2024-12-01"}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("REGIMEBOT_FRED_API_KEY", raising=False)
         assert main(["fetch"]) == 0
@@ -307,12 +308,3 @@ def test_source_urls_and_api_key_from_the_environment():
     assert (defaults.fred_url, defaults.fred_api_key) == ("https://fred.stlouisfed.org", "")
     with pytest.raises(ConfigError, match="REGIMEBOT_MOF_URL: expected an http"):
         load_settings(env={"REGIMEBOT_MOF_URL": "www.mof.go.jp"})
-
-
-def test_a_weekly_series_is_stale_only_after_a_missed_week():
-    from regimebot.macro.readings import is_stale
-
-    expected = date(2025, 1, 24)  # a Friday close
-    assert not is_stale(CATALOG["WALCL"], date(2025, 1, 15), expected)   # 9 days: this week's value is not out yet
-    assert is_stale(CATALOG["WALCL"], date(2025, 1, 14), expected)       # 10 days: a week was missed
-    assert is_stale(CATALOG["RRPONTSYD"], date(2025, 1, 23), expected)   # a daily series: one day late is stale

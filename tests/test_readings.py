@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from regimebot.handlers.messages.readings import format_change, format_level, format_reading
+from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
-from regimebot.macro.readings import last_expected_close, reading
+from regimebot.macro.readings import reading
 
 CATALOG = load_catalog()
 FRIDAY_EVENING = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 18:00 New York
@@ -50,8 +51,9 @@ def test_range_ma_and_zscore_against_numpy():
     assert r.position_52w == pytest.approx((values[-1] - year.min()) / (year.max() - year.min()))
     assert r.ma200_distance == pytest.approx((values[-1] / values[-200:].mean() - 1) * 100)
     moves = (values[20:] / values[:-20] - 1) * 100
-    window = moves[-252:]
+    window = moves[-253:-1]  # the 252 trading days before today: today's move is not in its own yardstick
     assert r.z_20d == pytest.approx((moves[-1] - window.mean()) / window.std(ddof=1))
+    assert r.calendar == "trading"
 
 
 def test_short_history_is_unknown_not_invented():
@@ -128,3 +130,20 @@ def test_a_flat_year_has_no_range_position():
     assert r.position_52w is None  # not a made-up 50%
     text = format_reading(r, "en")
     assert "at —%" in text and "50%" not in text
+
+
+def test_bitcoin_windows_count_calendar_days_and_say_so():
+    rng = np.random.default_rng(5)
+    days = pd.date_range(end="2026-11-20", periods=500, freq="D")  # every calendar day, like bitcoin
+    values = 40_000 * np.exp(np.cumsum(rng.normal(0, 0.03, len(days))))
+    m = market_of(BTC=pd.Series(values, index=days))
+    r = reading(m, CATALOG["BTC"], now=FRIDAY_EVENING)
+    assert r.calendar == "daily"
+    assert r.ma200_distance == pytest.approx((values[-1] / values[-200:].mean() - 1) * 100)  # 200 calendar days
+    moves = (values[20:] / values[:-20] - 1) * 100
+    window = moves[-366:-1]  # a past year of calendar days, today excluded
+    assert r.z_20d == pytest.approx((moves[-1] - window.mean()) / window.std(ddof=1))
+    from regimebot.handlers.messages.readings import format_reading
+
+    assert "200-calendar-day avg" in format_reading(r, "en") and "20-calendar-day move z" in format_reading(r, "en")
+    assert "200個日曆日均線" in format_reading(r, "zh-TW")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regimebot.macro.scenario.bonds import bond_scenario, fit_ladder
+from regimebot.macro.scenario.claims import verdict
 from regimebot.macro.scenario.presets import load_presets
 
 SHIFTS = (-200, -150, -100, -50, 50, 100, 150, 200)
@@ -19,6 +20,23 @@ def dcf_price(maturities, coupon, y):
             cash = coupon / 2 + (1.0 if k == periods else 0.0)
             total += cash / (1 + y / 2) ** k
     return total
+
+
+def dcf_horizon_total(maturities, coupon, y0, shift, horizon):
+    """Cash flow by cash flow: the shift at once; each payment up to the horizon reinvested at y0+shift
+    until the horizon, each later one discounted back to the horizon at y0+shift; over the price at y0."""
+    y1 = y0 + shift
+    value = 0.0
+    for maturity in maturities:
+        periods = int(round(2 * maturity))
+        for k in range(1, periods + 1):
+            cash = coupon / 2 + (1.0 if k == periods else 0.0)
+            t = k / 2
+            if t <= horizon:
+                value += cash * (1 + y1 / 2) ** (2 * (horizon - t))
+            else:
+                value += cash / (1 + y1 / 2) ** (2 * (t - horizon))
+    return value / dcf_price(maturities, coupon, y0) - 1
 
 
 def dcf_duration(maturities, coupon, y, h=1e-6):
@@ -58,7 +76,9 @@ def test_watchlist_check_numbers():
     # (exact: 16.399, 25.983, 36.647 — WATCHLIST.md rounds the last one up to 36.7)
     assert [r.price_return * 100 for r in answer.rows] == pytest.approx([16.4, 26.0, 36.7], abs=0.06)
     # the article's ranges (+15–18, +25–30, +35–45) hold only in their lower half
-    assert answer.claims == ((-100, 15, 18, "lower_half"), (-150, 25, 30, "lower_half"), (-200, 35, 45, "lower_half"))
+    assert [verdict(r.price_return * 100, lo, hi) for r, (lo, hi) in zip(answer.rows, ((15, 18), (25, 30), (35, 45)), strict=True)] == [
+        "lower_half"
+    ] * 3
 
 
 def test_shorthand_is_its_formula_and_misses_at_200bp():
@@ -71,11 +91,12 @@ def test_shorthand_is_its_formula_and_misses_at_200bp():
     assert abs(down.taylor_return - down.price_return) > 0.01  # the reason the headline reprices exactly
 
 
-def test_carry_is_yield_times_horizon():
-    answer = bond_scenario("X", 16.0, 330, 0.048, (-100,), horizon_years=0.5)
-    row = answer.rows[0]
-    assert row.carry == pytest.approx(0.024)
-    assert row.total == pytest.approx(row.price_return + 0.024)
+def test_income_is_the_total_less_the_price_return():
+    answer = bond_scenario("X", 16.0, 330, 0.048, (-100, 0, 100), horizon_years=0.5)
+    for row in answer.rows:
+        assert row.carry == pytest.approx(row.total - row.price_return, abs=1e-15)
+    flat = answer.rows[1]  # no shift, half a year: one coupon period of yield, (1 + y/2) − 1
+    assert flat.price_return == 0 and flat.total == pytest.approx(0.024, abs=1e-12)
 
 
 def test_fitted_ladder_matches_duration_when_the_span_cannot():

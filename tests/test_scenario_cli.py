@@ -10,7 +10,7 @@ import pytest
 
 from regimebot.bot.cli import main
 from regimebot.storage.store import Store
-from tests.test_scenario_bonds import dcf_price
+from tests.test_scenario_bonds import dcf_horizon_total, dcf_price
 
 
 @pytest.fixture
@@ -36,7 +36,9 @@ def test_scenario_bond_json(env, capsys):
     exact = dcf_price(model["maturities_years"], model["coupon_pct"] / 100, y - 0.01) / dcf_price(model["maturities_years"], model["coupon_pct"] / 100, y) - 1
     (row,) = out["rows"]
     assert row["shift_bp"] == -100 and row["price_return_pct"] == pytest.approx(exact * 100, abs=1e-6)
-    assert row["carry_pct"] == pytest.approx(out["inputs"]["yield_pct"])  # 12m horizon
+    total = dcf_horizon_total(model["maturities_years"], model["coupon_pct"] / 100, y, -0.01, 1.0)
+    assert row["total_pct"] == pytest.approx(total * 100, abs=1e-6)
+    assert row["carry_pct"] == pytest.approx(row["total_pct"] - row["price_return_pct"])
     assert set(row) == {"shift_bp", "price_return_pct", "taylor_return_pct", "carry_pct", "total_pct"}
     # options before the words work too
     again = run_json(capsys, "scenario", "--json", "TLT", "-100bp", "dur=14.8")

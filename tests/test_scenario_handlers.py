@@ -19,7 +19,7 @@ from regimebot.macro.signal_specs import SignalSpec
 from regimebot.macro.watchlist import RegimeSpec, Watchlist
 from regimebot.storage.store import Store
 from tests.chat_world import services_over
-from tests.test_scenario_bonds import dcf_price
+from tests.test_scenario_bonds import dcf_horizon_total, dcf_price
 
 load_commands()
 CATALOG = load_catalog()
@@ -91,7 +91,7 @@ def check_html(text: str) -> None:
 def test_bond_headline_is_the_exact_ladder_repricing(services):
     text = ask(services, "/scenario TLT -100bp").text
     assert "16.3y" in text and "4.80%" in text and "350 years²" in text  # inputs
-    assert "iShares fact sheet (approximate)" in text and "as of 2025 (approximate)" in text
+    assert "iShares fact sheet (approximate)" in text and "as of 2025" in text
     match = re.search(r"(\d+)–(\d+)y ladder, ([\d.]+)% coupons", text)
     lo, hi, coupon = int(match.group(1)), int(match.group(2)), float(match.group(3)) / 100
     exact = dcf_price(range(lo, hi + 1), coupon, 0.038) / dcf_price(range(lo, hi + 1), coupon, 0.048) - 1
@@ -99,8 +99,10 @@ def test_bond_headline_is_the_exact_ladder_repricing(services):
     price, taylor, carry, total = (float(row.group(i)) for i in range(1, 5))
     assert price == pytest.approx(exact * 100, abs=0.06)  # coupon shown rounded to 0.01%
     assert taylor == pytest.approx((16.3 * 0.01 + 0.5 * 350 * 0.0001) * 100, abs=0.051)
-    assert carry == pytest.approx(4.8, abs=0.051) and total == pytest.approx(price + carry, abs=0.11)
-    assert "Seed 002" in text
+    exact_total = dcf_horizon_total(range(lo, hi + 1), coupon, 0.048, -0.01, 1.0)
+    assert total == pytest.approx(exact_total * 100, abs=0.06) and total == pytest.approx(price + carry, abs=0.11)
+    assert "The article “The most crowded short in history" in text and "late 2025" in text  # named, not numbered
+    assert "Seed" not in text and "002" not in text
 
 
 def test_bond_table_without_shift_and_overrides(services):
@@ -108,7 +110,11 @@ def test_bond_table_without_shift_and_overrides(services):
     for bp in (-200, -150, -100, -50, 50, 100, 150, 200):
         assert f"{bp:+d}bp" in text
     assert "14.8y" in text and "4.60%" in text and "303 years²" in text and "horizon 6m" in text
-    assert "bottom of its range" in text  # 002's claims hold only at the bottom of their ranges
+    assert "claims" not in text  # not the article's inputs (15.5y): no verdict
+    own = ask(services, "/scenario tlt dur=15.5 yield=4.55%").text
+    # judged on the article's own 15.5y and 4.4–4.7%: −100bp lands in the upper half, −150 and −200bp at the bottom
+    assert own.count("claimed") == 3 and own.count("in the lower half") == 2 and own.count("in the upper half") == 1
+    assert "-100bp: claimed +15–18%, model +17.3% — in the upper half" in own
     assert "IEF" in ask(services, "/scenario IEF -50bp").text
 
 

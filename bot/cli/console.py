@@ -39,7 +39,8 @@ TOUR_AFTER = ("/theses", "/alerts", "/why {alert}", "/scenario TLT -100bp", "/ch
 def register(sub) -> None:
     chat = sub.add_parser("chat", help="chat with the bot in the terminal, on the configured data")
     chat.add_argument("--output", metavar="DIR", help="folder for images (default: a new temporary folder)")
-    chat.add_argument("--lang", choices=LANGUAGES, help="language of this chat (default: from the config)")
+    chat.add_argument("--lang", choices=LANGUAGES,
+                      help="language of this session, over the chat's stored one (default: the stored language, else the config's)")
     chat.set_defaults(func=run_chat)
     demo = sub.add_parser("demo", help="offline demo on a SIMULATED market: chat, and watch alerts fire")
     demo.add_argument("--output", metavar="DIR", help="folder for images (default: a new temporary folder)")
@@ -67,7 +68,7 @@ def _console_settings(settings: Settings) -> Settings:
 def _screen(args: Any, settings: Settings, simulated: bool) -> Screen:
     lang = args.lang or (settings.language if settings.language in LANGUAGES else "en")
     return Screen(out=sys.stdout, output_dir=_output_dir(args, "regimebot-images-"), color=sys.stdout.isatty(),
-                  simulated=simulated, lang=lang)
+                  simulated=simulated, lang=lang, session_lang=args.lang)
 
 
 async def _interactive(chat: ConsoleChat, background: Any = None, stop: asyncio.Event | None = None) -> None:

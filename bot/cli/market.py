@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.services import open_data
+from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.readings import format_reading
+from regimebot.handlers.messages.sources import source_line
 from regimebot.macro.catalog import adhoc_series
 from regimebot.macro.readings import reading
 
@@ -76,5 +79,8 @@ def run_fetch(args, settings: Settings) -> int:
         status = f"error: {error}" if error else f"{len(s)} closes, last {s.index[-1].date()}" if len(s) else "no data"
         failed += bool(error)
         print(f"{req.series_id:8s} {req.symbol:10s} from {req.start}  {status}")
+    statuses = services.store.prices.source_status()
+    print(f"{t(settings.language, 'sources.title')}: " + "; ".join(
+        source_line(settings.language, st, datetime.now(UTC), html_mode=False) for st in statuses))
     print(f"Data: {market.label}; cache: {settings.db}")
     return 1 if failed == len(requests) else 0

@@ -6,42 +6,7 @@ Both take the same words as the chat commands (macro/scenario/grammar.py), e.g.
 `regimebot corr TLT SPX GOLD DXY lookback=2y [--png heatmap.png]`. `--json` prints one JSON object (NaN → null);
 percentages in JSON are in percent (16.4 means +16.4%), yields moves in bp, dates ISO.
 
-JSON shapes
------------
-scenario, bond fund (TLT, IEF):
-  {"kind": "bond", "fund": "TLT",
-   "preset": {"name", "source", "as_of"},
-   "inputs": {"duration_years", "convexity_years2", "yield_pct", "horizon_years"},
-   "model": {"kind": "treasury_ladder_exact_repricing", "maturities_years": [20.0, …, 30.0],
-             "coupon_pct", "duration_years", "convexity_years2", "shorthand", "carry"},
-   "rows": [{"shift_bp", "price_return_pct", "taylor_return_pct", "carry_pct", "total_pct"}, …],
-   "article_claims": [{"shift_bp", "low_pct", "high_pct", "model": "below|lower_half|upper_half|above"}]}
-scenario, leveraged fund (TMF):
-  {"kind": "leveraged", "fund": "TMF", "preset": {…},
-   "scenarios": [{"fund", "inputs": {"leverage", "shift_bp", "horizon_years", "vol_bp_per_year", "yield_pct",
-                   "expense_ratio_pct", "financing_pct"},
-                  "model": {"kind": "daily_reset_simulation", "paths", "seed", "days"},
-                  "underlying": {"p5_pct", "p50_pct", "p95_pct"}, "naive_leveraged": {…}, "fund_outcome": {…},
-                  "fund_straight_path_pct", "vs_naive_pct", "volatility_drag_pct"}, …]}
-scenario margin:
-  {"kind": "margin", "inputs": {"leverage", "maintenance_pct"}, "maintenance_assumed": bool,
-   "model": "fall = 1 - (1 - 1/L)/(1 - m)", "margin_call_fall_pct",
-   "after_fall": null | {"fall_pct", "equity_change_pct", "leverage" (null: wiped out), "margin_call"}}
-scenario bet:
-  {"kind": "bet", "inputs": {"p_pct", "up_pct", "down_pct", "max_stake_pct"}, "model",
-   "expected_value_pct", "break_even_p_pct", "kelly_pct", "half_kelly_pct", "kelly_loss_pct", "warning"}
-scenario shock:
-  {"kind": "shock", "data_source", "simulated", "chat_id",
-   "shocks": {"DXY": {"pct": -5.0}, "US10Y": {"bp": -100.0}}, "model",
-   "window": {"lookback_days", "start", "end", "observations"},
-   "holdings": [{"series", "weight", "betas": {"DXY": …, "US10Y": …}, "r2" (null: shocked itself),
-                 "move_pct", "contribution_pct"}, …],
-   "portfolio_pct"}
-corr:
-  {"data_source", "simulated", "lookback": "1y", "series": [...], "weights": [...] (sum 1; equal unless --chat),
-   "window": {"start", "end", "observations"}, "matrix": [[…]], "same_bet_threshold": 0.7,
-   "same_bets": [{"a", "b", "rho", "recent_rho", "change", "hedge_stopped_hedging"}], "mirror_bets": [...],
-   "effective_bets", "weighted_effective_bets", "diversification_ratio", "recent_days": 60, "moves": [...]}
+JSON shapes: README.md, "Machine-readable output (`--json`)" (one place, so they cannot drift apart).
 """
 
 from __future__ import annotations
@@ -53,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console.render import render_html
+from regimebot.handlers.messages.i18n import t
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError
 from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
-from regimebot.macro.scenario.bonds import BondScenario
+from regimebot.macro.scenario.funds import BondRun, run_bond
 from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
 from regimebot.macro.scenario.margin import margin_scenario
 from regimebot.macro.scenario.presets import load_presets
@@ -127,9 +93,15 @@ def _chat_id(args) -> int | None:
 
 
 def _grammar_error(settings: Settings, err: GrammarError) -> UsageError:
-    from regimebot.handlers.scenario import grammar_message
+    from regimebot.handlers.messages.scenario import grammar_message
 
     return UsageError(grammar_message(settings.language, err, escape=False))
+
+
+def _refusal(settings: Settings, exc: ScenarioError | CorrelationError) -> UsageError:
+    from regimebot.handlers.messages.scenario import refusal
+
+    return UsageError(render_html(t(settings.language, "scenario.cannot", error=refusal(settings.language, exc.key, exc.values))))
 
 
 def _market(services: DataServices, cached: bool):
@@ -142,8 +114,23 @@ def _book(services: DataServices, chat_id: int | None) -> dict[str, float]:
     return services.store.portfolios.load_portfolio(chat_id)
 
 
-def run_scenario(args, settings: Settings) -> int:
-    from regimebot.handlers import scenario as chat
+def _bond_payload(run: BondRun, query: BondQuery) -> dict[str, Any]:
+    """The bond or leveraged JSON object (README shape), with the article named when its claims are checked."""
+    preset = run.preset
+    meta = {"name": preset.name, "source": preset.source, "as_of": preset.as_of}
+    if run.bond is None:
+        return {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in run.leveraged]}
+    article = None
+    if run.article is not None:
+        article = {"id": run.article, "title": t("en", f"scenario.article.{run.article}.title"),
+                   "title_zh_tw": t("zh-TW", f"scenario.article.{run.article}.title"),
+                   "date": t("en", f"scenario.article.{run.article}.date")}
+    return {"kind": "bond", **run.bond.as_dict(), "preset": meta, "article": article,
+            "article_claims": [c.as_dict() for c in run.claims]}
+
+
+def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.handlers.messages import scenario as fmt
 
     words = _split_flags(args)
     catalog = load_catalog()
@@ -158,28 +145,24 @@ def run_scenario(args, settings: Settings) -> int:
     except GrammarError as err:
         raise _grammar_error(settings, err) from err
     lang = settings.language
+    payload: dict[str, Any]
     try:
         if isinstance(query, BondQuery):
-            preset, answer = chat.run_bond(query, presets)
-            meta = {"name": preset.name, "source": preset.source, "as_of": preset.as_of}
-            if isinstance(answer, BondScenario):
-                payload: dict[str, Any] = {"kind": "bond", **answer.as_dict(), "preset": meta}
-                text = chat.format_bond(lang, answer, preset, query.horizon.text)
-            else:
-                payload = {"kind": "leveraged", "fund": query.fund, "preset": meta, "scenarios": [a.as_dict() for a in answer]}
-                text = chat.format_leveraged(lang, answer, preset, preset.underlying or "underlying", query.horizon.text)
+            run = run_bond(query, presets)
+            payload = _bond_payload(run, query)
+            text = fmt.format_bond(lang, run, query.horizon.text) if run.bond else fmt.format_leveraged(lang, run, query.horizon.text)
         elif isinstance(query, MarginQuery):
-            answer = margin_scenario(query.leverage, query.maintenance, query.fall)
-            payload = {"kind": "margin", **answer.as_dict(), "maintenance_assumed": not query.maintenance_given}
-            text = chat.format_margin(lang, answer, not query.maintenance_given)
+            margin = margin_scenario(query.leverage, query.maintenance, query.fall)
+            payload = {"kind": "margin", **margin.as_dict(), "maintenance_assumed": not query.maintenance_given}
+            text = fmt.format_margin(lang, margin, not query.maintenance_given)
         elif isinstance(query, BetQuery):
-            answer = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
-            payload = {"kind": "bet", **answer.as_dict()}
-            text = chat.format_bet(lang, answer)
+            bet = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
+            payload = {"kind": "bet", **bet.as_dict()}
+            text = fmt.format_bet(lang, bet)
         else:
             payload, text = _shock(args, settings, query)
     except ScenarioError as exc:
-        raise UsageError(f"cannot compute this scenario: {exc}") from exc
+        raise _refusal(settings, exc) from exc
     if args.json:
         print_json(payload)
     else:

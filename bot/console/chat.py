@@ -45,6 +45,7 @@ class Screen:
     color: bool = False
     simulated: bool = False
     lang: str = "en"
+    session_lang: str | None = None  # `--lang`: wins over the chat's stored language for this session
     buttons: list[Button] = field(default_factory=list)
     _images: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -128,7 +129,7 @@ class ConsoleChat:
                                             timezone=default_timezone(services.settings))
             if prefs.paused and prefs.paused_reason == CONSOLE_CLOSED:
                 store.chats.set_paused(chat_id, False)
-        self.screen.lang = prefs.language
+        self.screen.lang = screen.session_lang or prefs.language
 
     def close(self) -> None:
         """Pause the console chat's subscriptions: with nobody at the terminal, a Telegram bot on the
@@ -137,10 +138,10 @@ class ConsoleChat:
 
     @property
     def lang(self) -> str:
-        return self.dispatcher.language(self.chat.id, self.screen.lang)
+        return self.screen.session_lang or self.dispatcher.language(self.chat.id, self.screen.lang)
 
     def _incoming(self, command: str = "", args: tuple[str, ...] = (), button: str | None = None) -> Incoming:
-        return Incoming(self.chat, self.user_id, self.screen.lang, command, args, button)
+        return Incoming(self.chat, self.user_id, self.screen.lang, command, args, button, self.screen.session_lang)
 
     def _answer(self, incoming: Incoming) -> Reply:
         """The person at the terminal runs the bot, so is its admin."""

@@ -46,9 +46,11 @@ def format_reading(r: Reading, lang: str, html_mode: bool = True) -> str:
         parts.append(t(lang, "reading.range", low=esc(format_level(r.low_52w, r.unit)), high=esc(format_level(r.high_52w, r.unit)),
                        position="—" if r.position_52w is None else f"{r.position_52w * 100:.0f}"))
     if r.ma200_distance is not None:
-        parts.append(t(lang, "reading.ma200", distance=format_change(r.ma200_distance, r.in_bp)))
+        days = "calendar" if r.calendar == "daily" else "trading"
+        parts.append(t(lang, f"reading.ma200_{days}", distance=format_change(r.ma200_distance, r.in_bp)))
     if r.z_20d is not None:
-        parts.append(t(lang, "reading.z20", z=f"{r.z_20d:+.1f}".replace("-", "−")))
+        days = "calendar" if r.calendar == "daily" else "trading"
+        parts.append(t(lang, f"reading.z20_{days}", z=f"{r.z_20d:+.1f}".replace("-", "−")))
     if parts:
         lines.append(" · ".join(parts))
     if r.stale:

@@ -123,6 +123,7 @@ def _simulate(seed: int, end: date, years: int) -> dict[str, pd.Series]:
 
     # A second generator, so the original series stay exactly as they were before these were added.
     out.update(_liquidity_and_credit(np.random.default_rng([seed, 1]), n, y10, out["US3M"], credit, japan, dy10, out["VIX"], ramp))
+    out["BUYBACKS"] = _buybacks(np.random.default_rng([seed, 2]), n)
 
     frames: dict[str, pd.Series] = {}
     for sid, values in out.items():
@@ -141,7 +142,16 @@ def _simulate(seed: int, end: date, years: int) -> dict[str, pd.Series]:
     return frames
 
 
-WEEKLY = {"WALCL": 2, "WTREGEN": 2, "NFCI": 4}
+WEEKLY = {"WALCL": 2, "WTREGEN": 2, "NFCI": 4, "BUYBACKS": 4}
+
+
+def _buybacks(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Treasury buybacks per week (USD billions, read on Fridays): none until the last two years, then a few a week."""
+    out = np.zeros(n)
+    recent = slice(max(0, n - 504), n)
+    size = rng.choice([0.0, 2.0, 4.0, 6.0, 10.0], size=len(out[recent]), p=[0.3, 0.2, 0.2, 0.2, 0.1])
+    out[recent] = size * rng.uniform(0.6, 1.0, len(size))
+    return out
 
 
 def _mean_reverting(rng: np.random.Generator, n: int, level: float, speed: float, scale: float, push: np.ndarray,

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from regimebot.macro.scenario import ScenarioError
+from regimebot.macro.scenario import Caveat, ScenarioError
+from regimebot.macro.scenario.caveats import shift_caveats
 
 MAX_COUPON = 0.25  # coupons searched in [0, 25%]
 DEFAULT_SHIFTS_BP = (-200, -150, -100, -50, 50, 100, 150, 200)
+FloatArray = npt.NDArray[np.float64]
+DURATION_MATCH = 0.01  # years: a fitted ladder further than this from the duration asked says so
 
 
 @dataclass(frozen=True)
@@ -28,25 +33,25 @@ class Ladder:
     maturities: tuple[float, ...]
     coupon: float
 
-    def cash_flows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(periods in half-years, amounts) of all bonds together; face 1 per bond."""
-        periods: list[np.ndarray] = []
-        amounts: list[np.ndarray] = []
-        for maturity in self.maturities:
-            n = int(round(maturity * 2))
-            k = np.arange(1, n + 1, dtype="float64")
-            cf = np.full(n, self.coupon / 2.0)
-            cf[-1] += 1.0
-            periods.append(k)
-            amounts.append(cf)
-        return np.concatenate(periods), np.concatenate(amounts)
+    @cached_property
+    def _flows(self) -> tuple[FloatArray, FloatArray]:
+        periods = np.array([int(round(m * 2)) for m in self.maturities])
+        k = np.arange(1, int(periods.max()) + 1)
+        alive = (periods[None, :] >= k[:, None]).sum(axis=1)  # bonds still paying coupons at period k
+        amounts = alive * (self.coupon / 2.0) + np.bincount(periods, minlength=len(k) + 1)[1:]
+        return k.astype("float64"), amounts.astype("float64")
 
-    def price(self, yields: float | np.ndarray) -> np.ndarray:
+    def cash_flows(self) -> tuple[FloatArray, FloatArray]:
+        """(periods in half-years, amounts) of all bonds together, summed per period; face 1 per bond."""
+        return self._flows
+
+    def price(self, yields: float | FloatArray) -> FloatArray:
         """Price (sum over bonds, face 1 each) at flat yield(s), semiannual compounding."""
         k, cf = self.cash_flows()
         y = np.atleast_1d(np.asarray(yields, dtype="float64"))
         disc = (1.0 + y[:, None] / 2.0) ** (-k[None, :])
-        return disc @ cf
+        out: FloatArray = disc @ cf
+        return out
 
     def duration(self, y: float) -> float:
         """Modified duration (years) at flat yield y."""
@@ -68,10 +73,15 @@ class Ladder:
         p0, p1 = self.price(np.array([y, y + shift]))
         return float(p1 / p0 - 1.0)
 
-    def describe(self) -> str:
-        lo, hi = min(self.maturities), max(self.maturities)
-        span = f"{lo:g}y" if lo == hi else f"{lo:g}–{hi:g}y"
-        return f"{span} ladder, {self.coupon * 100:.2f}% coupons"
+    def horizon_total(self, y: float, shift: float, horizon_years: float) -> float:
+        """Total return over the horizon: the shift at once, then every cash flow paid before the horizon
+        reinvested at the shifted yield and every later one valued at it (flat curve, semiannual compounding).
+
+        On a flat curve both legs are the cash flow carried to the horizon at y+Δy, so the total is
+        P(y+Δy)·(1 + (y+Δy)/2)^(2H) / P(y) − 1.
+        """
+        p0, p1 = self.price(np.array([y, y + shift]))
+        return float(p1 * (1.0 + (y + shift) / 2.0) ** (2.0 * horizon_years) / p0 - 1.0)
 
 
 def _window(start: float, width: float) -> tuple[float, ...]:
@@ -91,12 +101,13 @@ def _solve_coupon(maturities: tuple[float, ...], duration: float, y: float) -> f
     return (lo + hi) / 2.0
 
 
+@lru_cache(maxsize=256)
 def fit_ladder(duration: float, y: float, span: tuple[float, float] = (20.0, 30.0)) -> Ladder:
-    """The ladder over `span` (or the nearest feasible span) whose modified duration is `duration` at yield y."""
+    """The ladder over `span` (or the nearest feasible span) whose modified duration is `duration` at yield y (cached)."""
     if not (0.0 < duration <= 60.0):
-        raise ScenarioError(f"duration {duration:g} is out of range: expected 0–60 years")
+        raise ScenarioError("duration_range", f"duration {duration:g} is out of range: expected 0–60 years", duration=f"{duration:g}")
     if y <= -0.5:
-        raise ScenarioError(f"yield {y * 100:g}% is out of range")
+        raise ScenarioError("yield_range", f"yield {y * 100:g}% is out of range", yield_=f"{y * 100:g}")
     start0, end0 = float(span[0]), float(span[1])
     preset = _window(start0, max(0.0, end0 - start0))
     if _feasible(preset, duration, y):
@@ -130,16 +141,17 @@ def taylor_return(duration: float, convexity: float, shift: float) -> float:
 
 @dataclass(frozen=True)
 class BondRow:
-    """One shift: exact ladder price return, the shorthand, carry over the horizon, and total."""
+    """One shift: exact ladder price return, the shorthand, income over the horizon, and the exact total."""
 
     shift_bp: float
     price_return: float
     taylor_return: float
-    carry: float
+    total: float  # Ladder.horizon_total: coupons reinvested at the shifted yield
 
     @property
-    def total(self) -> float:
-        return self.price_return + self.carry
+    def carry(self) -> float:
+        """Coupons and their reinvestment over the horizon (total minus the price return)."""
+        return self.total - self.price_return
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +161,13 @@ class BondRow:
             "carry_pct": self.carry * 100,
             "total_pct": self.total * 100,
         }
+
+
+TOTAL_CONVENTION = (
+    "the shift happens at once; over the horizon every coupon (and any principal) paid is reinvested at the "
+    "shifted yield and the remaining cash flows are valued at it (flat curve, semiannual compounding): "
+    "P(y+dy) * (1 + (y+dy)/2)^(2H) / P(y) - 1"
+)
 
 
 @dataclass(frozen=True)
@@ -164,7 +183,8 @@ class BondScenario:
     rows: tuple[BondRow, ...]
     ladder_duration: float
     ladder_convexity: float
-    claims: tuple[tuple[float, float, float, str], ...] = field(default=())  # (shift bp, low %, high %, verdict)
+    convexity_from: str = "preset"  # preset | ladder (recomputed after an override) | given (cvx=)
+    caveats: tuple[Caveat, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +192,7 @@ class BondScenario:
             "inputs": {
                 "duration_years": self.duration,
                 "convexity_years2": self.convexity,
+                "convexity_from": self.convexity_from,
                 "yield_pct": self.yield_ * 100,
                 "horizon_years": self.horizon_years,
             },
@@ -182,67 +203,52 @@ class BondScenario:
                 "duration_years": self.ladder_duration,
                 "convexity_years2": self.ladder_convexity,
                 "shorthand": "-D*dy + 0.5*C*dy^2 (dy decimal, C in years^2)",
-                "carry": "yield * horizon",
+                "total": TOTAL_CONVENTION,
+                "carry": "total - price return (coupons and their reinvestment)",
             },
             "rows": [r.as_dict() for r in self.rows],
-            "article_claims": [
-                {"shift_bp": bp, "low_pct": lo, "high_pct": hi, "model": where} for bp, lo, hi, where in self.claims
-            ],
+            "warnings": [c.as_dict() for c in self.caveats],
         }
-
-
-# Seed 002's claims for TLT (yield fall in bp -> price gain range in %), checked against the model.
-ARTICLE_CLAIMS = {"TLT": {-100: (15.0, 18.0), -150: (25.0, 30.0), -200: (35.0, 45.0)}}
-
-
-def claim_verdicts(fund: str, rows: Sequence[BondRow]) -> tuple[tuple[float, float, float, str], ...]:
-    """For each claimed shift: (shift_bp, low %, high %, where the model lands: below|lower_half|upper_half|above)."""
-    claims = ARTICLE_CLAIMS.get(fund.upper(), {})
-    out = []
-    for row in rows:
-        if row.shift_bp not in claims:
-            continue
-        low, high = claims[row.shift_bp]
-        value = row.price_return * 100
-        middle = (low + high) / 2.0
-        if value < low:
-            where = "below"
-        elif value <= middle:
-            where = "lower_half"
-        elif value <= high:
-            where = "upper_half"
-        else:
-            where = "above"
-        out.append((row.shift_bp, low, high, where))
-    return tuple(out)
 
 
 def bond_scenario(
     fund: str,
     duration: float,
-    convexity: float,
+    convexity: float | None,
     yield_: float,
     shifts_bp: Sequence[float] = DEFAULT_SHIFTS_BP,
     horizon_years: float = 1.0,
     span: tuple[float, float] = (20.0, 30.0),
+    convexity_from: str = "given",
 ) -> BondScenario:
-    """Reprice the fund's model ladder for each shift (bp); carry = yield × horizon."""
+    """Reprice the fund's model ladder for each shift (bp) and carry it over the horizon.
+
+    `convexity` None: the shorthand uses the matched ladder's own convexity (after a dur=/yield= override).
+    """
     ladder = fit_ladder(duration, yield_, span)
+    ladder_convexity = ladder.convexity(yield_)
+    used_convexity = ladder_convexity if convexity is None else convexity
     rows = []
     for bp in shifts_bp:
         shift = bp / 10_000.0
         if yield_ + shift <= -0.5:
-            raise ScenarioError(f"shift {bp:g}bp takes the yield below −50%")
-        rows.append(BondRow(float(bp), ladder.reprice(yield_, shift), taylor_return(duration, convexity, shift), yield_ * horizon_years))
+            raise ScenarioError("yield_floor", f"shift {bp:g}bp takes the yield below −50%", shift=f"{bp:+g}")
+        rows.append(BondRow(float(bp), ladder.reprice(yield_, shift), taylor_return(duration, used_convexity, shift),
+                            ladder.horizon_total(yield_, shift, horizon_years)))
+    ladder_duration = ladder.duration(yield_)
+    unmatched: tuple[Caveat, ...] = ()
+    if abs(ladder_duration - duration) > DURATION_MATCH:  # half-yearly cash flows cannot reach every short duration
+        unmatched = (Caveat.of("duration_unmatched", {"asked": duration, "model": round(ladder_duration, 2)}),)
     return BondScenario(
         fund=fund,
         duration=duration,
-        convexity=convexity,
+        convexity=used_convexity,
         yield_=yield_,
         horizon_years=horizon_years,
         ladder=ladder,
         rows=tuple(rows),
-        ladder_duration=ladder.duration(yield_),
-        ladder_convexity=ladder.convexity(yield_),
-        claims=claim_verdicts(fund, rows),
+        ladder_duration=ladder_duration,
+        ladder_convexity=ladder_convexity,
+        convexity_from="ladder" if convexity is None else convexity_from,
+        caveats=unmatched + shift_caveats(yield_, [float(bp) for bp in shifts_bp]),
     )

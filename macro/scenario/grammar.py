@@ -1,15 +1,15 @@
 """The one argument grammar of /scenario, /corr and /chart, shared by the chat and the command line.
 
     FUND [SHIFT…] [horizon=12m] [dur=16] [cvx=300] [yield=4.6%]        bond fund (TLT, IEF, … presets)
-    FUND [SHIFT…] [over=12m] [vol=100bp] [fee=1%] [fin=4%] [paths=2000] [seed=7] [lev=3]   leveraged (TMF)
+    FUND [SHIFT…] [over=12m] [vol=100bp] [fee=1%] [fin=4%] [paths=1000] [seed=7] [lev=3]   leveraged (TMF)
     margin lev=2 [mm=25%] [fall=10%]
     shock SERIES=±N% | SERIES=±Nbp … [lookback=1y]
     bet p=30% up=+35% down=-10% [max=25%]
     corr: [SERIES…] [lookback=1y]          chart: SERIES [period]
 
 SHIFT is a parallel yield move: -100bp, +50bp or -1% (percentage points). Percentages may omit the
-%: `mm=25` is 25%. Periods: 90d, 6w, 12m, 2y. Keys are case-insensitive; phone minus signs (−),
-full-width ％ and ＝ are accepted. Parsing never raises anything but GrammarError.
+%: `mm=25` is 25%; a bare number below 1 (`mm=0.25`) is refused, as it could mean 25% or 0.25%.
+Periods: 90d, 6w, 12m, 2y. Keys are case-insensitive; phone minus signs (−), full-width ％ and ＝ are accepted. Parsing never raises anything but GrammarError.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ MAX_SHIFTS = 8
 class GrammarError(ValueError):
     """Bad arguments. `reason` is a message-key suffix; `arg` the offending word; `expected`/`range` hints."""
 
-    def __init__(self, reason: str, arg: str = "", expected: str = "", range_: str = "", key: str = "", choices: str = "") -> None:
+    def __init__(self, reason: str, arg: str = "", expected: str = "", range_: str = "", key: str = "", choices: str = "",
+                 percent: str = "") -> None:
         hint = " ".join(part for part in (expected, range_, choices) if part)
         super().__init__(f"{reason}: {arg}" + (f" (expected {hint})" if hint else ""))
         self.reason = reason
@@ -50,6 +51,7 @@ class GrammarError(ValueError):
         self.expected = expected
         self.range = range_
         self.key = key
+        self.percent = percent  # ambiguous_percent: the bare number read as a fraction, in percent ("25" for 0.25)
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,22 @@ def _number(pattern: re.Pattern[str], text: str, key: str, expected: str, lo: fl
     match = pattern.match(text.lower())
     if not match:
         raise GrammarError("bad_value", text, expected, key=key)
+    if pattern is _PCT:
+        refuse_bare_fraction(text, key)
     value = float(match.group(1)) * scale
     if not math.isfinite(value) or value < lo or value > hi or (lo_open and value == lo) or (hi_open and value == hi):
         raise GrammarError("out_of_range", text, expected, range_, key=key)
     return value
+
+
+def refuse_bare_fraction(text: str, key: str) -> None:
+    """One rule for percent keys: a bare number below 1 (mm=0.25) could be 25% or 0.25%, so it is refused
+    with both readings spelled out; write 25% or 0.25%. Bare numbers from 1 up are percent (mm=25 is 25%)."""
+    if text.endswith("%"):
+        return
+    value = float(text)
+    if value != 0.0 and abs(value) < 1.0:
+        raise GrammarError("ambiguous_percent", text, key=key, percent=f"{value * 100:g}")
 
 
 def parse_shift(text: str) -> float:
@@ -190,10 +204,10 @@ def parse_bond(fund: str, words: Sequence[str]) -> BondQuery:
     horizon_text = options.get("horizon", options.get("over", DEFAULT_HORIZON))
     horizon = parse_period(horizon_text, "horizon", 1, 3653, "1d–10y")
 
-    def opt(key: str, pattern: re.Pattern[str], expected: str, lo: float, hi: float, range_: str, scale: float = 1.0, **kw) -> float | None:
+    def opt(key: str, pattern: re.Pattern[str], expected: str, lo: float, hi: float, range_: str, scale: float = 1.0) -> float | None:
         if key not in options:
             return None
-        return _number(pattern, options[key], key, expected, lo, hi, scale, range_=range_, **kw)
+        return _number(pattern, options[key], key, expected, lo, hi, scale, range_=range_)
 
     paths = opt("paths", _PLAIN, "integer", 100, 20000, "100–20000")
     seed = opt("seed", _PLAIN, "integer", 0, 2**31 - 1, "0–2147483647")

@@ -95,9 +95,9 @@ def shock_scenario(
 ) -> ShockScenario:
     """P&L of the normalised `weights` when each shocked series moves by its shock (decimal % or bp)."""
     if not weights:
-        raise ScenarioError("the portfolio is empty")
+        raise ScenarioError("empty_portfolio", "the portfolio is empty")
     if not shocks:
-        raise ScenarioError("no shock given")
+        raise ScenarioError("no_shock", "no shock given")
     units = {sid: ("bp" if catalog[sid].changes_in_bp else "pct") for sid in shocks}
     total_w = sum(weights.values())
     shocked = list(shocks)
@@ -105,15 +105,17 @@ def shock_scenario(
     try:
         changes = daily_changes(market, needed, catalog)
     except CorrelationError as exc:
-        raise ScenarioError(str(exc)) from exc
+        raise ScenarioError(exc.key, str(exc), **exc.values) from exc
     if not changes.empty:
         changes = changes.loc[changes.index > changes.index[-1] - pd.Timedelta(days=lookback_days)]
     estimated = [h for h in weights if h not in shocks or units[h] == "bp"]
     if estimated and len(changes) < MIN_OBSERVATIONS:
-        raise ScenarioError(f"only {len(changes)} common daily changes in the lookback; need {MIN_OBSERVATIONS}")
+        raise ScenarioError("few_changes", f"only {len(changes)} common daily changes in the lookback; need {MIN_OBSERVATIONS}",
+                            n=len(changes), need=MIN_OBSERVATIONS)
     flat = without_variation(changes, shocked) if estimated else []
     if flat:  # no beta to a series whose changes never varied: lstsq's min-norm guess would be a made-up number
-        raise ScenarioError(f"{', '.join(flat)}: daily changes did not vary in the lookback; no sensitivity to it can be estimated")
+        raise ScenarioError("flat", f"{', '.join(flat)}: daily changes did not vary in the lookback; no sensitivity to it can be estimated",
+                            series=", ".join(flat))
     x = changes[shocked].to_numpy() if not changes.empty else np.empty((0, len(shocked)))
     shock_vec = np.array([shocks[sid] for sid in shocked])
     holdings = []
