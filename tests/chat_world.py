@@ -40,7 +40,7 @@ def generated_closes(seed: int = 3, end: date = END, days: int = 800) -> dict[st
         daily = s.calendar == "daily"
         index = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D" if daily else "B")
         level = START_LEVELS.get(s.id, 100.0)
-        if s.kind == "yield":
+        if s.changes_in_bp:  # yields, spreads, NFCI: levels with small daily steps (plausible for the validation)
             values = level + np.cumsum(rng.normal(0, 0.04, days))
         else:
             values = level * np.exp(np.cumsum(rng.normal(0, 0.01, days)))

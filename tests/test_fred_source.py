@@ -208,8 +208,10 @@ class RecordingYahoo(YahooProvider):
 
 def yahoo_frame() -> FakeDownload:
     days = [d.date().isoformat() for d in pd.bdate_range("2025-01-02", "2025-01-17")]
-    yahoo_symbols = [s.symbol for s in CATALOG.downloadable() if s.source == "yahoo"]
-    return FakeDownload(download_frame({sym: ohlcv(days, [100.0 + i for i in range(len(days))]) for sym in yahoo_symbols}))
+    yahoo = [s for s in CATALOG.downloadable() if s.source == "yahoo"]
+    steps = range(len(days))  # +1% a day for prices, +1 bp a day for yields: plausible for the one validation
+    return FakeDownload(download_frame({s.symbol: ohlcv(days, [4.0 + 0.01 * i if s.changes_in_bp else 100.0 + i for i in steps])
+                                        for s in yahoo}))
 
 
 def test_yahoo_offline_does_not_stop_fred_and_yahoo_never_sees_fred_ids(memory_store):
