@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from regimebot.handlers.context import Services
+from regimebot.handlers.context import Services, WatchlistSlot
 from regimebot.jobs.cycle import Cycle
 from regimebot.jobs.refresh import MarketData
 from regimebot.macro.catalog import Catalog, load_catalog
@@ -51,7 +51,7 @@ def open_data(settings: Settings, provider: Provider | None = None, db_path: str
 def build_services(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> Services:
     """Everything a running bot or console chat shares: the data services, the watch list and the evaluation cycle."""
     data = open_data(settings, provider, db_path)
-    watchlist = load_watchlist(settings.watchlist, data.catalog)
-    cycle = Cycle(data.store, data.market_data, watchlist, settings.alert_chats, settings.admins, settings.language)
+    watchlists = WatchlistSlot(load_watchlist(settings.watchlist, data.catalog))
+    cycle = Cycle(data.store, data.market_data, watchlists, settings.alert_chats, settings.admins, settings.language)
     return Services(settings=settings, store=data.store, catalog=data.catalog, market_data=data.market_data,
-                    watchlist=watchlist, evaluator=cycle)
+                    watchlists=watchlists, evaluator=cycle)

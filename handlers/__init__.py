@@ -13,6 +13,7 @@ COMMAND_MODULES: list[str] = [
     "regimebot.handlers.manual",
     "regimebot.handlers.alerts",
     "regimebot.handlers.scenario", "regimebot.handlers.portfolio", "regimebot.handlers.correlation", "regimebot.handlers.chart",
+    "regimebot.handlers.journal", "regimebot.handlers.reload",
 ]
 
 

@@ -64,6 +64,21 @@ class Evaluator(Protocol):
         """Call `listener` after an on-request cycle that enqueued deliveries (the bot sends them at once)."""
 
 
+class WatchlistSlot:
+    """The watch list in use: handlers, jobs and the evaluation cycle read `current`; /reload puts a validated one in."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._current = watchlist
+
+    @property
+    def current(self) -> Watchlist:
+        return self._current
+
+    def replace(self, watchlist: Watchlist) -> None:
+        """Use `watchlist` from now on (one reference swap: a reader sees the old list or the new one, never a mix)."""
+        self._current = watchlist
+
+
 @dataclass(frozen=True)
 class Services:
     """Shared by every handler and job of one running bot; the store serialises its own access."""
@@ -72,5 +87,10 @@ class Services:
     store: Store
     catalog: Catalog
     market_data: MarketSource
-    watchlist: Watchlist
+    watchlists: WatchlistSlot
     evaluator: Evaluator
+
+    @property
+    def watchlist(self) -> Watchlist:
+        """The watch list in use (replaced by /reload)."""
+        return self.watchlists.current

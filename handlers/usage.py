@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
-from regimebot.handlers.messages.text import as_of_text, esc
+from regimebot.handlers.messages.text import as_of_text, esc, source_line  # noqa: F401 (source_line: handlers import it from here)
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.macro.market import Market
 from regimebot.macro.settings import Settings
@@ -68,13 +68,6 @@ def admin_only(req: Request) -> Reply:
 
 
 
-def source_line(lang: str, market: Market, as_of: date | datetime | None = None) -> str:
-    """"As of DATE · source LABEL" (simulated data says so)."""
-    when = as_of if as_of is not None else market.last_date()
-    line = t(lang, "common.source", as_of=esc(as_of_text(when)), source=esc(market.label))
-    if market.simulated:
-        line += "\n" + t(lang, "common.simulated")
-    return f"<i>{line}</i>"
 
 
 

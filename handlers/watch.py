@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from regimebot.handlers.evaluation import evaluate_cached
 from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.journal import distance_line
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import STATE_ICONS, as_of_text, catalog_label, esc, localized, state_text, status_text, thesis_name, verdict_text
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import find_thesis, source_line, thesis_ids, usage_reply
+from regimebot.macro.distance import Distance, distances
 from regimebot.macro.engine import Evaluation
+from regimebot.macro.signal_kinds import SeriesCache
 from regimebot.macro.signal_specs import SignalSpec
 from regimebot.macro.watchlist import Watchlist
 
@@ -74,8 +77,8 @@ def format_theses(req: Request, evaluation: Evaluation) -> list[str]:
     return lines
 
 
-def format_signal(req: Request, evaluation: Evaluation, signal_id: str) -> list[str]:
-    """A signal's state, value against its thresholds, since when, and what it means."""
+def format_signal(req: Request, evaluation: Evaluation, signal_id: str, distance: Distance | None = None) -> list[str]:
+    """A signal's state, value against its thresholds, since when, its distance to them, and what it means."""
     spec = req.services.watchlist.signals.get(signal_id)
     result = evaluation.signals.get(signal_id)
     state = result.state if result is not None else "unknown"
@@ -91,6 +94,8 @@ def format_signal(req: Request, evaluation: Evaluation, signal_id: str) -> list[
                    breach=format_threshold(spec, spec.breach if spec is not None else None) or "—")
     since = result.since if result is not None else None
     lines = [head, "    " + detail + (" · " + t(req.lang, "watch.since", since=esc(as_of_text(since))) if since else "")]
+    if distance is not None:
+        lines.append("    " + distance_line(req.lang, distance))
     meaning = localized(spec.meaning if spec is not None else None, req.lang)
     if meaning:
         lines.append(f"    <i>{esc(meaning)}</i>")
@@ -143,8 +148,10 @@ def thesis(req: Request) -> Reply:
         lines.append(t(req.lang, "watch.positions", positions=esc(positions)))
     rule = t(req.lang, "watch.rule", k=spec.k, hard=esc(", ".join(spec.hard)) if spec.hard else "—")
     lines += ["", f"<b>{t(req.lang, 'watch.invalidation')}</b>", rule]
+    fresh = {sid: r.state != "unknown" for sid, r in evaluation.signals.items()}
+    near = distances(SeriesCache(market, req.services.catalog), req.services.watchlist, spec.invalidation, fresh)
     for sid in spec.invalidation:
-        lines += format_signal(req, evaluation, sid)
+        lines += format_signal(req, evaluation, sid, near.get(sid))
     if spec.confirming:
         lines += ["", f"<b>{t(req.lang, 'watch.confirming')}</b>"]
         for sid in spec.confirming:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from regimebot.handlers.context import CycleResult, MarketSource
+from regimebot.handlers.context import CycleResult, MarketSource, WatchlistSlot
 from regimebot.handlers.messages.notices import format_stale_feed
 from regimebot.jobs import newsworthy
 from regimebot.macro import engine
@@ -34,7 +34,7 @@ __all__ = ["Cycle", "CycleResult", "fan_out"]
 _RUNNING = threading.Lock()  # one cycle at a time per process (scheduled, after-close and /evaluate)
 
 
-def _recipients(store: Store, alert_chats: Iterable[int], thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
+def alert_recipients(store: Store, alert_chats: Iterable[int], thesis_id: str, now: datetime) -> list[tuple[int, int | None]]:
     """(chat id, forum topic id) of every subscriber, then the configured alert chats (channels)."""
     recipients = [(prefs.chat_id, prefs.alert_thread_id) for prefs in store.chats.subscribers(thesis_id, now)]
     known = {chat_id for chat_id, _ in recipients}
@@ -59,7 +59,7 @@ def fan_out(store: Store, transitions: Sequence[StoredTransition], source: str, 
                 evidence=list(tr.evidence), urgent=tr.new == "invalidated", transition_id=tr.id, now=now,
             )
             alert_ids.append(alert.id)
-            rows += store.outbox.enqueue_deliveries(alert.id, _recipients(store, alert_chats, tr.thesis_id, now), now=now)
+            rows += store.outbox.enqueue_deliveries(alert.id, alert_recipients(store, alert_chats, tr.thesis_id, now), now=now)
     return alert_ids, rows
 
 
@@ -77,11 +77,11 @@ class Cycle:
     silently, and a stale feed queues one notice per admin instead. A storage fault is one StorageError.
     """
 
-    def __init__(self, store: Store, market_data: MarketSource, watchlist: Watchlist, alert_chats: Iterable[int] = (),
+    def __init__(self, store: Store, market_data: MarketSource, watchlists: WatchlistSlot, alert_chats: Iterable[int] = (),
                  admins: Iterable[int] = (), language: str = "en") -> None:
         self.store = store
         self.market_data = market_data
-        self.watchlist = watchlist
+        self.watchlists = watchlists  # read each cycle: /reload may have put a new watch list in
         self.alert_chats = tuple(alert_chats)
         self.admins = tuple(sorted(admins))
         self.language = language
@@ -91,15 +91,16 @@ class Cycle:
         """One cycle; a failure is recorded in the run log (for /status and the dead-man switch) and re-raised."""
         store = self.store
         clock = now or datetime.now(UTC)
+        watchlist = self.watchlists.current
         with _RUNNING:
             run_id = store.runs.start_run("evaluate", now=now)
             try:
                 market = self.market_data.refresh()
                 manual = store.engine_state.manual_signals()
-                evaluation = engine.evaluate(market, self.watchlist, manual=manual)
+                evaluation = engine.evaluate(market, watchlist, manual=manual)
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
-                    news, silent, stale_days = self._record(market, evaluation, clock)
+                    news, silent, stale_days = self._record(watchlist, market, evaluation, clock)
                     alert_ids, rows = fan_out(store, news, market.source, market.simulated, now, self.alert_chats)
             except Exception as exc:  # recorded, then re-raised to the caller (a storage fault as one StorageError)
                 fault = storage_fault(exc, f"database {store.path}") if isinstance(exc, sqlite3.Error) else exc
@@ -116,12 +117,19 @@ class Cycle:
             log.info("status change of %s recorded without an alert: %s", thesis_id, why)
         log.info("evaluation as of %s: %d transition(s), %d alert(s), %d delivery row(s)",
                  evaluation.as_of, transitions, len(alert_ids), rows)
+        try:
+            from regimebot.jobs.journal_push import queue_journal_pushes  # it imports this module
+
+            rows += queue_journal_pushes(store, market, self.alert_chats, now)
+        except Exception:  # a journal fault must not fail the evaluation; due pushes are queued by the next cycle
+            log.exception("journal pushes not queued this cycle")
         return CycleResult(run_id, True, str(evaluation.as_of), transitions, alert_ids, rows, errors=dict(market.errors),
                            silent=silent, stale_days=stale_days)
 
-    def _record(self, market: Market, evaluation: Evaluation, now: datetime) -> tuple[list[StoredTransition], dict[str, str], int | None]:
+    def _record(self, watchlist: Watchlist, market: Market, evaluation: Evaluation,
+                now: datetime) -> tuple[list[StoredTransition], dict[str, str], int | None]:
         """Record the evaluation; return the changes to alert, the silent ones (thesis id → why) and the feed's lag."""
-        state, watchlist = self.store.engine_state, self.watchlist
+        state = self.store.engine_state
         previous = state.evaluated_through()
         before = state.manual_signals_before_last_switch()
         if not previous and any(before.get(sid, False) != on for sid, on in state.manual_signals().items()):
@@ -143,7 +151,7 @@ class Cycle:
         return news, silent, lag
 
     def evaluate_now(self) -> CycleResult:
-        """One cycle on request (/evaluate, /signal); listeners hear of new deliveries (or notices) at once."""
+        """One cycle on request (/evaluate, /signal); listeners hear of new deliveries at once."""
         result = self.run()
         if result.deliveries or result.stale_days:
             for listener in list(self._listeners):

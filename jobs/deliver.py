@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from regimebot.handlers.context import Services
 from regimebot.handlers.messages.alerts import format_alert
+from regimebot.handlers.messages.journal import format_journal_push
 from regimebot.handlers.messages.reply import Reply
 from regimebot.storage.chats import ChatPrefs
 from regimebot.storage.notices import ALERT_ROW, NOTICE_ROW
@@ -225,7 +226,10 @@ async def _deliver_one(
         report.held += 1
         return False
     lang = prefs.language if prefs is not None else services.settings.language
-    reply = format_alert(alert, lang, services.watchlist)
+    if alert.kind == "status":
+        reply = format_alert(alert, lang, services.watchlist)
+    else:
+        reply = format_journal_push(alert, lang, services.watchlist)
     parts = await _parts(services, ALERT_ROW, row.id)
     for _ in range(2):  # a second try only after following a ChatMigrated
         try:

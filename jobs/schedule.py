@@ -23,6 +23,7 @@ from regimebot.handlers.messages.notices import format_deadman
 from regimebot.jobs.deadman import deadman_due
 from regimebot.jobs.deliver import DeliveryReport, RetryPolicy, Sender, deliver_notices, deliver_pending
 from regimebot.jobs.digest import build_digest
+from regimebot.jobs.journal_push import REVIEW_WEEKDAY, queue_weekly_review
 from regimebot.jobs.scheduler import JobFn, JobScheduler, Scheduled
 from regimebot.macro.providers import DataError
 from regimebot.storage.db import StorageError
@@ -184,12 +185,38 @@ class BotJobs:
             except (ZoneInfoNotFoundError, ValueError):
                 zone = ZoneInfo("UTC")
             hours, minutes = (int(x) for x in hhmm.split(":"))
-            job = scheduler.daily(self._tracked(functools.partial(self.send_digest, chat_id)), time(hours, minutes, tzinfo=zone),
+            job = scheduler.daily(self._tracked(functools.partial(self.digest_job, chat_id)), time(hours, minutes, tzinfo=zone),
                                   f"digest:{chat_id}")
             self._digests[chat_id] = (hhmm, tz, job)
 
     def scheduled_digests(self) -> dict[int, tuple[str, str]]:
         return {chat_id: entry[:2] for chat_id, entry in self._digests.items()}
+
+    async def digest_job(self, chat_id: int) -> None:
+        """At the chat's digest time: the digest, and on the review weekday the weekly journal review."""
+        await self.send_digest(chat_id)
+        if await self.queue_review(chat_id):
+            await self.deliver_now()
+
+    async def queue_review(self, chat_id: int, now: datetime | None = None) -> bool:
+        """On the review weekday (in the chat's time zone), queue the weekly journal review through the outbox."""
+        now = now or datetime.now(UTC)
+        prefs = self.services.store.chats.get_chat(chat_id)
+        if prefs is None or prefs.paused:
+            return False
+        try:
+            zone = ZoneInfo(prefs.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        local_day = now.astimezone(zone).date()
+        if local_day.weekday() != REVIEW_WEEKDAY:
+            return False
+        try:
+            alert_id = await asyncio.to_thread(queue_weekly_review, self.services, chat_id, prefs.alert_thread_id, local_day, now)
+        except Exception:  # a review that cannot be built must not stop the other jobs; next week's is tried again
+            log.exception("could not queue the weekly review for chat %s", chat_id)
+            return False
+        return alert_id is not None
 
     async def send_digest(self, chat_id: int, now: datetime | None = None) -> bool:
         """Build one chat's digest and queue it in the outbox (once per local day), then deliver; False when not queued."""

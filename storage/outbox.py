@@ -93,6 +93,7 @@ class AlertRecord(StatusChange):
     evidence: list[dict[str, Any]]
     created_at: datetime
     urgent: bool
+    kind: str = "status"  # or a journal push: catalyst_overdue, pain, weekly_review (schema v7)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Delivery:
     sent_at: datetime | None
 
 
-_ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent"
+_ALERT_COLS = "id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent, kind"
 _DELIVERY_COLS = "id, alert_id, chat_id, thread_id, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at"
 
 
@@ -120,6 +121,7 @@ def _alert(row: tuple[Any, ...]) -> AlertRecord:
     return AlertRecord(
         id=row[0], thesis_id=row[1], old=row[2], new=row[3], as_of=row[4], source=row[5],
         simulated=bool(row[6]), evidence=json.loads(row[7]), created_at=parse_required_ts(row[8]), urgent=bool(row[9]),
+        kind=row[10],
     )
 
 
@@ -161,18 +163,20 @@ class Outbox(Repository):
         urgent: bool = False,
         transition_id: int | None = None,
         now: datetime | None = None,
+        kind: str = "status",
     ) -> AlertRecord:
-        """Store one alert. With `transition_id`, a second call for the same transition returns the first alert."""
+        """Store one alert (a status change, or a journal push of `kind`). With `transition_id`, a second call for
+        the same transition returns the first alert."""
         if transition_id is not None:
             row = self._db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE transition_id = ?", [transition_id]).fetchone()
             if row:
                 return _alert(row)
         with self._db.atomic():
             cur = self._db.execute(
-                "INSERT INTO alerts (transition_id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO alerts (transition_id, thesis_id, old, new, as_of, source, simulated, evidence, created_at, urgent, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [transition_id, thesis_id, old, new, str(as_of), source, int(bool(simulated)),
-                 json.dumps(evidence, default=_json_default, allow_nan=False), _ts(now), int(bool(urgent))],
+                 json.dumps(evidence, default=_json_default, allow_nan=False), _ts(now), int(bool(urgent)), kind],
             )
         alert = self.get_alert(inserted_id(cur))
         assert alert is not None  # just inserted, under the lock
@@ -185,10 +189,10 @@ class Outbox(Repository):
 
     @serialised
     def alerts_for_chat(self, chat_id: int, limit: int = 10) -> list[AlertRecord]:
-        """The newest alerts that were addressed to this chat (whatever their delivery state), newest first."""
+        """The newest status alerts that were addressed to this chat (whatever their delivery state), newest first."""
         rows = self._db.execute(
             f"SELECT {', '.join('a.' + c.strip() for c in _ALERT_COLS.split(','))} FROM alerts a "
-            "JOIN deliveries d ON d.alert_id = a.id WHERE d.chat_id = ? ORDER BY a.id DESC LIMIT ?",
+            "JOIN deliveries d ON d.alert_id = a.id WHERE d.chat_id = ? AND a.kind = 'status' ORDER BY a.id DESC LIMIT ?",
             [chat_id, limit],
         ).fetchall()
         return [_alert(r) for r in rows]
@@ -196,7 +200,8 @@ class Outbox(Repository):
     @serialised
     def alerts_since(self, since: datetime) -> list[AlertRecord]:
         """Every alert (status change) created since `since`, oldest first (for the daily digest)."""
-        rows = self._db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE created_at >= ? ORDER BY id", [_ts(since)]).fetchall()
+        rows = self._db.execute(f"SELECT {_ALERT_COLS} FROM alerts WHERE created_at >= ? AND kind = 'status' ORDER BY id",
+                                [_ts(since)]).fetchall()
         return [_alert(r) for r in rows]
 
     @serialised

@@ -25,6 +25,7 @@ from pathlib import Path
 from regimebot.storage.chats import Chats
 from regimebot.storage.db import latest_version, open_database, schema_version
 from regimebot.storage.engine_state import EngineState
+from regimebot.storage.journal import Journal
 from regimebot.storage.notices import Notices
 from regimebot.storage.outbox import Outbox
 from regimebot.storage.portfolios import Portfolios
@@ -56,6 +57,7 @@ class Store:
         self.portfolios = Portfolios(connection)
         self.runs = RunLog(connection)
         self.process_locks = ProcessLocks(connection)
+        self.journal = Journal(connection)
         self.prices = prices
 
     @classmethod

@@ -12,7 +12,7 @@ import pandas as pd
 
 from regimebot.bot.config import DataSource, Settings
 from regimebot.handlers import load_commands
-from regimebot.handlers.context import CycleResult, Evaluator, MarketSource, Services
+from regimebot.handlers.context import CycleResult, Evaluator, MarketSource, Services, WatchlistSlot
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Request
 from regimebot.jobs.cycle import Cycle
@@ -99,9 +99,9 @@ def services_over(store: Store | None = None, settings: Settings | None = None, 
     settings = settings or Settings()
     if market_data is None:
         market_data = MarketData(store.prices, catalog, GeneratedProvider({}), settings.history_start)
-    watchlist = watchlist or load_watchlist(None, catalog)
-    evaluator = evaluator or Cycle(store, market_data, watchlist, settings.alert_chats, settings.admins, settings.language)
-    return Services(settings=settings, store=store, catalog=catalog, market_data=market_data, watchlist=watchlist,
+    watchlists = WatchlistSlot(watchlist or load_watchlist(None, catalog))
+    evaluator = evaluator or Cycle(store, market_data, watchlists, settings.alert_chats, settings.admins, settings.language)
+    return Services(settings=settings, store=store, catalog=catalog, market_data=market_data, watchlists=watchlists,
                     evaluator=evaluator)
 
 

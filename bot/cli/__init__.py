@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "regimebot.bot.cli.scenario",  # scenario, corr
     "regimebot.bot.cli.run",       # run (Telegram)
     "regimebot.bot.cli.console",   # demo, chat
+    "regimebot.bot.cli.journal",   # journal
 )
 
 

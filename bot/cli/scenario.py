@@ -19,16 +19,15 @@ from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console.render import render_html
 from regimebot.handlers.messages.i18n import t
+from regimebot.handlers.messages.scenario import format_answer
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.correlation import CorrelationError, correlation_report
 from regimebot.macro.providers import DataError
 from regimebot.macro.scenario import ScenarioError
-from regimebot.macro.scenario.bets import DEFAULT_MAX_STAKE, bet_scenario
-from regimebot.macro.scenario.funds import BondRun, run_bond
-from regimebot.macro.scenario.grammar import BetQuery, BondQuery, GrammarError, MarginQuery, ShockQuery, parse_corr, parse_scenario
-from regimebot.macro.scenario.margin import margin_scenario
+from regimebot.macro.scenario.answers import ScenarioAnswer, ShockInputs, answer_scenario
+from regimebot.macro.scenario.funds import BondRun
+from regimebot.macro.scenario.grammar import BondQuery, GrammarError, MarginQuery, parse_corr, parse_scenario
 from regimebot.macro.scenario.presets import load_presets
-from regimebot.macro.scenario.shocks import shock_scenario
 
 if TYPE_CHECKING:  # the CLI starts without importing the market-data wiring
     from regimebot.bot.services import DataServices
@@ -130,8 +129,6 @@ def _bond_payload(run: BondRun, query: BondQuery) -> dict[str, Any]:
 
 
 def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
-    from regimebot.handlers.messages import scenario as fmt
-
     words = _split_flags(args)
     catalog = load_catalog()
     try:
@@ -144,25 +141,12 @@ def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
         query = parse_scenario(words, list(presets), catalog)
     except GrammarError as err:
         raise _grammar_error(settings, err) from err
-    lang = settings.language
-    payload: dict[str, Any]
     try:
-        if isinstance(query, BondQuery):
-            run = run_bond(query, presets)
-            payload = _bond_payload(run, query)
-            text = fmt.format_bond(lang, run, query.horizon.text) if run.bond else fmt.format_leveraged(lang, run, query.horizon.text)
-        elif isinstance(query, MarginQuery):
-            margin = margin_scenario(query.leverage, query.maintenance, query.fall)
-            payload = {"kind": "margin", **margin.as_dict(), "maintenance_assumed": not query.maintenance_given}
-            text = fmt.format_margin(lang, margin, not query.maintenance_given)
-        elif isinstance(query, BetQuery):
-            bet = bet_scenario(query.p, query.up, query.down, query.max_stake or DEFAULT_MAX_STAKE)
-            payload = {"kind": "bet", **bet.as_dict()}
-            text = fmt.format_bet(lang, bet)
-        else:
-            payload, text = _shock(args, settings, query)
+        answer = answer_scenario(query, presets, lambda: _shock_inputs(args, settings))
     except ScenarioError as exc:
         raise _refusal(settings, exc) from exc
+    payload = _payload(answer, args)
+    text = format_answer(settings.language, answer)
     if args.json:
         print_json(payload)
     else:
@@ -170,9 +154,9 @@ def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any], str]:
+def _shock_inputs(args: argparse.Namespace, settings: Settings) -> ShockInputs:
+    """The book of the chat named with --chat, and the market (refreshed unless --cached)."""
     from regimebot.bot.services import open_data
-    from regimebot.handlers.scenario import format_shock
 
     chat_id = _chat_id(args)
     if chat_id is None:
@@ -181,15 +165,27 @@ def _shock(args, settings: Settings, query: ShockQuery) -> tuple[dict[str, Any],
     book = _book(services, chat_id)
     if not book:
         raise UsageError(f"chat {chat_id} has no portfolio: set one with /portfolio set TLT 30 GOLD 20 … in that chat")
-    market = _market(services, args.cached)
-    answer = shock_scenario(market, services.catalog, book, query.shocks, query.lookback.days)
-    payload = {"kind": "shock", "data_source": market.label, "simulated": market.simulated, "chat_id": chat_id, **answer.as_dict()}
-    return payload, format_shock(settings.language, answer, market, query.lookback.text)
+    return ShockInputs(_market(services, args.cached), services.catalog, book)
+
+
+def _payload(answer: ScenarioAnswer, args: argparse.Namespace) -> dict[str, Any]:
+    """The JSON object of an answer (README shape)."""
+    query = answer.query
+    if answer.bond is not None and isinstance(query, BondQuery):
+        return _bond_payload(answer.bond, query)
+    if answer.margin is not None and isinstance(query, MarginQuery):
+        return {"kind": "margin", **answer.margin.as_dict(), "maintenance_assumed": not query.maintenance_given}
+    if answer.bet is not None:
+        return {"kind": "bet", **answer.bet.as_dict()}
+    assert answer.shock is not None and answer.market is not None
+    market = answer.market
+    return {"kind": "shock", "data_source": market.label, "simulated": market.simulated, "chat_id": _chat_id(args),
+            **answer.shock.as_dict()}
 
 
 def run_corr(args, settings: Settings) -> int:
     from regimebot.bot.services import open_data
-    from regimebot.handlers.correlation import format_correlation
+    from regimebot.handlers.messages.correlation import format_correlation
 
     words = _split_flags(args)
     catalog = load_catalog()

@@ -7,14 +7,17 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from regimebot.handlers.messages.i18n import t
-from regimebot.handlers.messages.text import esc
+from regimebot.handlers.messages.text import esc, source_line
+from regimebot.macro.market import Market
 from regimebot.macro.scenario import Caveat
+from regimebot.macro.scenario.answers import ScenarioAnswer
 from regimebot.macro.scenario.bets import BetScenario
 from regimebot.macro.scenario.claims import ClaimCheck
 from regimebot.macro.scenario.funds import BondRun
-from regimebot.macro.scenario.grammar import GrammarError
+from regimebot.macro.scenario.grammar import BondQuery, GrammarError, MarginQuery, ShockQuery
 from regimebot.macro.scenario.margin import MarginScenario
 from regimebot.macro.scenario.presets import Article, Preset, articles
+from regimebot.macro.scenario.shocks import ShockScenario
 
 
 def pct(value: float, digits: int = 1) -> str:
@@ -202,3 +205,57 @@ def format_bet(lang: str, answer: BetScenario) -> str:
     parts += caveat_lines(lang, answer.caveats)
     parts.append(t(lang, "scenario.bet.model"))
     return "\n".join(parts)
+
+
+LOW_R2 = 0.3  # below it a holding's move is mostly unexplained by the shocked series
+MAX_BETA_COLUMNS = 3
+
+def format_shock(lang: str, answer: ShockScenario, market: Market, lookback: str) -> str:
+    shocks = " · ".join(
+        f"{sid} {value:+g}bp" if answer.units[sid] == "bp" else f"{sid} {pct(value, 1)}" for sid, value in answer.shocks.items()
+    )
+    head = t(lang, "scenario.shock.title", shocks=esc(shocks), total=pct(answer.total))
+    cols = t(lang, "scenario.shock.columns").split("|")
+    lines = [" ".join([cell(cols[0], 6, left=True)] + [cell(c, w) for c, w in zip(cols[1:], (5, 7, 7, 4))])]
+    for h in answer.holdings:
+        r2 = "—" if h.r2 is None else f"{h.r2:.2f}"
+        lines.append(f"{h.series:<6} {h.weight * 100:>4.0f}% {pct(h.move):>7} {pct(h.contribution):>7} {r2:>4}")
+    parts = [f"<b>{head}</b>", "<pre>" + esc("\n".join(lines)) + "</pre>"]
+    estimated = [h for h in answer.holdings if h.r2 is not None]
+    shocked = list(answer.shocks)[:MAX_BETA_COLUMNS]
+    if estimated:
+        rows = [" ".join([cell("β", 6, left=True)] + [cell(sid[:7], 7) for sid in shocked])]
+        for h in estimated:
+            values = [h.betas[sid] * (10_000.0 if answer.units[sid] == "bp" else 1.0) for sid in shocked]
+            rows.append(" ".join([cell(h.series, 6, left=True)] + [f"{v:>+7.2f}" for v in values]))
+        parts.append("<pre>" + esc("\n".join(rows)) + "</pre>" + t(lang, "scenario.shock.beta_units"))
+    parts.append(
+        t(
+            lang,
+            "scenario.shock.model",
+            series=esc(", ".join(answer.shocks)),
+            lookback=esc(lookback),
+            start=esc(answer.start.isoformat() if answer.start else "?"),
+            end=esc(answer.end.isoformat() if answer.end else "?"),
+            n=answer.observations,
+        )
+    )
+    weak = [h.series for h in answer.holdings if h.r2 is not None and h.r2 < LOW_R2]
+    if weak:
+        parts.append("⚠️ " + t(lang, "scenario.shock.low_r2", series=esc(", ".join(weak)), r2=f"{LOW_R2:g}"))
+    parts.append(source_line(lang, market, answer.end))
+    return "\n".join(parts)
+
+
+def format_answer(lang: str, answer: ScenarioAnswer) -> str:
+    """Any scenario answer as Telegram HTML (the chat command and the CLI print the same text)."""
+    query = answer.query
+    if answer.bond is not None and isinstance(query, BondQuery):
+        run = answer.bond
+        return format_bond(lang, run, query.horizon.text) if run.bond is not None else format_leveraged(lang, run, query.horizon.text)
+    if answer.margin is not None and isinstance(query, MarginQuery):
+        return format_margin(lang, answer.margin, not query.maintenance_given)
+    if answer.bet is not None:
+        return format_bet(lang, answer.bet)
+    assert answer.shock is not None and answer.market is not None and isinstance(query, ShockQuery)
+    return format_shock(lang, answer.shock, answer.market, query.lookback.text)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from regimebot.handlers.messages.i18n import messages, t
+from regimebot.macro.market import Market
 from regimebot.macro.watchlist import Watchlist
 
 STATUS_ICONS = {"intact": "🟢", "weakening": "🟡", "invalidated": "🔴", "unknown": "⚪"}
@@ -70,3 +71,11 @@ def catalog_label(lang: str, key: str, fallback: str) -> str:
 def verdict_text(lang: str, verdict: str) -> str:
     """The regime verdict in the chat's language (an unknown word shown as it is)."""
     return catalog_label(lang, f"watch.verdict.{verdict}", verdict)
+
+def source_line(lang: str, market: Market, as_of: date | datetime | None = None) -> str:
+    """"As of DATE · source LABEL" (simulated data says so)."""
+    when = as_of if as_of is not None else market.last_date()
+    line = t(lang, "common.source", as_of=esc(as_of_text(when)), source=esc(market.label))
+    if market.simulated:
+        line += "\n" + t(lang, "common.simulated")
+    return f"<i>{line}</i>"
