@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -28,12 +30,21 @@ __all__ = ["DEFAULT_API_URL", "DEFAULT_FRED_API_URL", "DEFAULT_FRED_URL", "DEFAU
 
 LANGUAGES = ("en", "zh-TW")
 PRESET_KEYS = {"duration", "convexity", "yield", "leverage", "as_of", "source", "underlying", "expense_ratio"}
+# Bounds every number is held to: what the scheduler (APScheduler timedelta arithmetic), SQLite integers and
+# Telegram accept, with sense on top (an evaluation at most every 30 days, a dead-man switch within 90 days).
+SECONDS_BOUNDS = {"evaluate_every": (1, 30 * 86400), "deadman_after": (60, 90 * 86400)}
+TELEGRAM_ID_MAX = 2**53  # Telegram's ids fit in 52 bits (plus sign); beyond this is a typo, and SQLite overflows at 2**63
+EARLIEST_HISTORY = date(1900, 1, 1)
+PRESET_BOUNDS = {"duration": (0.0, 100.0), "convexity": (-10_000.0, 10_000.0), "yield": (-50.0, 100.0),
+                 "leverage": (-10.0, 10.0), "expense_ratio": (0.0, 100.0)}
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 
 # key -> environment variable. Every top-level key of the file has one.
 ENV_VARS = {
     "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_url": "REGIMEBOT_TELEGRAM_API_URL",
+    "webhook_secret": "REGIMEBOT_WEBHOOK_SECRET",
     "db": "REGIMEBOT_DB",
     "data": "REGIMEBOT_DATA",
     "watchlist": "REGIMEBOT_WATCHLIST",
@@ -80,6 +91,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}; check --config / REGIMEBOT_CONFIG") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,14 +111,16 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
             raise ConfigError(f"{where(key)}: expected a string, got {type(v).__name__}")
         return v.strip()
 
-    def positive_int(key: str) -> int:
+    def seconds(key: str) -> int:
         v = raw[key]
+        low, high = SECONDS_BOUNDS[key]
         try:
             n = int(v) if not isinstance(v, bool) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             n = None
-        if n is None or n <= 0 or (isinstance(v, float) and not v.is_integer()):
-            raise ConfigError(f"{where(key)}: expected a whole number of seconds > 0, got {v!r}")
+        if n is None or (isinstance(v, float) and not v.is_integer()) or not low <= n <= high:
+            raise ConfigError(f"{where(key)}: expected a whole number of seconds from {low} to {high} "
+                              f"({high // 86400} days), got {str(v)[:40]!r}")
         return n
 
     def id_list(key: str) -> list[int]:
@@ -121,9 +136,13 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
             try:
                 if isinstance(item, bool) or isinstance(item, float):
                     raise ValueError
-                out.append(int(item_s))
+                number = int(item_s)
+                if abs(number) >= TELEGRAM_ID_MAX:
+                    raise ValueError
+                out.append(number)
             except ValueError:
-                raise ConfigError(f"{where(key)}: {item_s!r} is not a Telegram id (a whole number, e.g. 12345 or -100987)") from None
+                raise ConfigError(f"{where(key)}: {item_s[:40]!r} is not a Telegram id (a whole number of at most "
+                                  "16 digits, e.g. 12345 or -100987)") from None
         return out
 
     if "telegram_bot_token" in raw:
@@ -133,6 +152,12 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where('telegram_api_url')}: expected an http(s) URL like {DEFAULT_API_URL}")
         values["telegram_api_url"] = url
+    if "webhook_secret" in raw:
+        secret = text("webhook_secret")
+        if not _WEBHOOK_SECRET.match(secret):
+            raise ConfigError(f"{where('webhook_secret')}: expected 1-256 characters A-Z, a-z, 0-9, _ or - "
+                              "(what Telegram accepts as a webhook secret_token)")
+        values["webhook_secret"] = secret
     for key, example in (("fred_url", DEFAULT_FRED_URL), ("fred_api_url", DEFAULT_FRED_API_URL), ("mof_url", DEFAULT_MOF_URL),
                          ("treasury_url", DEFAULT_TREASURY_URL)):
         if key in raw:
@@ -158,15 +183,19 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
     if "alert_chats" in raw:
         values["alert_chats"] = tuple(id_list("alert_chats"))
     if "evaluate_every" in raw:
-        values["evaluate_every"] = positive_int("evaluate_every")
+        values["evaluate_every"] = seconds("evaluate_every")
     if "deadman_after" in raw:
-        values["deadman_after"] = positive_int("deadman_after")
+        values["deadman_after"] = seconds("deadman_after")
     if "history_start" in raw:
         v = raw["history_start"]
+        v = v.date() if isinstance(v, datetime) else v
         try:
-            values["history_start"] = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
+            start = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
         except ValueError:
-            raise ConfigError(f"{where('history_start')}: expected an ISO date like 2005-01-01, got {v!r}") from None
+            raise ConfigError(f"{where('history_start')}: expected an ISO date like 2005-01-01, got {str(v)[:40]!r}") from None
+        if not EARLIEST_HISTORY <= start <= date.today():
+            raise ConfigError(f"{where('history_start')}: expected a date from {EARLIEST_HISTORY} to today, got {start}")
+        values["history_start"] = start
     if "language" in raw:
         lang = text("language")
         if lang not in LANGUAGES:
@@ -212,8 +241,11 @@ def _validate_presets(section: Any, where: str) -> Mapping[str, Mapping[str, Any
         unknown = set(preset) - PRESET_KEYS
         if unknown:
             raise ConfigError(f"{where}.presets.{name}: unknown key '{sorted(unknown)[0]}'; known: {', '.join(sorted(PRESET_KEYS))}")
-        for key in ("duration", "convexity", "yield", "leverage", "expense_ratio"):
-            if key in preset and (isinstance(preset[key], bool) or not isinstance(preset[key], (int, float))):
-                raise ConfigError(f"{where}.presets.{name}.{key}: expected a number, got {preset[key]!r}")
+        for key, (low, high) in PRESET_BOUNDS.items():
+            if key not in preset:
+                continue
+            v = preset[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not low <= v <= high:
+                raise ConfigError(f"{where}.presets.{name}.{key}: expected a number from {low:g} to {high:g}, got {v!r}")
         out[name.upper()] = MappingProxyType(dict(preset))
     return MappingProxyType(out)

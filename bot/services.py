@@ -13,6 +13,7 @@ from regimebot.macro.providers import Provider, make_provider
 from regimebot.macro.providers.fred import FredProvider
 from regimebot.macro.providers.mof import MofProvider
 from regimebot.macro.providers.treasury import TreasuryProvider
+from regimebot.macro.redaction import Redactor
 from regimebot.macro.settings import Settings
 from regimebot.macro.watchlist import load_watchlist
 from regimebot.storage.store import Store
@@ -26,6 +27,7 @@ class DataServices:
     store: Store
     catalog: Catalog
     market_data: MarketData
+    redact: Redactor
 
 
 def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
@@ -42,16 +44,18 @@ def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
 
 def open_data(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> DataServices:
     """Open the store (`db_path`, else settings.db) and wire the catalog and market data."""
+    redact = Redactor(settings.secrets())
     store = Store.open(db_path if db_path is not None else settings.db)
     catalog = load_catalog()
-    market_data = MarketData(store.prices, catalog, provider or source_providers(settings), settings.history_start)
-    return DataServices(settings, store, catalog, market_data)
+    market_data = MarketData(store.prices, catalog, provider or source_providers(settings), settings.history_start, redact)
+    return DataServices(settings, store, catalog, market_data, redact)
 
 
 def build_services(settings: Settings, provider: Provider | None = None, db_path: str | Path | None = None) -> Services:
     """Everything a running bot or console chat shares: the data services, the watch list and the evaluation cycle."""
     data = open_data(settings, provider, db_path)
     watchlists = WatchlistSlot(load_watchlist(settings.watchlist, data.catalog))
-    cycle = Cycle(data.store, data.market_data, watchlists, settings.alert_chats, settings.admins, settings.language)
+    cycle = Cycle(data.store, data.market_data, watchlists, settings.alert_chats, data.redact,
+                  admins=settings.admins, language=settings.language)
     return Services(settings=settings, store=data.store, catalog=data.catalog, market_data=data.market_data,
-                    watchlists=watchlists, evaluator=cycle)
+                    watchlists=watchlists, evaluator=cycle, redact=data.redact)

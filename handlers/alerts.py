@@ -9,7 +9,7 @@ from typing import Any
 from regimebot.handlers.messages.alerts import format_alert_details, format_alert_list
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
-from regimebot.handlers.messages.text import esc, thesis_name
+from regimebot.handlers.messages.text import esc, moment_html, thesis_name
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, chat_prefs, may_change_chat
 from regimebot.storage.outbox import AlertRecord
@@ -94,7 +94,7 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
     chat_prefs(req)
     req.services.store.chats.mute_thesis(req.chat.id, thesis_id, until)
     name = thesis_name(req.services.watchlist, thesis_id, req.lang)
-    return Reply(t(req.lang, "alerts.snoozed", thesis=esc(name), until=esc(until.strftime("%Y-%m-%d %H:%M UTC"))))
+    return Reply(t(req.lang, "alerts.snoozed", thesis=esc(name), until=moment_html(until)))
 
 
 @REGISTRY.callback("mute", admin=True)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
+from regimebot.macro.redaction import Redactor
 from regimebot.macro.settings import Settings
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.store import Store
@@ -89,6 +90,7 @@ class Services:
     market_data: MarketSource
     watchlists: WatchlistSlot
     evaluator: Evaluator
+    redact: Redactor = field(default_factory=Redactor)  # masks the configured secrets in anything shown or stored
 
     @property
     def watchlist(self) -> Watchlist:

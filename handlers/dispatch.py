@@ -25,6 +25,16 @@ from regimebot.storage.db import StorageError, storage_fault
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA = re.compile(r"^([a-z_]{1,16}):([A-Za-z0-9_.:#-]{0,60})$")
+# What Telegram marks as a bot_command at the start of a message (the console reads typed lines the same way)
+BOT_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]{3,32})?")
+
+
+def command_line(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(command name, arguments) of a typed line as Telegram reads it: `/dxy.` is /dxy; None: not a command."""
+    match = BOT_COMMAND.match(text)
+    if match is None:
+        return None
+    return match.group(1).lower(), tuple(text.split()[1:])
 MAX_CALLBACK_BYTES = 64  # Telegram's limit; longer data was not ours
 
 

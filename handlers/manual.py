@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from regimebot.handlers.admin import run_evaluation
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
-from regimebot.handlers.messages.text import esc, localized
+from regimebot.handlers.messages.text import esc, localized, moment_html
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
 from regimebot.storage.db import StorageError
@@ -43,7 +43,7 @@ def signal(req: Request) -> Reply:
     switch_id = req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
-               user=esc(req.user_id), when=now.strftime("%Y-%m-%d %H:%M UTC"))]
+               user=esc(req.user_id), when=moment_html(now))]
     meaning = localized(spec.meaning, req.lang)
     if meaning:
         lines.append(f"<i>{esc(meaning)}</i>")

@@ -8,7 +8,7 @@ from typing import Any
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.sources import format_sources
-from regimebot.handlers.messages.text import esc
+from regimebot.handlers.messages.text import esc, moment_html
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import is_bot_admin, market_clock, market_now, usage_reply
 from regimebot.macro.calendars import expected_observation
@@ -16,8 +16,13 @@ from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+def _fetched_at(stored: str) -> str:
+    """The stored time of the last fetch as a date-time entity (as stored, escaped, if it does not parse)."""
+    try:
+        moment = datetime.fromisoformat(stored)
+    except ValueError:
+        return esc(stored)
+    return moment_html(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[dict], now: datetime) -> list[str]:
@@ -48,7 +53,7 @@ def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[
     if len(errors) > 8:
         lines.append(t(lang, "health.more_errors", count=len(errors) - 8))
     fetched = [f["fetched_at"] for f in fetches if f.get("fetched_at")]
-    lines.append(t(lang, "health.last_fetch", when=esc(max(fetched) if fetched else "—")))
+    lines.append(t(lang, "health.last_fetch", when=_fetched_at(max(fetched)) if fetched else "—"))
     return lines
 
 
@@ -65,9 +70,9 @@ def format_runs(lang: str, runs: list[Any], every_seconds: int | None) -> list[s
         outcome = t(lang, "health.ok", transitions=last.transitions, alerts=last.alerts)
     else:
         outcome = t(lang, "health.failed", error=esc((last.error or "")[:200]))
-    lines.append(t(lang, "health.last_eval", when=_when(last.finished_at or last.started_at), outcome=outcome))
+    lines.append(t(lang, "health.last_eval", when=moment_html(last.finished_at or last.started_at), outcome=outcome))
     if every_seconds:
-        lines.append(t(lang, "health.next_eval", when=_when(last.started_at + timedelta(seconds=every_seconds))))
+        lines.append(t(lang, "health.next_eval", when=moment_html(last.started_at + timedelta(seconds=every_seconds))))
     return lines
 
 
@@ -105,4 +110,4 @@ def status(req: Request) -> Reply:
     lines += format_backlog(req.lang, backlog)
     if market.simulated:
         lines += ["", f"<i>{t(req.lang, 'common.simulated')}</i>"]
-    return Reply("\n".join(lines))
+    return Reply(services.redact("\n".join(lines)))  # errors stored before a secret was configured are masked too

@@ -21,7 +21,8 @@ from regimebot.jobs import newsworthy
 from regimebot.macro import engine
 from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.engine import Evaluation
-from regimebot.macro.market import Market
+from regimebot.macro.market import Market, source_kind
+from regimebot.macro.redaction import Redactor
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.db import storage_fault
 from regimebot.storage.engine_state import StoredTransition
@@ -78,11 +79,12 @@ class Cycle:
     """
 
     def __init__(self, store: Store, market_data: MarketSource, watchlists: WatchlistSlot, alert_chats: Iterable[int] = (),
-                 admins: Iterable[int] = (), language: str = "en") -> None:
+                 redact: Redactor | None = None, admins: Iterable[int] = (), language: str = "en") -> None:
         self.store = store
         self.market_data = market_data
         self.watchlists = watchlists  # read each cycle: /reload may have put a new watch list in
         self.alert_chats = tuple(alert_chats)
+        self.redact = redact or Redactor()  # a failure's text is stored and shown in /status
         self.admins = tuple(sorted(admins))
         self.language = language
         self._listeners: list[Callable[[CycleResult], None]] = []
@@ -101,11 +103,11 @@ class Cycle:
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     news, silent, stale_days = self._record(watchlist, market, evaluation, clock)
-                    alert_ids, rows = fan_out(store, news, market.source, market.simulated, now, self.alert_chats)
+                    alert_ids, rows = fan_out(store, news, source_kind(market.source), market.simulated, now, self.alert_chats)
             except Exception as exc:  # recorded, then re-raised to the caller (a storage fault as one StorageError)
                 fault = storage_fault(exc, f"database {store.path}") if isinstance(exc, sqlite3.Error) else exc
                 try:
-                    store.runs.finish_run(run_id, ok=False, error=f"{type(fault).__name__}: {fault}"[:500], now=now)
+                    store.runs.finish_run(run_id, ok=False, error=self.redact(f"{type(fault).__name__}: {fault}")[:500], now=now)
                 except sqlite3.Error as also:  # the database that failed may refuse this too: the log keeps it
                     log.error("could not record the failed run %s: %s", run_id, also)
                 if fault is exc:

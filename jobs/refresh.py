@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import pandas as pd
 
 from regimebot.macro.catalog import Catalog, adhoc_series
-from regimebot.macro.market import Market, make_closes
+from regimebot.macro.market import Market, make_closes, source_kind
 from regimebot.macro.providers import FetchRequest, FetchResult, Provider
 from regimebot.macro.providers.validation import SeriesRules, fetch_checked
+from regimebot.macro.redaction import Redactor
 from regimebot.storage.prices import PriceCache
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class MarketData:
     """
 
     def __init__(self, prices: PriceCache, catalog: Catalog, provider: Provider | Mapping[str, Provider],
-                 history_start: date = date(2005, 1, 1)) -> None:
+                 history_start: date = date(2005, 1, 1), redact: Redactor | None = None) -> None:
         self.prices = prices
         self.catalog = catalog
         self.providers: dict[str, Provider] = {}
@@ -43,6 +44,7 @@ class MarketData:
             self.provider = provider
         self.history_start = history_start
         self.lock = threading.RLock()  # guards the loaded Market only; the price cache serialises its own connection
+        self.redact = redact or Redactor()  # a provider's error may quote a URL with an API key
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
 
     @property
@@ -86,15 +88,18 @@ class MarketData:
             with self.lock:
                 for sid, series in result.closes.items():
                     self.prices.save_closes(sid, series)
-                outcome = {r.series_id: result.errors.get(r.series_id) for r in group}
+                outcome = {r.series_id: self._masked(result.errors.get(r.series_id)) for r in group}
                 self.prices.record_fetches(provider.name if provider else source, outcome)
-                self.prices.record_source(provider.name if source == "*" and provider else source, outcome)
+                self.prices.record_source(source_kind(provider.name) if source == "*" and provider else source, outcome)
             errors.update(result.errors)
         with self.lock:
             self._market = None
         if errors:
             log.warning("data errors for %d series: %s", len(errors), ", ".join(sorted(errors)))
         return self.market()
+
+    def _masked(self, error: str | None) -> str | None:
+        return self.redact(error) if error else error
 
     def _fetch(self, provider: Provider | None, source: str, group: list[FetchRequest], end: date | None) -> FetchResult:
         """One provider call, every row checked (validation.fetch_checked); a missing provider or anything it
@@ -143,4 +148,5 @@ class MarketData:
         requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol or s, start) for s in symbols]
         result = fetch_checked(self.provider, requests, {r.series_id: SeriesRules(r.series_id) for r in requests})
         closes = make_closes(result.closes)
-        return Market(closes, self.provider.name, self.provider.simulated, result.errors)
+        errors = {sid: self.redact(text) for sid, text in result.errors.items()}
+        return Market(closes, self.provider.name, self.provider.simulated, errors)

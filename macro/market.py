@@ -28,8 +28,9 @@ class Market:
 
     @property
     def label(self) -> str:
-        """The data source as shown to users; simulated data always says so."""
-        return f"{self.source} (SIMULATED)" if self.simulated else self.source
+        """The data source as shown to users: its kind (never a server folder); simulated data always says so."""
+        kind = source_kind(self.source)
+        return f"{kind} (SIMULATED)" if self.simulated else kind
 
     def series(self, series_id: str) -> pd.Series:
         """One series' own observations (NaN rows dropped), oldest first."""
@@ -46,6 +47,11 @@ class Market:
         """The market as it was known at the close of `as_of` (later rows dropped)."""
         cut = pd.Timestamp(as_of)
         return Market(self.closes.loc[:cut], self.source, self.simulated, self.errors)
+
+
+def source_kind(source: str) -> str:
+    """What kind of source a provider's name is (`csv`, `yfinance`, `fred`, `demo`): `csv:/srv/data` is `csv`."""
+    return source.split(":", 1)[0].strip() or "unknown"
 
 
 def make_closes(observations: Mapping[str, pd.Series], catalog: Catalog | None = None) -> pd.DataFrame:

@@ -43,6 +43,7 @@ class Settings:
 
     telegram_bot_token: str = field(default="", repr=False)
     telegram_api_url: str = DEFAULT_API_URL
+    webhook_secret: str = field(default="", repr=False)
     db: Path = field(default_factory=default_db_path)
     data: DataSource = DataSource("yfinance")
     watchlist: Path | None = None
@@ -71,3 +72,7 @@ class Settings:
                 "To try regimebot without Telegram, run `regimebot demo`."
             )
         return self.telegram_bot_token
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured secret value (for the redactor): the bot token, the webhook secret, the FRED API key."""
+        return tuple(s for s in (self.telegram_bot_token, self.webhook_secret, self.fred_api_key) if s)

@@ -124,6 +124,10 @@ def _parse_measure(entry: Mapping[str, Any], where: str, catalog: Catalog) -> Me
     for sid in series:
         if sid not in catalog:
             raise WatchlistError(f"{where}: unknown series {sid!r}; known: {', '.join(catalog.ids)}")
+    repeated = sorted({sid for sid in series if series.count(sid) > 1})
+    if repeated:
+        raise WatchlistError(f"{where}: series {repeated[0]} is listed twice; a {kind} of a series with itself "
+                             "never moves (give two different series)")
     need = {"correlation": 2, "ratio": 2}.get(kind, 1)
     if kind == "mean_correlation":
         if len(series) < 3:

@@ -18,6 +18,8 @@ def read_toml(bundled: str, path: str | Path | None, error: type[Exception], wha
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise error(f"cannot read {what} file {path}: {exc.strerror or exc}{'; ' + hint if hint else ''}") from exc
+        except UnicodeDecodeError as exc:
+            raise error(f"{what} file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
         origin = str(path)
     try:
         return tomllib.loads(text), origin

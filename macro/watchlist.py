@@ -205,33 +205,44 @@ def _parse_level_ref(text: Any, where: str, signals: Mapping[str, SignalSpec]) -
     return sid, level
 
 
+def _list(data: Mapping[str, Any], key: str, where: str, of: str) -> list[Any]:
+    """A key that must hold a list (a TOML array), e.g. `require = ["vix_level"]`, not `require = 5`."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise WatchlistError(f"{where}: {key} must be a list of {of} (got {value!r})"[:300])
+    return value
+
+
 def _parse_regime(data: Any, signals: Mapping[str, SignalSpec], origin: str) -> RegimeSpec:
     where = f"{origin}: regime"
     _keys(data, {"lines", "verdicts", "require"}, where)
     lines = []
-    for n, line in enumerate(data.get("lines", []), 1):
+    for n, line in enumerate(_list(data, "lines", where, "[[regime.lines]] tables"), 1):
         lw = f"{where} line #{n}"
         _keys(line, {"key", "signal"}, lw)
         key, sid = line.get("key"), line.get("signal")
         if not isinstance(key, str) or not _ID.match(key):
             raise WatchlistError(f"{lw}: key must be lower-case letters, digits and _ (got {key!r})")
-        if sid not in signals:
+        if not isinstance(sid, str) or sid not in signals:
             raise WatchlistError(f"{lw} ({key}): names signal {sid!r}, which is not defined")
         lines.append(RegimeLineSpec(key=key, signal=sid))
     rules = []
-    for n, rule in enumerate(data.get("verdicts", []), 1):
+    for n, rule in enumerate(_list(data, "verdicts", where, "[[regime.verdicts]] tables"), 1):
         rw = f"{where} verdict #{n}"
         _keys(rule, {"verdict", "when_all", "when_any"}, rw)
         verdict = rule.get("verdict")
         if verdict not in VERDICTS or verdict in ("calm", "unknown"):
             raise WatchlistError(f"{rw}: verdict must be one of {', '.join(v for v in VERDICTS if v not in ('calm', 'unknown'))} (got {verdict!r})")
-        when_all = tuple(_parse_level_ref(x, f"{rw} ({verdict})", signals) for x in rule.get("when_all", []))
-        when_any = tuple(_parse_level_ref(x, f"{rw} ({verdict})", signals) for x in rule.get("when_any", []))
+        conditions = 'conditions like "credit_widening:breach"'
+        when_all = tuple(_parse_level_ref(x, f"{rw} ({verdict})", signals)
+                         for x in _list(rule, "when_all", f"{rw} ({verdict})", conditions))
+        when_any = tuple(_parse_level_ref(x, f"{rw} ({verdict})", signals)
+                         for x in _list(rule, "when_any", f"{rw} ({verdict})", conditions))
         if not when_all and not when_any:
             raise WatchlistError(f"{rw} ({verdict}): give when_all and/or when_any")
         rules.append(VerdictRule(verdict=verdict, when_all=when_all, when_any=when_any))
-    require = data.get("require", [])
+    require = _list(data, "require", where, "signal ids")
     for sid in require:
-        if sid not in signals:
+        if not isinstance(sid, str) or sid not in signals:
             raise WatchlistError(f"{where}: require names signal {sid!r}, which is not defined")
     return RegimeSpec(lines=tuple(lines), verdicts=tuple(rules), require=tuple(require))

@@ -15,7 +15,11 @@ class StorageError(RuntimeError):
     """The database cannot be used as it is; the message says which file and what to do."""
 
 
-class DatabaseTooNew(StorageError):
+class DatabaseUnusable(StorageError):
+    """REGIMEBOT_DB cannot be opened or created as given (a configuration problem: exit status 2)."""
+
+
+class DatabaseTooNew(DatabaseUnusable):
     """The database was written by a newer regimebot; upgrade regimebot rather than the file."""
 
 
@@ -48,10 +52,15 @@ def open_database(path: str | Path | None = None, only: Collection[int] | None =
         if target != ":memory:":
             db.enable_wal()
         apply_migrations(db, target, only)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):  # another process holds it: a fault of the moment, not of the path
+            raise StorageError(f"database {target} is locked by another process: {exc}; try again") from exc
+        raise DatabaseUnusable(f"cannot open database {target}: {exc}. Set REGIMEBOT_DB to a writable path "
+                               "of a regimebot SQLite file.") from exc
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open database {target}: {exc}. Check REGIMEBOT_DB points to a regimebot SQLite file.") from exc
+        raise DatabaseUnusable(f"cannot open database {target}: {exc}. Check REGIMEBOT_DB points to a regimebot SQLite file.") from exc
     except OSError as exc:
-        raise StorageError(f"cannot create database {target}: {exc.strerror}. Set REGIMEBOT_DB to a writable path.") from exc
+        raise DatabaseUnusable(f"cannot create database {target}: {exc.strerror or exc}. Set REGIMEBOT_DB to a writable path.") from exc
     return db
 
 

@@ -100,7 +100,8 @@ def services_over(store: Store | None = None, settings: Settings | None = None, 
     if market_data is None:
         market_data = MarketData(store.prices, catalog, GeneratedProvider({}), settings.history_start)
     watchlists = WatchlistSlot(watchlist or load_watchlist(None, catalog))
-    evaluator = evaluator or Cycle(store, market_data, watchlists, settings.alert_chats, settings.admins, settings.language)
+    evaluator = evaluator or Cycle(store, market_data, watchlists, settings.alert_chats,
+                                   admins=settings.admins, language=settings.language)
     return Services(settings=settings, store=store, catalog=catalog, market_data=market_data, watchlists=watchlists,
                     evaluator=evaluator)
 

@@ -54,7 +54,7 @@ def test_missing_file_and_bad_header_are_per_series_errors(tmp_path):
     r = checked(CsvDirProvider(tmp_path), [FetchRequest("VIX", "^VIX", date(2026, 1, 1)), FetchRequest("SPX", "^GSPC", date(2026, 1, 1))])
     assert r.closes == {}
     assert "expected a header with 'date' and 'close'" in r.errors["VIX"]
-    assert r.errors["SPX"] == f"no file SPX.csv in {tmp_path}"
+    assert r.errors["SPX"] == "no file SPX.csv in the csv folder (REGIMEBOT_DATA)"  # the server path stays out of chats
 
 
 def test_missing_directory():
@@ -80,7 +80,7 @@ def test_quote_json_matches_the_files(tmp_path, capsys, monkeypatch):
     assert by_id["US10Y"]["change_unit"] == "bp"
     assert by_id["US10Y"]["changes"]["1d"] == pytest.approx(0.1)  # 0.001 percentage points = 0.1 bp
     assert by_id["US10Y"]["changes"]["1w"] == pytest.approx(0.5)
-    assert out["simulated"] is False and out["source"] == f"csv:{tmp_path.resolve()}"
+    assert out["simulated"] is False and out["source"] == "csv"  # the kind; the folder is in REGIMEBOT_DATA
 
 
 def test_quote_unknown_series_is_usage_error(tmp_path, capsys, monkeypatch):

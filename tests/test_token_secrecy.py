@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 
-from regimebot.bot.cli.run import TokenRedactor
+from regimebot.macro.redaction import MASK, RedactingFilter, Redactor
 from tests.fakebot import FakeBotServer
 from tests.fakebot.process import bot_env, start_bot, wait_until
 
@@ -39,7 +39,7 @@ def test_redactor_scrubs_messages_arguments_and_tracebacks():
 
     logger = logging.getLogger("test.redactor")
     handler = Keep()
-    handler.addFilter(TokenRedactor(TOKEN))
+    handler.addFilter(RedactingFilter(Redactor([TOKEN])))
     logger.addHandler(handler)
     logger.propagate = False
     try:
@@ -52,7 +52,7 @@ def test_redactor_scrubs_messages_arguments_and_tracebacks():
         logger.removeHandler(handler)
     text = "\n".join(records)
     assert TOKEN not in text
-    assert text.count("[token]") == 2 and "RuntimeError" in text
+    assert text.count(MASK) == 2 and "RuntimeError" in text
 
 
 def test_unreachable_api_is_one_line_without_the_token(tmp_path):

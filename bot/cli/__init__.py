@@ -10,6 +10,8 @@ import sys
 
 from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import ConfigError, load_settings
+from regimebot.bot.log_redaction import install_redaction
+from regimebot.macro.redaction import Redactor
 from regimebot.storage.db import storage_fault
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
@@ -19,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "regimebot.bot.cli.scenario",  # scenario, corr
     "regimebot.bot.cli.run",       # run (Telegram)
     "regimebot.bot.cli.console",   # demo, chat
+    "regimebot.bot.cli.ops",       # doctor, backup
     "regimebot.bot.cli.journal",   # journal
 )
 
@@ -42,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean bad input or config (exit 2), from each layer's exception family."""
     from regimebot.macro.catalog import CatalogError
+    from regimebot.storage.db import DatabaseUnusable
 
-    errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError]
+    errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError, DatabaseUnusable]
     try:
         from regimebot.macro.watchlist import WatchlistError
 
@@ -61,27 +65,35 @@ def _runtime_errors() -> tuple[type[BaseException], ...]:
     return (StorageError, DataError, OSError)
 
 
+def one_line(exc: BaseException) -> str:
+    """An error's message on one line (a multi-line library message would read as several problems)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    redact = Redactor()  # knows the configured secrets once the settings are read
     where = "the database"
     try:
         settings = load_settings(args.config)
+        redact = Redactor(settings.secrets())
         where = f"database {settings.db}"
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.getLevelNamesMapping()[settings.log_level],
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        install_redaction(redact)
         return int(args.func(args, settings) or 0)
     except _user_errors() as exc:
-        print(f"regimebot: {exc}", file=sys.stderr)
+        print(f"regimebot: {redact(one_line(exc))}", file=sys.stderr)
         return 2
     except _runtime_errors() as exc:
-        print(f"regimebot: {exc}", file=sys.stderr)
+        print(f"regimebot: {redact(one_line(exc))}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # corrupt page, full disk, locked too long: one line, exit 1
-        print(f"regimebot: {storage_fault(exc, where)}", file=sys.stderr)
+        print(f"regimebot: {redact(str(storage_fault(exc, where)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,7 @@ SIGINT/SIGTERM stop it gracefully: polling stops, running handlers finish, the l
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import signal
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from regimebot.bot.cli.common import UsageError
+from regimebot.bot.log_redaction import install_redaction
+from regimebot.macro.redaction import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -53,38 +56,6 @@ def parse_webhook(url: str | None, listen: str | None) -> Webhook | None:
     return Webhook(url, host, int(port_text), parsed.path.lstrip("/"))
 
 
-class TokenRedactor(logging.Filter):
-    """Replaces the bot token in every log record (messages, arguments, tracebacks) before it is written."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
-            return True
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "[token]"), None
-        if record.exc_info:
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = text.replace(self.token, "[token]")
-            record.exc_info = None
-        return True
-
-
-def protect_token(token: str) -> TokenRedactor:
-    """Keep the token out of logs: quiet httpx's per-request URL lines and redact every handler's records."""
-    for noisy in ("httpx", "httpcore", "apscheduler"):  # per-request URLs (with the token) and per-tick job lines
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    redactor = TokenRedactor(token)
-    root = logging.getLogger()
-    root.addFilter(redactor)
-    for handler in root.handlers:
-        handler.addFilter(redactor)
-    return redactor
-
-
 async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None = None,
                 install_signals: bool = True, poll_timeout: float = 10.0) -> int:
     """Run the Application until SIGINT/SIGTERM (or `stop`); returns the exit status."""
@@ -112,8 +83,13 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
             print("regimebot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (or try `regimebot demo`).", file=sys.stderr)
             return 2
         except NetworkError as exc:
-            reason = str(exc).replace(runtime.settings.telegram_bot_token or "\0", "[token]")
+            reason = runtime.services.redact(" ".join(str(exc).split()))[:300]
             print(f"regimebot: cannot reach the Telegram Bot API (REGIMEBOT_TELEGRAM_API_URL): {reason}", file=sys.stderr)
+            return 1
+        except TelegramError as exc:  # e.g. a proxy or captive portal answering 200 with an HTML page
+            reason = runtime.services.redact(" ".join(str(exc).split()))[:300]
+            print(f"regimebot: REGIMEBOT_TELEGRAM_API_URL did not answer like the Telegram Bot API ({reason}); "
+                  "check the URL and any proxy in between.", file=sys.stderr)
             return 1
         if app.post_init:
             await app.post_init(app)
@@ -122,7 +98,7 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
         if webhook is not None:
             try:
                 await app.updater.start_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
-                                                webhook_url=webhook.url, secret_token=secrets.token_urlsafe(32))
+                                                webhook_url=webhook.url, secret_token=runtime.settings.webhook_secret or None)
             except RuntimeError as exc:  # PTB without its webhooks extra
                 print(f"regimebot: webhook mode is unavailable: {exc}", file=sys.stderr)
                 return 1
@@ -154,9 +130,11 @@ async def serve(app, webhook: Webhook | None = None, stop: asyncio.Event | None 
 
 def run(args, settings) -> int:
     """`regimebot run`: refuse without a token (exit 2) or when another process holds the database lock (exit 1)."""
-    token = settings.require_token()
+    settings.require_token()
     webhook = parse_webhook(args.webhook, args.listen)
-    protect_token(token)
+    if webhook is not None and not settings.webhook_secret:  # Telegram proves each post with it; made per run
+        settings = dataclasses.replace(settings, webhook_secret=secrets.token_urlsafe(32))
+    install_redaction(Redactor(settings.secrets()))  # the webhook secret is masked like the token
     from regimebot.bot.services import build_services
     from regimebot.bot.telegram.app import build_application
     from regimebot.storage import process_lock

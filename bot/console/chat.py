@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from regimebot.bot.console.render import render_html
 from regimebot.handlers.context import CycleResult, Services
-from regimebot.handlers.dispatch import Dispatcher, Incoming
+from regimebot.handlers.dispatch import Dispatcher, Incoming, command_line
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
@@ -160,13 +160,13 @@ class ConsoleChat:
             if not 1 <= index <= len(self.screen.buttons):
                 return Reply(t(self.lang, "console.no_button", number=index))
             return self.press(self.screen.buttons[index - 1].data)
-        if not line.startswith("/"):
+        parsed = command_line(line)
+        if parsed is None:
             return Reply(t(self.lang, "console.not_a_command"))
-        name, *args = line[1:].split()
-        name = name.split("@", 1)[0].lower()
+        name, args = parsed
         if self.dispatcher.registry.get(name) is None:
             return Reply(t(self.lang, "console.unknown_command", command=html.escape(name[:40])))
-        return self._answer(self._incoming(name, tuple(args)))
+        return self._answer(self._incoming(name, args))
 
     def press(self, data: str) -> Reply:
         """Press an inline button: its callback data `prefix:rest` goes to the registered callback."""

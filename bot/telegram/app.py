@@ -17,7 +17,7 @@ from datetime import datetime
 from datetime import time as dt_time
 from typing import Any
 
-from telegram import BotCommand, CallbackQuery, Update
+from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -27,6 +27,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     Job,
     MessageHandler,
     filters,
@@ -110,7 +111,7 @@ class Runtime:
     async def reply(self, bot: Any, chat_id: int, reply: Reply, thread_id: int | None) -> None:
         """Answer in the chat (and forum topic) asked from; failures are logged, not raised."""
         try:
-            await send_reply(bot, chat_id, reply, thread_id, self.pacer)
+            await send_reply(bot, chat_id, reply, thread_id, self.pacer, self.services.redact)
         except DeliveryError as exc:
             log.warning("reply to chat %s not delivered: %s", chat_id, exc)
 
@@ -192,6 +193,18 @@ def _chat(update: Update) -> Chat:
     return Chat(chat.id, chat.type, chat.title or "", _thread_id(update))
 
 
+def command_name(message: Message) -> str:
+    """The command Telegram marked (its bot_command entity at the start, what PTB routed), without @bot.
+
+    Not the text split at spaces: `/dxy.`, `/help,`, `/signal🙂` or `/quote` + a zero-width space are
+    the commands dxy, help, signal and quote to Telegram, and must be to the bot as well.
+    """
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return message.parse_entity(entity)[1:].split("@", 1)[0].lower()
+    return ""
+
+
 def _incoming(update: Update, command: str = "", args: tuple[str, ...] = (), button: str | None = None) -> Incoming:
     user = update.effective_user
     return Incoming(_chat(update), user.id if user else None, user.language_code if user else None, command, args, button)
@@ -203,8 +216,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or update.effective_chat is None or not message.text:
         return
-    name = message.text.split()[0][1:].split("@", 1)[0].lower()
-    incoming = _incoming(update, name, tuple(context.args or ()))
+    incoming = _incoming(update, command_name(message), tuple(context.args or ()))
     route = await asyncio.to_thread(rt.dispatcher.route, incoming)
     is_admin = await rt.is_admin(context.bot, update) if route.allowed and route.command is not None else False
     outcome = await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
@@ -311,6 +323,7 @@ def build_application(settings: Settings, services: Services, options: AppOption
         .rate_limiter(AIORateLimiter(overall_max_rate=limits.overall, overall_time_period=limits.overall_period,
                                      group_max_rate=limits.group, group_time_period=limits.group_period, max_retries=0))
         .concurrent_updates(True)
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -322,7 +335,7 @@ def build_application(settings: Settings, services: Services, options: AppOption
     app = builder.build()
     registry = load_commands()
     runtime = Runtime(settings, services, registry, options, lock_owner)
-    runtime.sender = TelegramSender(app.bot, runtime.pacer)
+    runtime.sender = TelegramSender(app.bot, runtime.pacer, services.redact)
     runtime.jobs = BotJobs(services, runtime.sender, options.jobs, lock_owner=lock_owner,
                            on_lock_lost=runtime.lock_lost)
     app.bot_data["runtime"] = runtime

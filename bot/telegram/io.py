@@ -35,6 +35,7 @@ from telegram.error import (
 
 from regimebot.handlers.messages.reply import Reply
 from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, Parts, PermanentFailure, RetryLater, TransientFailure
+from regimebot.macro.redaction import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,21 @@ class Pacer:
         send.end = time.monotonic()
 
 
-def map_telegram_error(exc: TelegramError) -> DeliveryError:
-    """The delivery outcome of a Telegram error (the only place these are interpreted)."""
+def map_telegram_error(exc: TelegramError, redact: Redactor | None = None) -> DeliveryError:
+    """The delivery outcome of a Telegram error (the only place these are interpreted), secrets masked.
+
+    An error page from a proxy or a broken Bot API server may quote the request path, which holds the
+    token; the outcome's text is stored (deliveries.last_error) and shown (/status), so it is masked here.
+    """
+    outcome = _outcome(exc)
+    if redact is not None:
+        outcome.args = tuple(redact(a) if isinstance(a, str) else a for a in outcome.args)
+        if isinstance(outcome, ChatGone | TransientFailure | PermanentFailure):
+            outcome.reason = redact(outcome.reason)
+    return outcome
+
+
+def _outcome(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, RetryAfter):
         raw = getattr(exc, "_retry_after", None)  # PTB's RetryAfter: the timedelta behind its deprecated float `retry_after`
         seconds = raw.total_seconds() if isinstance(raw, timedelta) else float(raw or 1)
@@ -235,7 +249,7 @@ def map_telegram_error(exc: TelegramError) -> DeliveryError:
         return TransientFailure("Telegram rejected the bot token (401/404); check TELEGRAM_BOT_TOKEN")
     if isinstance(exc, Conflict):
         return TransientFailure(f"conflict: {exc.message}")
-    if isinstance(exc, NetworkError):
+    if isinstance(exc, NetworkError) or type(exc) is TelegramError:  # the latter: an answer that was not the Bot API's
         return TransientFailure(exc.message)
     return PermanentFailure(exc.message)
 
@@ -246,6 +260,7 @@ async def send_reply(
     reply: Reply,
     thread_id: int | None = None,
     pacer: Pacer | None = None,
+    redact: Redactor | None = None,
     parts: Parts | None = None,
 ) -> int:
     """Send a Reply (text split as needed, photo, buttons on the last part, extras); return the last message id.
@@ -258,7 +273,7 @@ async def send_reply(
     for index, (method, kwargs) in enumerate(_messages(bot, reply, thread_id)):
         if parts is not None and index < parts.done:
             continue
-        message_id = await _call(method, chat_id, kwargs, pacer)
+        message_id = await _call(method, chat_id, kwargs, pacer, redact)
         if parts is not None and parts.record is not None:
             await parts.record(index, message_id)
     return message_id
@@ -286,7 +301,7 @@ def _messages(bot: Bot, reply: Reply, thread_id: int | None) -> list[tuple[Any, 
     return out
 
 
-async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer | None) -> int:
+async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer | None, redact: Redactor | None) -> int:
     """One Bot API send, paced; one more try after Telegram's "retry after", with every send paused meanwhile."""
     for attempt in range(2):
         send = await pacer.acquire(chat_id) if pacer is not None else None
@@ -294,7 +309,7 @@ async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer 
             sent = await method(chat_id=chat_id, **kwargs)
             return int(sent.message_id)
         except TelegramError as exc:
-            mapped = map_telegram_error(exc)
+            mapped = map_telegram_error(exc, redact)
             if isinstance(mapped, RetryLater) and pacer is not None:
                 log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
                 pacer.block_for(mapped.seconds)
@@ -310,12 +325,20 @@ async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer 
 class TelegramSender:
     """jobs.deliver.Sender over a PTB Bot, paced to Telegram's limits."""
 
-    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer | None = None, redact: Redactor | None = None) -> None:
         self.bot = bot
         self.pacer = pacer or Pacer()
+        self.redact = redact or Redactor()
 
     async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
-        return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer, parts)
+        """Send (a retry skips the parts delivered before); a DeliveryError's text never holds a secret."""
+        try:
+            return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer, self.redact, parts)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # anything else from the HTTP stack: transient, its text masked like the rest
+            log.exception("sending to chat %s failed unexpectedly", chat_id)
+            raise TransientFailure(self.redact(f"{type(exc).__name__}: {exc}")) from exc
 
 
 async def chat_member_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:

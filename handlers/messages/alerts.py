@@ -10,11 +10,13 @@ from regimebot.handlers.messages.text import (
     STATUS_ICONS,
     esc,
     localized,
+    moment_html,
     number_text,
     state_text,
     status_text,
     thesis_name,
 )
+from regimebot.macro.market import source_kind
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.outbox import AlertRecord
 
@@ -81,34 +83,38 @@ def _primary_meaning(causes: list[Evidence], lang: str, watchlist: Watchlist) ->
 
 
 def source_label(alert: AlertRecord, lang: str) -> str:
-    """The data source, with simulated data always labelled as such."""
-    if not alert.simulated or "SIMULATED" in alert.source:
+    """The data source's kind (never a server folder), with simulated data always labelled as such."""
+    if "SIMULATED" in alert.source:
         return alert.source
-    return f"{alert.source} {t(lang, 'alerts.simulated')}"
+    kind = source_kind(alert.source)
+    return f"{kind} {t(lang, 'alerts.simulated')}" if alert.simulated else kind
 
 
 def format_alert(alert: AlertRecord, lang: str, watchlist: Watchlist) -> Reply:
-    """The pushed alert: thesis, old → new, causing signals vs thresholds, meaning, as-of and source, buttons."""
+    """The pushed alert: a one-line headline (thesis, old → new), the evidence folded in an expandable quote
+    (causing signals vs thresholds, what they mean), then as-of date and source, the alert id and when, buttons."""
     name = thesis_name(watchlist, alert.thesis_id, lang)
     old = alert.old or "intact"
     headline_key = "alerts.headline_toward" if alert.toward_invalidation else "alerts.headline_recovery"
-    lines = [
-        t(lang, headline_key, icon=STATUS_ICONS.get(alert.new, "⚪"), thesis=esc(name)),
-        t(lang, "alerts.status_line", old=esc(status_text(lang, old)), new=esc(status_text(lang, alert.new))),
-    ]
+    evidence: list[str] = []
     causes = _causes(alert, evidence_of(alert, watchlist))
     if causes:
-        lines.append(t(lang, "alerts.signals_title"))
-        lines.extend(format_evidence_line(item, lang, watchlist) for item in causes)
+        evidence.append(t(lang, "alerts.signals_title"))
+        evidence.extend(format_evidence_line(item, lang, watchlist) for item in causes)
     primary = _primary_meaning(causes, lang, watchlist) if alert.toward_invalidation else ""
     if primary:
-        lines.append("<i>" + esc(primary) + "</i>")
+        evidence.append("<i>" + esc(primary) + "</i>")
     meaning_key = f"alerts.meaning.{alert.new}" if alert.toward_invalidation else "alerts.meaning.recovery"
     if alert.new not in STATUS_ICONS:
         meaning_key = "alerts.meaning.weakening"
-    lines.append(t(lang, meaning_key))
-    lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source_label(alert, lang))))
-    lines.append(t(lang, "alerts.id_line", id=alert.id))
+    evidence.append(t(lang, meaning_key))
+    lines = [
+        t(lang, headline_key, icon=STATUS_ICONS.get(alert.new, "⚪"), thesis=esc(name),
+          old=esc(status_text(lang, old)), new=esc(status_text(lang, alert.new))),
+        "<blockquote expandable>" + "\n".join(evidence) + "</blockquote>",
+        t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source_label(alert, lang))),
+        t(lang, "alerts.id_line", id=alert.id, when=moment_html(alert.created_at)),
+    ]
     buttons = (
         (
             Button(t(lang, "alerts.button.details"), f"alert:{alert.id}"),
@@ -132,7 +138,7 @@ def format_alert_details(alert: AlertRecord, lang: str, watchlist: Watchlist) ->
     if not items:
         lines.append(t(lang, "alerts.no_evidence"))
     lines.append(t(lang, "alerts.as_of", as_of=esc(alert.as_of), source=esc(source_label(alert, lang))))
-    lines.append(t(lang, "alerts.created", created=esc(alert.created_at.strftime("%Y-%m-%d %H:%M UTC"))))
+    lines.append(t(lang, "alerts.created", created=moment_html(alert.created_at)))
     return Reply("\n".join(lines))
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
+from regimebot.handlers.messages.text import moment_html
 
 
 def format_deadman(lang: str, last_success: datetime | None, after: float) -> Reply:
@@ -13,7 +14,7 @@ def format_deadman(lang: str, last_success: datetime | None, after: float) -> Re
     hours = f"{after / 3600:g}"
     if last_success is None:
         return Reply(t(lang, "runtime.deadman_never", hours=hours))
-    return Reply(t(lang, "runtime.deadman", last=last_success.strftime("%Y-%m-%d %H:%M UTC"), hours=hours))
+    return Reply(t(lang, "runtime.deadman", last=moment_html(last_success), hours=hours))
 
 
 def format_stale_feed(lang: str, as_of: str, days: int, expected: str) -> Reply:

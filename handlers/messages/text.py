@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from regimebot.handlers.messages.i18n import messages, t
 from regimebot.macro.market import Market
@@ -61,6 +61,25 @@ def as_of_text(value: date | datetime | None) -> str:
     if isinstance(value, datetime):  # pandas Timestamps included
         value = value.date()
     return value.isoformat()
+
+
+MOMENT_FORMAT = "dt"  # Bot API date_time_format: short date and short time, in the reader's own time zone
+
+
+def moment_text(moment: datetime) -> str:
+    """A point in time as plain text, in UTC (the console, logs, and Telegram clients too old for tg-time)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def moment_html(moment: datetime | None) -> str:
+    """A point in time as a Telegram date-time entity: each reader sees it in their own time zone.
+
+    The explicit UTC text inside is what clients without date-time entities (and the console) show.
+    """
+    if moment is None:
+        return "—"
+    unix = int(moment.astimezone(UTC).timestamp())
+    return f'<tg-time unix="{unix}" format="{MOMENT_FORMAT}">{esc(moment_text(moment))}</tg-time>'
 
 
 def catalog_label(lang: str, key: str, fallback: str) -> str:

@@ -41,7 +41,7 @@ class CsvDirProvider:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise DataError(f"no file {path.name} in {self.directory}") from None
+            raise DataError(f"no file {path.name} in the csv folder (REGIMEBOT_DATA)") from None  # the folder stays on the server
         key = (stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(series_id)
         if cached and cached[0] == key:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from regimebot.macro.providers import DataError, FetchRequest, FetchResult
 from regimebot.macro.providers.validation import observed_between
+from regimebot.macro.redaction import RedactingFilter, Redactor
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +90,6 @@ class _Pacer:
             self._sleep(start - now)
 
 
-class _Redact(logging.Filter):
-    """Replaces a secret in log records (httpx logs each request's URL, which carries the API key)."""
-
-    def __init__(self, secret: str):
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "***"), None
-        return True
-
-
 class FredProvider:
     """Daily or weekly FRED series by id; the cache's incremental start goes into `cosd` / `observation_start`."""
 
@@ -121,7 +108,7 @@ class FredProvider:
         self._sleep = sleep
         self._pacer = _Pacer(pace, sleep)
         if self._api_key:
-            redact = _Redact(self._api_key)
+            redact = RedactingFilter(Redactor([self._api_key]))  # httpx logs each URL, which carries the key
             for name in ("httpx", "httpcore"):
                 logging.getLogger(name).addFilter(redact)
 

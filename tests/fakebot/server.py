@@ -12,6 +12,7 @@ import asyncio
 import bisect
 import json
 import math
+import re
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -22,6 +23,8 @@ from typing import Any
 from aiohttp import web
 
 SEND_METHODS = {"sendmessage", "sendphoto"}
+# What Telegram marks as a bot command at the start of a message: ASCII letters, digits and _ (then @bot).
+BOT_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 
 
 @dataclass
@@ -49,7 +52,8 @@ class Call:
 
 @dataclass
 class Fault:
-    """A scripted failure for the next matching send: kind is 429, 500, 502, timeout, 403, 400 or migrate."""
+    """A scripted failure for the next matching send: kind is 429, 500, 502, timeout, 403, 400, migrate,
+    html502 (a proxy's HTML error page quoting the request path, token included) or html200 (the same page, 200)."""
 
     kind: str
     chat_id: int | None = None
@@ -76,6 +80,10 @@ class FakeBotServer:
     migrated: dict[int, int] = field(default_factory=dict)  # old chat id → new id, forever
     faults: list[Fault] = field(default_factory=list)
     conflict: bool = False  # getUpdates answers 409 Conflict (another poller)
+    html_status: int | None = None  # every method answers this status with an HTML page quoting the path (a proxy)
+    valid_tokens: set[str] | None = None  # when set, other tokens get 401 Unauthorized (a revoked or mistyped token)
+    webhook_info: dict[str, Any] = field(default_factory=lambda: {"url": "", "has_custom_certificate": False,
+                                                                  "pending_update_count": 0})
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -165,8 +173,9 @@ class FakeBotServer:
             "message_id": self._new_message_id(), "date": int(time.time()), "chat": chat, "text": text,
             "from": self._user(user_id, language_code, is_bot=is_bot),
         }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        command = BOT_COMMAND.match(text)
+        if command:  # as Telegram marks it: `/dxy.` is the command /dxy followed by a dot
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True
@@ -227,10 +236,21 @@ class FakeBotServer:
         params = await self._params(request)
         call = Call(method, params, arrived, 0, request.match_info["token"])
         self.calls.append(call)
+        if self.html_status is not None:
+            return self._html_page(call, self.html_status)
+        if self.valid_tokens is not None and call.token not in self.valid_tokens:
+            return self._error(call, 401, "Unauthorized")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._reply(call, 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
         return await handler(call)
+
+    def _html_page(self, call: Call, status: int) -> web.Response:
+        """What a reverse proxy answers when the Bot API behind it fails: HTML quoting the path, token included."""
+        call.status = status
+        page = (f"<html><head><title>Error</title></head><body><h1>Bad Gateway</h1><p>upstream failed for "
+                f"POST /bot{call.token}/{call.method}</p></body></html>")
+        return web.Response(text=page, status=status, content_type="text/html")
 
     def _ok(self, call: Call, result: Any) -> web.Response:
         return self._reply(call, 200, {"ok": True, "result": result})
@@ -276,7 +296,7 @@ class FakeBotServer:
     _api_logout = _simple_true
 
     async def _api_getwebhookinfo(self, call: Call) -> web.Response:
-        return self._ok(call, {"url": "", "has_custom_certificate": False, "pending_update_count": 0})
+        return self._ok(call, self.webhook_info)
 
     async def _api_getmycommands(self, call: Call) -> web.Response:
         for previous in reversed(self.calls_of("setMyCommands")):
@@ -344,6 +364,8 @@ class FakeBotServer:
             return self._error(call, 400, "Bad Request: message is too long")
         fault = self._take_fault(chat_id)
         if fault is not None:
+            if fault.kind in ("html502", "html200"):
+                return self._html_page(call, 502 if fault.kind == "html502" else 200)
             if fault.kind == "timeout":
                 await asyncio.sleep(self.hang_seconds)
                 return self._error(call, 504, "Gateway Timeout")
