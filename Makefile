@@ -17,7 +17,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/regimebot demo
 
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
 
 # ruff over the whole tree; mypy through a folder of links that lays the top-level folders out as
@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/scenario.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/commands.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

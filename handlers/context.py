@@ -28,6 +28,12 @@ class MarketSource(Protocol):
     def refresh(self) -> Market:
         """Fetch what is missing from the data source, store it, and return the market."""
 
+    def first_market(self, wait: float) -> Market | None:
+        """The market once data is there; before a new bot's first refresh ends, waits up to `wait` s (None: still loading)."""
+
+    def refreshing_since(self) -> float | None:
+        """When the running refresh began (time.time()), or None."""
+
     def adhoc(self, symbols: list[str]) -> Market:
         """Closes of data-source symbols outside the catalog (yfinance only), not cached."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.readings import format_reading, format_source
@@ -15,6 +16,7 @@ from regimebot.macro.providers import DataError
 from regimebot.macro.readings import Reading, reading
 
 MAX_SYMBOLS = 6
+FIRST_LOAD_WAIT = 2.0  # seconds a command waits for a new bot's first refresh before saying it is loading
 _SYMBOL = re.compile(r"^[A-Za-z0-9^=.\-]{1,20}$")
 
 
@@ -49,7 +51,11 @@ def _readings(req: Request, names: list[str]) -> Reply:
     readings: list[Reading] = []
     labels: list[str] = []
     if wanted:
-        market = services.market_data.market()
+        market = services.market_data.first_market(FIRST_LOAD_WAIT)
+        if market is None:  # a new bot's first refresh is still running: say so rather than "no data"
+            since = services.market_data.refreshing_since()
+            seconds = max(0, round(time.time() - since)) if since is not None else 0
+            return Reply("⏳ " + t(req.lang, "market.loading", seconds=seconds))
         readings += [reading(market, s, now=market_clock(market)) for s in wanted]
         labels.append(market.label)
     if adhoc:

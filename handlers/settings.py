@@ -17,6 +17,7 @@ QUIET_MENU = (("22:00", "07:00"), ("23:00", "08:00"))
 DIGEST_MENU = ("07:00", "08:00", "18:00")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):?([0-5]\d)$")
 _CALLBACK = re.compile(r"^(lang|tz|quiet|digest|urgent):([A-Za-z0-9_-]{1,16})$")
+Changes = dict[str, str | bool | None]  # chat preference name -> new value, as Chats.update_chat takes them
 
 
 def _clock(text: str) -> str | None:
@@ -85,39 +86,39 @@ def _quiet(value: str) -> tuple[str | None, str | None] | None:
     return start, end
 
 
-def _changes_from_args(req: Request) -> tuple[dict | None, Reply | None]:
+def _changes_from_args(req: Request) -> Changes | Reply:
     """Preference changes named by `/settings WHAT VALUE`, or a usage reply."""
     if len(req.args) != 2:
-        return None, usage_reply(req, "settings.need_two")
+        return usage_reply(req, "settings.need_two")
     what, value = req.args[0].lower(), req.args[1]
     if what in ("language", "lang"):
         code = {"en": "en", "english": "en", "zh-tw": "zh-TW", "zh": "zh-TW", "中文": "zh-TW"}.get(value.lower())
         if code is None:
-            return None, usage_reply(req, "settings.bad_language", value=value[:32])
-        return {"language": code}, None
+            return usage_reply(req, "settings.bad_language", value=value[:32])
+        return {"language": code}
     if what in ("timezone", "tz"):
-        return {"timezone": value}, None  # validated by storage
+        return {"timezone": value}  # validated by storage
     if what == "quiet":
         pair = _quiet(value)
         if pair is None:
-            return None, usage_reply(req, "settings.bad_quiet", value=value[:32])
-        return {"quiet_start": pair[0], "quiet_end": pair[1]}, None
+            return usage_reply(req, "settings.bad_quiet", value=value[:32])
+        return {"quiet_start": pair[0], "quiet_end": pair[1]}
     if what == "digest":
         if value.lower() in ("off", "none"):
-            return {"digest_time": None}, None
+            return {"digest_time": None}
         clock = _clock(value)
         if clock is None:
-            return None, usage_reply(req, "settings.bad_time", value=value[:32])
-        return {"digest_time": clock}, None
+            return usage_reply(req, "settings.bad_time", value=value[:32])
+        return {"digest_time": clock}
     if what == "urgent":
         flag = {"on": True, "off": False, "yes": True, "no": False}.get(value.lower())
         if flag is None:
-            return None, usage_reply(req, "settings.bad_onoff", value=value[:32])
-        return {"urgent_bypass_quiet": flag}, None
-    return None, usage_reply(req, "settings.unknown_setting", value=req.args[0][:32])
+            return usage_reply(req, "settings.bad_onoff", value=value[:32])
+        return {"urgent_bypass_quiet": flag}
+    return usage_reply(req, "settings.unknown_setting", value=req.args[0][:32])
 
 
-def _apply(req: Request, changes: dict) -> Reply:
+def _apply(req: Request, changes: Changes) -> Reply:
     prefs = chat_prefs(req)
     try:
         prefs = req.services.store.chats.update_chat(req.chat.id, **changes)
@@ -133,9 +134,9 @@ def settings(req: Request) -> Reply:
     """Show the chat's settings with buttons, or change one: /settings WHAT VALUE."""
     if not req.args:
         return _show(req, chat_prefs(req))
-    changes, problem = _changes_from_args(req)
-    if problem is not None:
-        return problem
+    changes = _changes_from_args(req)
+    if isinstance(changes, Reply):
+        return changes
     if not may_change_chat(req):
         return admin_only(req)
     return _apply(req, changes)
@@ -150,7 +151,7 @@ def settings_button(req: Request, rest: str) -> Reply:
     if not may_change_chat(req):
         return admin_only(req)
     what, value = match.groups()
-    changes: dict | None = None
+    changes: Changes | None = None
     if what == "lang" and value in LANGUAGE_NAMES:
         changes = {"language": value}
     elif what == "tz" and value.isdigit() and int(value) < len(TIMEZONE_MENU):

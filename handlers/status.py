@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from regimebot.handlers.messages.i18n import t
@@ -27,7 +27,9 @@ def _fetched_at(stored: str) -> str:
 
 def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[dict], now: datetime) -> list[str]:
     """Series grouped as fresh / stale / without data, then each series' fetch error."""
-    fresh, stale, missing = [], [], []
+    fresh: list[tuple[str, date, date]] = []  # (series id, last close, expected close)
+    stale: list[tuple[str, date, date]] = []
+    missing: list[str] = []
     for series in catalog.downloadable():
         observed = market.series(series.id)
         if observed.empty:
@@ -40,7 +42,7 @@ def format_freshness(lang: str, catalog: Catalog, market: Market, fetches: list[
     if fresh:
         newest = max(d for _, d, _ in fresh)
         lines.append(t(lang, "health.fresh", count=len(fresh), as_of=newest.isoformat(), series=" ".join(s for s, _, _ in fresh)))
-    by_dates: dict[tuple, list[str]] = {}
+    by_dates: dict[tuple[date, date], list[str]] = {}
     for sid, last, expected in stale:
         by_dates.setdefault((last, expected), []).append(sid)
     for (last, expected), ids in by_dates.items():

@@ -20,37 +20,37 @@ def format_subscriptions(req: Request, subscribed: set[str]) -> str:
     return t(req.lang, "sub.current") + "\n" + "\n".join(names)
 
 
-def _target(req: Request) -> tuple[str | None, Reply | None]:
+def _target(req: Request) -> str | Reply:
     """The thesis id ("*" for all) named by the arguments, or a usage reply."""
     if len(req.args) != 1:
         known = ", ".join(thesis_ids(req)) or "-"
-        return None, usage_reply(req, "sub.need_one", known=known)
+        return usage_reply(req, "sub.need_one", known=known)
     arg = req.args[0]
     if arg.lower() in ("all", "*"):
-        return chats.ALL_THESES, None
+        return chats.ALL_THESES
     tid = find_thesis(req, arg)
     if tid is None:
-        return None, usage_reply(req, "sub.unknown_thesis", thesis=arg[:64], known=", ".join(thesis_ids(req)) or "-")
-    return tid, None
+        return usage_reply(req, "sub.unknown_thesis", thesis=arg[:64], known=", ".join(thesis_ids(req)) or "-")
+    return tid
 
 
-def _change_target(req: Request) -> tuple[str | None, Reply | None]:
-    """The thesis to (un)subscribe, once the arguments and the caller's right to change this chat are checked."""
-    target, problem = _target(req)
-    if problem is not None:
-        return None, problem
+def _change_target(req: Request) -> str | Reply:
+    """The thesis to (un)subscribe, once the arguments and the caller's right to change this chat are checked; else the reply."""
+    target = _target(req)
+    if isinstance(target, Reply):
+        return target
     if not may_change_chat(req):
-        return None, admin_only(req)
+        return admin_only(req)
     chat_prefs(req)
-    return target, None
+    return target
 
 
 @REGISTRY.command("subscribe", summary="cmd.subscribe.summary", usage="cmd.subscribe.usage", admin=True, group="alerts")
 def subscribe(req: Request) -> Reply:
     """Receive the alerts of one thesis, or of all."""
-    target, problem = _change_target(req)
-    if problem is not None:
-        return problem
+    target = _change_target(req)
+    if isinstance(target, Reply):
+        return target
     added = req.services.store.chats.subscribe(req.chat.id, target)
     if req.chat.thread_id is not None:  # a forum topic: alerts go where they were asked for
         req.services.store.chats.update_chat(req.chat.id, alert_thread_id=req.chat.thread_id)
@@ -63,9 +63,9 @@ def subscribe(req: Request) -> Reply:
 @REGISTRY.command("unsubscribe", summary="cmd.unsubscribe.summary", usage="cmd.unsubscribe.usage", admin=True, group="alerts")
 def unsubscribe(req: Request) -> Reply:
     """Stop the alerts of one thesis, or of all."""
-    target, problem = _change_target(req)
-    if problem is not None:
-        return problem
+    target = _change_target(req)
+    if isinstance(target, Reply):
+        return target
     before = req.services.store.chats.subscriptions(req.chat.id)
     removed = req.services.store.chats.unsubscribe(req.chat.id, target)
     current = req.services.store.chats.subscriptions(req.chat.id)

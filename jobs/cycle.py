@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regimebot.handlers.context import CycleResult, MarketSource, WatchlistSlot
+from regimebot.handlers.evaluation import evaluate_market
 from regimebot.handlers.messages.notices import format_stale_feed
 from regimebot.jobs import newsworthy
 from regimebot.macro import engine
@@ -99,7 +100,7 @@ class Cycle:
             try:
                 market = self.market_data.refresh()
                 manual = store.engine_state.manual_signals()
-                evaluation = engine.evaluate(market, watchlist, manual=manual)
+                evaluation = evaluate_market(market, watchlist, manual)  # shared with /regime, /theses, the digest
                 # One transaction: a crash can never leave a stored transition without its alert and deliveries.
                 with store.transaction():
                     news, silent, stale_days = self._record(watchlist, market, evaluation, clock)

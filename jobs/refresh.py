@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -46,6 +47,9 @@ class MarketData:
         self.lock = threading.RLock()  # guards the loaded Market only; the price cache serialises its own connection
         self.redact = redact or Redactor()  # a provider's error may quote a URL with an API key
         self._market: Market | None = None  # the cache as last loaded; a refresh replaces it
+        self._flight = threading.Condition()  # guards the running refresh's bookkeeping below
+        self._running_since: float | None = None  # time.time() when the running refresh began (None: none running)
+        self._refreshes = 0  # refreshes finished in this process (with or without data errors)
 
     @property
     def source(self) -> str:
@@ -73,7 +77,66 @@ class MarketData:
         return out
 
     def refresh(self, end: date | None = None) -> Market:
-        """Fetch (one call per source's provider), store, and return the whole cached market."""
+        """Fetch (one call per source's provider), store, and return the whole cached market.
+
+        One refresh at a time: a caller that finds one running (the first cycle, a chat's first /dxy) waits
+        for it and gets its market rather than downloading everything a second time.
+        """
+        with self._flight:
+            if self._running_since is not None and end is None:
+                done = self._refreshes
+                while self._refreshes == done:
+                    self._flight.wait()
+                return self.market()
+            while self._running_since is not None:
+                self._flight.wait()
+            self._running_since = time.time()
+        try:
+            return self._refresh(end)
+        finally:
+            self._finished()
+
+    def refreshing_since(self) -> float | None:
+        """When the running refresh began (time.time()), or None when none is running."""
+        with self._flight:
+            return self._running_since
+
+    def first_market(self, wait: float) -> Market | None:
+        """The market once data is there: at once when the cache has any, else after this process's first refresh.
+
+        Before the first refresh has finished (a new bot, an empty cache) this waits up to `wait` seconds for
+        the running refresh, starting one in the background when none runs; None when it is still running.
+        """
+        market = self.market()
+        with self._flight:
+            if not market.closes.empty or self._refreshes:
+                return market
+            if self._running_since is None:
+                self._running_since = time.time()
+                threading.Thread(target=self._first_refresh, name="first-refresh", daemon=True).start()
+            deadline = time.monotonic() + wait
+            while not self._refreshes and (left := deadline - time.monotonic()) > 0:
+                self._flight.wait(left)
+            ready = bool(self._refreshes)
+        return self.market() if ready else None
+
+    def _first_refresh(self) -> None:
+        """The background refresh `first_market` starts (its bookkeeping already says it runs)."""
+        try:
+            self._refresh(None)
+        except Exception:  # a thread's boundary: logged; the scheduled cycle tries again and records the failure
+            log.exception("first refresh failed")
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        """A refresh ended (with data or not): wake whoever waits for it."""
+        with self._flight:
+            self._running_since = None
+            self._refreshes += 1
+            self._flight.notify_all()
+
+    def _refresh(self, end: date | None) -> Market:
         requests = self.requests()
         source_of = {s.id: s.source for s in self.catalog.downloadable()}
         groups: dict[str, list[FetchRequest]] = {}

@@ -173,7 +173,7 @@ class BotJobs:
         scheduler = self.scheduler
         if scheduler is None:
             return
-        wanted = {p.chat_id: (p.digest_time, p.timezone) for p in self.services.store.chats.digest_chats()}
+        wanted = {p.chat_id: (p.digest_time, p.timezone) for p in self.services.store.chats.digest_chats() if p.digest_time is not None}
         for chat_id in list(self._digests):
             if chat_id not in wanted or wanted[chat_id] != self._digests[chat_id][:2]:
                 self._digests.pop(chat_id)[2].cancel()
@@ -266,8 +266,12 @@ class BotJobs:
 
     async def lock_job(self) -> None:
         """Keep our database lock; if another process took it, stop rather than double-send."""
+        owner = self.lock_owner
+        if owner is None:
+            return
+
         def refresh() -> bool:
-            return self.services.store.process_locks.refresh_lock(self.lock_owner, self.options.lock_ttl)
+            return self.services.store.process_locks.refresh_lock(owner, self.options.lock_ttl)
 
         if not await asyncio.to_thread(refresh):
             log.error("another regimebot process took over the database lock; stopping this one")

@@ -41,7 +41,7 @@ class Market:
     def last_date(self) -> date | None:
         if self.closes.empty:
             return None
-        return self.closes.index[-1].date()
+        return pd.Timestamp(self.closes.index[-1]).date()
 
     def until(self, as_of: date | pd.Timestamp | str) -> Market:
         """The market as it was known at the close of `as_of` (later rows dropped)."""

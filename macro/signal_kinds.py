@@ -15,7 +15,7 @@ import pandas as pd
 
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
-from regimebot.macro.watchlist import Condition, Measure
+from regimebot.macro.signal_specs import Condition, Measure
 
 
 class SeriesCache:
@@ -164,8 +164,16 @@ def _align_days(have: np.ndarray, values: np.ndarray, want: np.ndarray, stale_da
     return out
 
 
-def _days(index: pd.DatetimeIndex) -> np.ndarray:
-    return index.values.astype("datetime64[D]").astype(np.int64)
+def _days(index: pd.Index) -> np.ndarray:
+    """Int days since 1970-01-01 of a date index (every series here is indexed by dates)."""
+    return pd.DatetimeIndex(index).values.astype("datetime64[D]").astype(np.int64)
+
+
+def _required(value: int | None, measure: Measure, name: str) -> int:
+    """A measure's window or lookback, which the watch list loader requires for its kind."""
+    if value is None:
+        raise ValueError(f"a {measure.kind} measure of {', '.join(measure.series)} needs a {name}")
+    return value
 
 
 def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> pd.Series:
@@ -183,7 +191,7 @@ def _mean_correlation(cache: SeriesCache, measure: Measure, stale_days: int) -> 
     pairs = list(combinations(range(len(members)), 2))
     matrix = np.full((len(dates), len(pairs)), np.nan)
     for col, (i, j) in enumerate(pairs):
-        days, corr = _pair_values(cache, members[i], members[j], measure.window)
+        days, corr = _pair_values(cache, members[i], members[j], _required(measure.window, measure, "window"))
         matrix[:, col] = _align_days(days, corr, calendar, stale_days)
     valid = ~np.isnan(matrix)
     has_data = np.zeros((len(dates), len(members)), dtype=bool)
@@ -212,17 +220,19 @@ def measure_values(measure: Measure, cache: SeriesCache, stale_days: int) -> pd.
     if kind == "level":
         return cache.get(series[0])
     if kind == "change":
-        return _change(cache.get(series[0]), window, measure.unit)
+        return _change(cache.get(series[0]), _required(window, measure, "window"), measure.unit)
     if kind == "ma_distance":
         s = cache.get(series[0])
-        ma = s.rolling(window, min_periods=window).mean()
+        span = _required(window, measure, "window")
+        ma = s.rolling(span, min_periods=span).mean()
         if measure.unit == "%":
             return (s / ma - 1.0) * 100.0
         return (s - ma) * (100.0 if measure.unit == "bp" else 1.0)
     if kind == "zscore_change":
-        return _zscore_change(cache.get(series[0]), window, measure.lookback, cache.in_bp(series[0]))
+        return _zscore_change(cache.get(series[0]), _required(window, measure, "window"),
+                              _required(measure.lookback, measure, "lookback"), cache.in_bp(series[0]))
     if kind == "correlation":
-        return _pair_correlation(cache, series[0], series[1], window)
+        return _pair_correlation(cache, series[0], series[1], _required(window, measure, "window"))
     if kind == "mean_correlation":
         return _mean_correlation(cache, measure, stale_days)
     if kind == "ratio":

@@ -175,7 +175,7 @@ def _measure_unit(kind: str, series: tuple[str, ...], window: int | None, declar
     if declared not in allowed:
         shown = " or ".join(repr(a) for a in allowed)
         raise WatchlistError(f"{where}: unit {declared!r} does not fit a {kind} of {series[0]}; use {shown}")
-    return declared
+    return str(declared)  # one of `allowed`
 
 
 _SIGNAL_KEYS = _MEASURE_KEYS | {
@@ -240,6 +240,8 @@ def _parse_condition(entry: Any, where: str, catalog: Catalog) -> Condition:
     if len(sides) != 1:
         raise WatchlistError(f"{where}: give exactly one of above = N or below = N")
     level = _number(entry[sides[0]], where, sides[0])
+    if level is None:
+        raise WatchlistError(f"{where}: {sides[0]} needs a number")
     return Condition(measure=_parse_measure(entry, where, catalog), direction=sides[0], level=level)
 
 
@@ -278,10 +280,12 @@ def _thresholds(entry: Mapping[str, Any], direction: str, where: str) -> tuple[f
             raise WatchlistError(f"{where}: warn_exit is missing: with no breach level the default exit cannot be computed")
         if breach_exit is not None:
             raise WatchlistError(f"{where}: breach_exit given without a breach level")
-    if breach is not None and sign * (breach_exit - breach) > 0:
+    # a level given has its exit by now (computed above, or its absence refused)
+    if breach is not None and breach_exit is not None and sign * (breach_exit - breach) > 0:
         raise WatchlistError(f"{where}: breach_exit {breach_exit:g} must not be {worse} breach {breach:g}")
-    if warn is not None and sign * (warn_exit - warn) > 0:
+    if warn is not None and warn_exit is not None and sign * (warn_exit - warn) > 0:
         raise WatchlistError(f"{where}: warn_exit {warn_exit:g} must not be {worse} warn {warn:g}")
-    if warn is not None and breach is not None and sign * (warn_exit - breach_exit) > 0:
+    if warn_exit is not None and breach_exit is not None and warn is not None and breach is not None \
+            and sign * (warn_exit - breach_exit) > 0:
         raise WatchlistError(f"{where}: warn_exit {warn_exit:g} must not be {worse} breach_exit {breach_exit:g}")
     return warn, breach, warn_exit, breach_exit

@@ -11,19 +11,21 @@ On an evaluation date the reading is the latest observation's state if that obse
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from regimebot.macro.signal_kinds import SeriesCache, gate_values
-from regimebot.macro.watchlist import SignalSpec
+from regimebot.macro.signal_specs import SignalSpec
 
 STATES = ("ok", "warn", "breach")
 UNKNOWN = -1
 EPOCH = np.datetime64("1970-01-01", "D")
+EPOCH_DATE = date(1970, 1, 1)
 
 
 def state_name(code: int) -> str:
@@ -50,7 +52,7 @@ class SignalResult:
     observed: date | None = None
     meaning: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # {language: sentence}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (evidence of transitions, --json output)."""
         return {
             "signal": self.id, "kind": self.kind, "state": self.state, "value": self.value, "unit": self.unit,
@@ -63,11 +65,18 @@ class SignalResult:
 def _normalised(spec: SignalSpec) -> tuple[float, float, float, float]:
     """(warn, breach, warn_exit, breach_exit) with the sign flipped so that higher is always worse."""
     sign = 1.0 if spec.direction == "above" else -1.0
+
+    def flipped(level: float | None, name: str) -> float:
+        if level is None:  # the watch list loader gives every level its exit and refuses a signal with neither level
+            raise ValueError(f"signal {spec.id}: {name} is missing")
+        return sign * level
+
     if spec.breach is None:
-        return sign * spec.warn, math.inf, sign * spec.warn_exit, math.inf
+        return flipped(spec.warn, "warn"), math.inf, flipped(spec.warn_exit, "warn_exit"), math.inf
+    breach, breach_exit = flipped(spec.breach, "breach"), flipped(spec.breach_exit, "breach_exit")
     if spec.warn is None:
-        return sign * spec.breach, sign * spec.breach, sign * spec.breach_exit, sign * spec.breach_exit
-    return sign * spec.warn, sign * spec.breach, sign * spec.warn_exit, sign * spec.breach_exit
+        return breach, breach, breach_exit, breach_exit
+    return flipped(spec.warn, "warn"), breach, flipped(spec.warn_exit, "warn_exit"), breach_exit
 
 
 def _runs(flags: np.ndarray) -> np.ndarray:
@@ -116,7 +125,7 @@ def hysteresis_states(values: np.ndarray, warn: float, breach: float, warn_exit:
     return state
 
 
-def walk_states(values, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int) -> np.ndarray:
+def walk_states(values: Sequence[float] | np.ndarray, warn: float, breach: float, warn_exit: float, breach_exit: float, persistence: int) -> np.ndarray:
     """The reference state machine, one observation at a time (tests and the naive benchmark)."""
     out = np.empty(len(values), dtype=np.int8)
     level = UNKNOWN
@@ -169,22 +178,26 @@ class SignalTrack:
         return np.where(pos >= 0, self.states[np.maximum(pos, 0)], UNKNOWN).astype(np.int8)
 
 
-def to_days(index: pd.DatetimeIndex) -> np.ndarray:
-    return (index.values.astype("datetime64[D]") - EPOCH).astype(np.int64)
+def to_days(index: pd.Index) -> np.ndarray:
+    """Int days since 1970-01-01 of a date index."""
+    return (pd.DatetimeIndex(index).values.astype("datetime64[D]") - EPOCH).astype(np.int64)
 
 
 def from_day(day: int) -> date:
-    return (EPOCH + np.timedelta64(int(day), "D")).astype(object)
+    """The date `day` days after 1970-01-01."""
+    return EPOCH_DATE + timedelta(days=int(day))
 
 
 def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> SignalTrack:
     """Measure a numeric signal over the whole history and run its state machine."""
+    if spec.measure is None:
+        raise ValueError(f"signal {spec.id} has no measure (a manual signal is switched, not computed)")
     values = cache.measure(spec.measure, stale_days)
     effective = values.to_numpy(dtype="float64", copy=True)
     sign = 1.0 if spec.direction == "above" else -1.0
     effective *= sign
     if spec.conditions:
-        gate = gate_values(spec.conditions, values.index, cache, stale_days)
+        gate = gate_values(spec.conditions, pd.DatetimeIndex(values.index), cache, stale_days)
         # gated off: deep on the safe side; an unknown measure or gate stays unknown
         effective = np.where(np.isnan(gate) | np.isnan(effective), np.nan, np.where(gate > 0, effective, -np.inf))
     states = hysteresis_states(effective, *_normalised(spec), spec.persistence)
@@ -207,21 +220,18 @@ def reading(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | 
     """The signal's result on one evaluation day, with the reason when unknown."""
     spec = track.spec
     pos = int(track.positions(np.array([day]), stale_days)[0])
-    base = dict(id=spec.id, kind=spec.kind, unit=spec.unit, warn=spec.warn, breach=spec.breach,
-                warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, series=spec.series, direction=spec.direction,
-                meaning=spec.meaning)
+    unknown = SignalResult(id=spec.id, kind=spec.kind, state="unknown", value=None, unit=spec.unit, warn=spec.warn,
+                           breach=spec.breach, warn_exit=spec.warn_exit, breach_exit=spec.breach_exit, since=None,
+                           series=spec.series, direction=spec.direction, meaning=spec.meaning)
     if pos < 0:
-        return SignalResult(state="unknown", value=None, since=None, observed=None,
-                            reason=_why_missing(track, day, stale_days, cache), **base)
+        return replace(unknown, reason=_why_missing(track, day, stale_days, cache))
     value = float(track.values[pos])
     code = int(track.states[pos])
     observed = from_day(track.days[pos])
     if code == UNKNOWN:
         reason = "not enough history for the window, or an input has no fresh observation that day"
-        return SignalResult(state="unknown", value=None if math.isnan(value) else value, since=None,
-                            observed=observed, reason=reason, **base)
-    return SignalResult(state=STATES[code], value=value, since=from_day(track.days[track.started[pos]]),
-                        observed=observed, **base)
+        return replace(unknown, value=None if math.isnan(value) else value, observed=observed, reason=reason)
+    return replace(unknown, state=STATES[code], value=value, since=from_day(track.days[track.started[pos]]), observed=observed)
 
 
 def _why_missing(track: SignalTrack, day: int, stale_days: int, cache: SeriesCache | None) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from regimebot.macro.watchlist import SignalSpec, ThesisSpec
+from regimebot.macro.signal_specs import SignalSpec
+from regimebot.macro.watchlist import ThesisSpec
 
 STATUSES = ("intact", "weakening", "invalidated")
 UNKNOWN_STATUS = "unknown"

@@ -48,12 +48,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from regimebot.storage.db import DatabaseUnusable
 
     errors: list[type[BaseException]] = [ConfigError, UsageError, CatalogError, DatabaseUnusable]
-    try:
-        from regimebot.macro.watchlist import WatchlistError
+    from regimebot.macro.signal_specs import WatchlistError
 
-        errors.append(WatchlistError)
-    except ImportError:
-        pass
+    errors.append(WatchlistError)
     return tuple(errors)
 
 

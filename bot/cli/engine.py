@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
-from regimebot.macro.engine import Evaluation, Replay, Transition, evaluate, replay
-from regimebot.macro.providers import DataError
-from regimebot.macro.signals import SignalResult
 
 WARM_UP_DAYS = 800  # replay loads this much history before --start so 200-day and 2-year windows are filled
 
-if TYPE_CHECKING:  # the wiring is imported when a command needs it
+if TYPE_CHECKING:  # the engine (pandas) and the wiring are imported when a command runs, not to register it
     from regimebot.handlers.context import Services
+    from regimebot.macro.engine import Evaluation, Replay, Transition
+    from regimebot.macro.market import Market
+    from regimebot.macro.signals import SignalResult
+    from regimebot.macro.watchlist import Watchlist
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ev = sub.add_parser("evaluate", help="evaluate the watch list: every thesis, its signals, the regime verdict")
     ev.add_argument("--as-of", metavar="DATE", help="evaluate as of this ISO date (default: the latest data)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
@@ -40,7 +42,9 @@ def _services(settings: Settings) -> Services:
     return build_services(settings)
 
 
-def _market(services, cached: bool):
+def _market(services: Services, cached: bool) -> Market:
+    from regimebot.macro.providers import DataError
+
     market = services.market_data.market() if cached else services.market_data.refresh()
     if market.closes.empty:
         raise DataError(f"no market data from {services.market_data.source}: run `regimebot fetch` or check REGIMEBOT_DATA")
@@ -51,7 +55,9 @@ def _manual(services: Services) -> dict[str, bool]:
     return services.store.engine_state.manual_signals()
 
 
-def run_evaluate(args, settings: Settings) -> int:
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.macro.engine import evaluate
+
     if args.check:
         from regimebot.macro.catalog import load_catalog
         from regimebot.macro.watchlist import load_watchlist
@@ -75,7 +81,9 @@ def run_evaluate(args, settings: Settings) -> int:
     return 0
 
 
-def run_replay(args, settings: Settings) -> int:
+def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.macro.engine import replay
+
     start = iso_date(args.start, "--start")
     end = iso_date(args.end, "--end")
     if end < start:
@@ -96,11 +104,11 @@ def run_replay(args, settings: Settings) -> int:
 # ---------------------------------------------------------------- JSON
 
 
-def signal_json(r: SignalResult) -> dict:
+def signal_json(r: SignalResult) -> dict[str, Any]:
     return r.to_dict()
 
 
-def evaluation_json(ev: Evaluation) -> dict:
+def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     return {
         "as_of": ev.as_of,
         "source": ev.source,
@@ -128,7 +136,7 @@ def _kind(t: Transition) -> str:
     return "alert" if t.toward_invalidation else "recovery" if t.recovery else "unknown"
 
 
-def replay_json(rp: Replay) -> dict:
+def replay_json(rp: Replay) -> dict[str, Any]:
     return {
         "start": rp.start,
         "end": rp.end,
@@ -168,7 +176,7 @@ def format_signal(r: SignalResult) -> str:
     return f"{r.id:<28} {r.state.upper():<8} {_num(r.value, r.unit):>12}  ({', '.join(limits)})  {tail}"
 
 
-def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
+def format_evaluation(ev: Evaluation, watchlist: Watchlist, language: str = "en") -> str:
     lines = [f"Watch list as of {ev.as_of} — data: {ev.source}", "", f"Regime: {ev.regime.verdict}"]
     for line in ev.regime.lines:
         lines.append(f"  {line.key:<18} {_num(line.value, line.unit):>12}  {line.state}")
@@ -184,7 +192,7 @@ def format_evaluation(ev: Evaluation, watchlist, language: str = "en") -> str:
     return "\n".join(lines)
 
 
-def format_replay(rp: Replay, watchlist, language: str = "en") -> str:
+def format_replay(rp: Replay, watchlist: Watchlist, language: str = "en") -> str:
     lines = [f"Replay {rp.start} → {rp.end} — data: {rp.final.source}", ""]
     alerted = rp.alerts()
     lines.append(f"{len(alerted)} messages would have been sent ({sum(t.toward_invalidation for t in alerted)} alerts, "

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
-from regimebot.handlers import journal_book as book
-from regimebot.handlers.context import Services
-from regimebot.macro.journal import JournalError, open_entry
-from regimebot.macro.journal_report import position_report
 
-ACTIONS = {"open": book.open_position, "note": book.note, "catalyst": book.catalyst, "close": book.close}
+if TYPE_CHECKING:  # the journal (pandas, the store) is imported when the command runs, not to register it
+    from regimebot.handlers.context import Services
+
+ACTIONS = ("open", "note", "catalyst", "close")  # the actions that change the journal (handlers.journal_book)
 
 
 def register(sub: Any) -> None:
@@ -42,7 +41,10 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
     as_json = args.json or "--json" in args.words
     cached = args.cached or "--cached" in args.words
     from regimebot.bot.services import build_services
+    from regimebot.handlers import journal_book as book
+    from regimebot.macro.journal import JournalError
 
+    actions = {"open": book.open_position, "note": book.note, "catalyst": book.catalyst, "close": book.close}
     services = build_services(settings)
     if not cached:
         services.market_data.refresh()
@@ -51,7 +53,7 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(f"journal {words[0]}: expected THESIS after it")
         tid = _thesis(services, words[1])
         try:
-            event = ACTIONS[words[0]](services, tid, words[2:], None, "cli")
+            event = actions[words[0]](services, tid, words[2:], None, "cli")
         except JournalError as exc:
             raise UsageError(f"journal {words[0]}: {exc}") from None
         if as_json:
@@ -69,7 +71,10 @@ def run_journal(args: argparse.Namespace, settings: Settings) -> int:
 
 def _show(services: Services, settings: Settings, thesis_id: str | None, as_json: bool) -> int:
     from regimebot.bot.console.render import render_html
+    from regimebot.handlers import journal_book as book
     from regimebot.handlers.messages.journal import format_board, format_story
+    from regimebot.macro.journal import open_entry
+    from regimebot.macro.journal_report import position_report
 
     today = datetime.now(UTC).date()
     board = book.board(services, today)

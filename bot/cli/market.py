@@ -1,21 +1,23 @@
-"""`regimebot quote` (readings) and `regimebot fetch` (fill the price cache)."""
+"""`regimebot quote` (readings) and `regimebot fetch` (fill the price cache).
+
+Registering the subcommands imports nothing heavy: the data wiring is imported when a command runs.
+"""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from regimebot.bot.cli.common import UsageError, iso_date, print_json
 from regimebot.bot.config import Settings
-from regimebot.bot.services import open_data
-from regimebot.handlers.messages.i18n import t
-from regimebot.handlers.messages.readings import format_reading
-from regimebot.handlers.messages.sources import source_line
-from regimebot.macro.catalog import adhoc_series
-from regimebot.macro.readings import reading
+
+if TYPE_CHECKING:
+    from regimebot.macro.readings import Reading
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     quote = sub.add_parser("quote", help="latest readings of series (catalog ids or yfinance symbols)")
     quote.add_argument("series", nargs="+", metavar="SERIES", help="catalog id (DXY, TLT, US10Y…) or a yfinance symbol")
     quote.add_argument("--json", action="store_true", help="machine-readable output")
@@ -27,7 +29,12 @@ def register(sub) -> None:
     fetch.set_defaults(func=run_fetch)
 
 
-def run_quote(args, settings: Settings) -> int:
+def run_quote(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.bot.services import open_data
+    from regimebot.handlers.messages.readings import format_reading
+    from regimebot.macro.catalog import adhoc_series
+    from regimebot.macro.readings import reading
+
     services = open_data(settings)
     catalog = services.catalog
     wanted, adhoc = [], []
@@ -59,14 +66,18 @@ def run_quote(args, settings: Settings) -> int:
     return 0 if any(r.known for r in readings) else 1
 
 
-def _reading_json(r) -> dict:
+def _reading_json(r: Reading) -> dict[str, Any]:
     out = dataclasses.asdict(r)
     out["change_unit"] = "bp" if r.in_bp else "percent"
     out.pop("in_bp")
     return out
 
 
-def run_fetch(args, settings: Settings) -> int:
+def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.bot.services import open_data
+    from regimebot.handlers.messages.i18n import t
+    from regimebot.handlers.messages.sources import source_line
+
     if args.start:
         settings = dataclasses.replace(settings, history_start=iso_date(args.start, "--start"))
     services = open_data(settings)

@@ -19,21 +19,18 @@ from regimebot.bot.cli.common import UsageError, print_json
 from regimebot.bot.config import Settings
 from regimebot.bot.console.render import render_html
 from regimebot.handlers.messages.i18n import t
-from regimebot.handlers.messages.scenario import format_answer
-from regimebot.macro.catalog import load_catalog
-from regimebot.macro.correlation import CorrelationError, correlation_report
-from regimebot.macro.providers import DataError
-from regimebot.macro.scenario import ScenarioError
-from regimebot.macro.scenario.answers import ScenarioAnswer, ShockInputs, answer_scenario
-from regimebot.macro.scenario.funds import BondRun
-from regimebot.macro.scenario.grammar import BondQuery, GrammarError, MarginQuery, parse_corr, parse_scenario
-from regimebot.macro.scenario.presets import load_presets
 
-if TYPE_CHECKING:  # the CLI starts without importing the market-data wiring
+if TYPE_CHECKING:  # registering the subcommands imports no math (pandas) and no market-data wiring
     from regimebot.bot.services import DataServices
+    from regimebot.macro.correlation import CorrelationError
+    from regimebot.macro.market import Market
+    from regimebot.macro.scenario import ScenarioError
+    from regimebot.macro.scenario.answers import ScenarioAnswer, ShockInputs
+    from regimebot.macro.scenario.funds import BondRun
+    from regimebot.macro.scenario.grammar import BondQuery, GrammarError
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sc = sub.add_parser("scenario", help="what-if math: bond funds, leveraged funds, margin, portfolio shocks, bets")
     sc.add_argument("words", nargs=argparse.REMAINDER, metavar="WORDS", help="as in the chat: TLT -100bp | margin lev=2 mm=25%% | …")
     _common(sc)
@@ -45,13 +42,13 @@ def register(sub) -> None:
     co.set_defaults(func=run_corr)
 
 
-def _common(parser) -> None:
+def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output (shape in the README)")
     parser.add_argument("--chat", metavar="ID", help="use this chat's stored portfolio (shock; corr without series)")
     parser.add_argument("--cached", action="store_true", help="use the price cache only, do not refresh")
 
 
-def _split_flags(args) -> list[str]:
+def _split_flags(args: argparse.Namespace) -> list[str]:
     """Flags written after the words (argparse.REMAINDER keeps them there) are honoured too."""
     words: list[str] = []
     items = list(args.words or [])
@@ -82,7 +79,7 @@ def _split_flags(args) -> list[str]:
     return words
 
 
-def _chat_id(args) -> int | None:
+def _chat_id(args: argparse.Namespace) -> int | None:
     if args.chat is None:
         return None
     try:
@@ -103,7 +100,7 @@ def _refusal(settings: Settings, exc: ScenarioError | CorrelationError) -> Usage
     return UsageError(render_html(t(settings.language, "scenario.cannot", error=refusal(settings.language, exc.key, exc.values))))
 
 
-def _market(services: DataServices, cached: bool):
+def _market(services: DataServices, cached: bool) -> Market:
     return services.market_data.market() if cached else services.market_data.refresh()
 
 
@@ -129,6 +126,13 @@ def _bond_payload(run: BondRun, query: BondQuery) -> dict[str, Any]:
 
 
 def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
+    from regimebot.handlers.messages.scenario import format_answer
+    from regimebot.macro.catalog import load_catalog
+    from regimebot.macro.scenario import ScenarioError
+    from regimebot.macro.scenario.answers import answer_scenario
+    from regimebot.macro.scenario.grammar import GrammarError, parse_scenario
+    from regimebot.macro.scenario.presets import load_presets
+
     words = _split_flags(args)
     catalog = load_catalog()
     try:
@@ -157,6 +161,7 @@ def run_scenario(args: argparse.Namespace, settings: Settings) -> int:
 def _shock_inputs(args: argparse.Namespace, settings: Settings) -> ShockInputs:
     """The book of the chat named with --chat, and the market (refreshed unless --cached)."""
     from regimebot.bot.services import open_data
+    from regimebot.macro.scenario.answers import ShockInputs
 
     chat_id = _chat_id(args)
     if chat_id is None:
@@ -170,6 +175,8 @@ def _shock_inputs(args: argparse.Namespace, settings: Settings) -> ShockInputs:
 
 def _payload(answer: ScenarioAnswer, args: argparse.Namespace) -> dict[str, Any]:
     """The JSON object of an answer (README shape)."""
+    from regimebot.macro.scenario.grammar import BondQuery, MarginQuery
+
     query = answer.query
     if answer.bond is not None and isinstance(query, BondQuery):
         return _bond_payload(answer.bond, query)
@@ -183,9 +190,13 @@ def _payload(answer: ScenarioAnswer, args: argparse.Namespace) -> dict[str, Any]
             **answer.shock.as_dict()}
 
 
-def run_corr(args, settings: Settings) -> int:
+def run_corr(args: argparse.Namespace, settings: Settings) -> int:
     from regimebot.bot.services import open_data
     from regimebot.handlers.messages.correlation import format_correlation
+    from regimebot.macro.catalog import load_catalog
+    from regimebot.macro.correlation import CorrelationError, correlation_report
+    from regimebot.macro.providers import DataError
+    from regimebot.macro.scenario.grammar import GrammarError, parse_corr
 
     words = _split_flags(args)
     catalog = load_catalog()

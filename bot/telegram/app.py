@@ -91,6 +91,8 @@ class Runtime:
         chat, user, message = update.effective_chat, update.effective_user, update.effective_message
         if user is not None and user.id in self.settings.admins:
             return True
+        if chat is None:
+            return False  # nothing here to administer (our handlers only see updates with a chat)
         if update.callback_query is None:
             if chat.type == "channel":
                 return True  # only a channel's administrators can post in it
@@ -148,7 +150,7 @@ class _QueuedJob:
 class JobQueueScheduler:
     """The jobs' scheduler on PTB's JobQueue; background work runs as the Application's tasks (awaited at stop)."""
 
-    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application) -> None:
         self._app = app
         assert app.job_queue is not None, "python-telegram-bot's job-queue extra is installed with regimebot"
         self.queue = app.job_queue
@@ -190,6 +192,8 @@ def _thread_id(update: Update) -> int | None:
 
 def _chat(update: Update) -> Chat:
     chat = update.effective_chat
+    if chat is None:  # the command and button handlers are registered for updates that have a chat
+        raise ValueError(f"update {update.update_id} has no chat")
     return Chat(chat.id, chat.type, chat.title or "", _thread_id(update))
 
 
@@ -302,10 +306,11 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     rt: Runtime = app.bot_data["runtime"]
-    if rt.lock_owner is not None:
+    owner = rt.lock_owner
+    if owner is not None:
 
         def release() -> None:
-            rt.services.store.process_locks.release_lock(rt.lock_owner)
+            rt.services.store.process_locks.release_lock(owner)
 
         await asyncio.to_thread(release)
 

@@ -317,7 +317,7 @@ async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer 
                     continue
             raise mapped from exc
         finally:
-            if send is not None:
+            if send is not None and pacer is not None:
                 pacer.release(send)
     raise AssertionError("unreachable")
 

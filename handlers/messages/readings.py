@@ -36,7 +36,7 @@ def format_reading(r: Reading, lang: str, html_mode: bool = True) -> str:
     """A reading in four short lines; unknown values show as '—', stale data is flagged."""
     esc = html.escape if html_mode else (lambda s: s)
     bold = (lambda s: f"<b>{s}</b>") if html_mode else (lambda s: s)
-    if not r.known:
+    if not r.known or r.last_date is None:  # known: a last close, and so its date
         why = r.error or t(lang, "reading.no_data")
         return f"{bold(esc(r.series_id))} {esc(r.name)}: {t(lang, 'reading.unknown')} ({esc(why)})"
     lines = [f"{bold(esc(r.series_id))} {esc(format_level(r.last, r.unit))} · {esc(r.name)} · {r.last_date.isoformat()}"]

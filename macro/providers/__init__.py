@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ class Provider(Protocol):
         """Closes from each request's start up to `end` (inclusive; default: latest available)."""
 
 
-def make_provider(kind: str, directory=None, **options) -> Provider:
+def make_provider(kind: str, directory: Path | None = None, **options: Any) -> Provider:
     """The provider for a data-source kind: 'yfinance', 'csv' (with directory) or 'demo'."""
     if kind == "yfinance":
         from regimebot.macro.providers.yahoo import YahooProvider
@@ -53,6 +54,8 @@ def make_provider(kind: str, directory=None, **options) -> Provider:
     if kind == "csv":
         from regimebot.macro.providers.csvdir import CsvDirProvider
 
+        if directory is None:
+            raise DataError("csv data needs a folder: set REGIMEBOT_DATA=csv:DIR")
         return CsvDirProvider(directory)
     if kind == "demo":
         from regimebot.macro.providers.demo import DemoProvider

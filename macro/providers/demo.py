@@ -67,14 +67,16 @@ def _simulate(seed: int, end: date, years: int) -> dict[str, pd.Series]:
     gold = 0.0090 * vol_mult * z[:, 4] + 0.0002 + 0.0040 * ramp
     crypto = 0.0330 * vol_mult * z[:, 5] + 0.0008 - 0.0120 * ramp + 0.020 * crash
     japan = 0.0060 * vol_mult * z[:, 6] + 0.0002
-    idio = lambda scale: scale * rng.standard_normal(n)  # noqa: E731 - idiosyncratic noise per series
+    def idio(scale: float) -> np.ndarray:
+        """Idiosyncratic noise of one series."""
+        return scale * rng.standard_normal(n)
 
     out: dict[str, np.ndarray] = {}
 
     def price(last: float, log_returns: np.ndarray) -> np.ndarray:
         """A path of cumulated log returns that ends at `last` (a realistic level today)."""
         path = np.cumsum(log_returns)
-        return last * np.exp(path - path[-1])
+        return np.asarray(last * np.exp(path - path[-1]), dtype="float64")
 
     out["SPX"] = price(5800.0, eq)
     out["EWJ"] = price(72.0, 0.85 * eq + japan + idio(0.004))

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 def _yfinance_download(*args: Any, **kwargs: Any) -> pd.DataFrame | None:
     import yfinance as yf
 
-    return yf.download(*args, **kwargs)
+    frame: pd.DataFrame | None = yf.download(*args, **kwargs)  # yfinance is untyped
+    return frame
 
 
 class YahooProvider:
