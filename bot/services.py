@@ -55,6 +55,7 @@ def build_services(settings: Settings, provider: Provider | None = None, db_path
     """Everything a running bot or console chat shares: the data services, the watch list and the evaluation cycle."""
     data = open_data(settings, provider, db_path)
     watchlists = WatchlistSlot(load_watchlist(settings.watchlist, data.catalog))
-    cycle = Cycle(data.store, data.market_data, watchlists, settings.alert_chats, data.redact)
+    cycle = Cycle(data.store, data.market_data, watchlists, settings.alert_chats, data.redact,
+                  admins=settings.admins, language=settings.language)
     return Services(settings=settings, store=data.store, catalog=data.catalog, market_data=data.market_data,
                     watchlists=watchlists, evaluator=cycle, redact=data.redact)

@@ -8,6 +8,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
+from regimebot.storage.db import StorageError
 
 
 def format_cycle(lang: str, result: CycleResult) -> str:
@@ -22,6 +23,8 @@ def run_evaluation(req: Request) -> str:
     """Run the wiring's evaluate-now hook; the outcome as one message (errors named, not raised)."""
     try:
         result = req.services.evaluator.evaluate_now()
+    except StorageError:
+        raise  # the dispatcher's one storage message (and /signal takes its switch back)
     except (RuntimeError, ValueError, OSError) as exc:  # DataError/StorageError are RuntimeErrors
         return "⚠️ " + t(req.lang, "admin.failed", error=esc(exc))
     return "✅ " + format_cycle(req.lang, result)

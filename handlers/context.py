@@ -50,6 +50,8 @@ class CycleResult:
     deliveries: int = 0
     error: str | None = None
     errors: dict[str, str] = field(default_factory=dict)  # data errors of the refresh, by series id
+    silent: dict[str, str] = field(default_factory=dict)  # thesis id → why its recorded change was not alerted
+    stale_days: int | None = None  # the feed lags the newest expected close by this many days (None: fresh)
 
     @property
     def alerts(self) -> list[int]:

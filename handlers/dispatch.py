@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from regimebot.handlers.context import Services
 from regimebot.handlers.messages.i18n import normalize_language, t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Callback, Chat, Command, Registry, Request
+from regimebot.storage.db import StorageError, storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,24 @@ class Dispatcher:
         log.info("chat %s is reachable again (was paused: %s); deliveries resume", chat_id, prefs.paused_reason)
         return True
 
+    def membership(self, chat_id: int, status: str) -> bool:
+        """The bot's own membership changed (my_chat_member): removed or blocked pauses the chat, re-added resumes it.
+
+        Returns whether the chat's pause changed. Chats the bot never talked to are left alone.
+        """
+        if status in ("kicked", "left"):
+            store = self.services.store
+            with store.transaction():
+                prefs = store.chats.get_chat(chat_id)
+                if prefs is None or prefs.paused:
+                    return False
+                store.chats.set_paused(chat_id, True, f"bot {status} from the chat")
+            log.info("chat %s: the bot was %s; deliveries pause", chat_id, status)
+            return True
+        if status in ("member", "administrator", "restricted", "creator"):
+            return self.resume(chat_id)
+        return False
+
     # --- internals -------------------------------------------------------------------------
 
     def _refusal(self, chat_id: int, route: Route, incoming: Incoming) -> Outcome:
@@ -170,6 +190,10 @@ class Dispatcher:
     def _guarded(self, call: Callable[[], Reply], lang: str) -> Reply:
         try:
             return call()
+        except (sqlite3.Error, StorageError) as exc:  # corrupt, full or locked: one polite line, no traceback
+            fault = storage_fault(exc) if isinstance(exc, sqlite3.Error) else exc
+            log.error("storage fault while handling a command: %s", fault)
+            return Reply(t(lang, "runtime.storage_error", reason=html.escape(str(fault))))
         except Exception:  # the one error handler for handlers: log it, apologise, keep the bot alive
             log.exception("handler failed")
             return self.error_reply(lang)

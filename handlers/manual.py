@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from regimebot.handlers.admin import run_evaluation
@@ -10,6 +11,7 @@ from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, localized, moment_html
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
+from regimebot.storage.db import StorageError
 
 MAX_NOTE = 200
 
@@ -38,7 +40,7 @@ def signal(req: Request) -> Reply:
     if not is_bot_admin(req):
         return admin_only(req)
     now = datetime.now(UTC)
-    req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
+    switch_id = req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=moment_html(now))]
@@ -47,5 +49,13 @@ def signal(req: Request) -> Reply:
         lines.append(f"<i>{esc(meaning)}</i>")
     if note:
         lines.append(t(req.lang, "manual.note", note=esc(note)))
-    lines.append(run_evaluation(req))
+    try:
+        lines.append(run_evaluation(req))
+    except StorageError as exc:  # the evaluation could not be saved: take the switch back, so nothing half-done stays
+        try:
+            req.services.store.engine_state.undo_manual_switch(switch_id)
+        except sqlite3.Error:
+            lines.append(t(req.lang, "manual.storage_kept", reason=esc(exc)))  # say exactly what is stored
+            return Reply("\n".join(lines))
+        return Reply(t(req.lang, "manual.storage_undone", reason=esc(exc)))
     return Reply("\n".join(lines))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import ParamSpec, Protocol, TypeVar
@@ -21,10 +21,13 @@ from regimebot.handlers.messages.alerts import format_alert
 from regimebot.handlers.messages.journal import format_journal_push
 from regimebot.handlers.messages.reply import Reply
 from regimebot.storage.chats import ChatPrefs
+from regimebot.storage.notices import ALERT_ROW, NOTICE_ROW
 from regimebot.storage.outbox import AlertRecord, Delivery
 from regimebot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT = 3  # chats sending at once: bounds the messages a kill -9 can repeat (accepted, not yet recorded)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -73,11 +76,19 @@ class PermanentFailure(DeliveryError):
         self.reason = reason
 
 
+@dataclass
+class Parts:
+    """A split message's progress: the leading parts delivered before (skipped) and a hook recording each new one."""
+
+    done: int = 0
+    record: Callable[[int, int], Awaitable[None]] | None = None
+
+
 class Sender(Protocol):
     """Delivers one Reply to one chat (Telegram, or the console chat)."""
 
-    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Send and return the (last) message id; raise a DeliveryError subclass on failure."""
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
+        """Send (skipping `parts.done` leading parts) and return the last message id; raise a DeliveryError on failure."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +159,13 @@ async def deliver_pending(
     limit: int | None = None,
     *,
     policy: RetryPolicy | None = None,
-    concurrency: int = 32,
+    concurrency: int | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row (oldest alert first; one chat's rows in order) and record each outcome."""
+    """Send every due outbox row (oldest alert first; one chat's rows in order) and record each outcome.
+
+    At most `concurrency` chats (default IN_FLIGHT) are sending at once: the in-flight window. A kill can
+    only repeat a send Telegram accepted and this pass had not yet recorded, so at most that many per kill.
+    """
     policy = policy or RetryPolicy()
     start = now or _utcnow()
     rows = await _off_loop(services.store.outbox.due_deliveries, start, limit)
@@ -162,7 +177,7 @@ async def deliver_pending(
         by_chat[row.chat_id].append(row)
     alerts: dict[int, AlertRecord | None] = {}
     moved: dict[int, int] = {}  # chats that turned out to have a new id during this pass
-    gate = asyncio.Semaphore(concurrency)
+    gate = asyncio.Semaphore(concurrency or IN_FLIGHT)
 
     async def chat_worker(chat_id: int, chat_rows: list[Delivery]) -> None:
         async with gate:
@@ -215,9 +230,10 @@ async def _deliver_one(
         reply = format_alert(alert, lang, services.watchlist)
     else:
         reply = format_journal_push(alert, lang, services.watchlist)
+    parts = await _parts(services, ALERT_ROW, row.id)
     for _ in range(2):  # a second try only after following a ChatMigrated
         try:
-            message_id = await sender.send(chat_id, reply, row.thread_id)
+            message_id = await sender.send(chat_id, reply, row.thread_id, parts)
         except ChatMoved as exc:
             await _off_loop(_move_chat, services.store, chat_id, exc.new_chat_id)
             log.info("chat %s moved to %s; delivery %s follows it", chat_id, exc.new_chat_id, row.id)
@@ -271,6 +287,59 @@ async def _retry_or_give_up(services: Services, row: Delivery, reason: str, now:
     else:
         await _off_loop(services.store.outbox.reschedule, row.id, now + timedelta(seconds=policy.delay(attempts)), reason)
         report.retry += 1
+
+
+async def _parts(services: Services, row_kind: str, row_id: int) -> Parts:
+    """The row's delivered parts so far, and a hook that records each further one as soon as Telegram accepts it."""
+
+    async def record(index: int, message_id: int) -> None:
+        await _off_loop(services.store.notices.record_part, row_kind, row_id, index, message_id)
+
+    return Parts(await _off_loop(services.store.notices.delivered_parts, row_kind, row_id), record)
+
+
+async def deliver_notices(services: Services, sender: Sender, now: datetime | None = None, *,
+                          policy: RetryPolicy | None = None) -> DeliveryReport:
+    """Send every due notice (digests, admins' warnings) like an alert's row: recorded, retried, never dropped."""
+    policy = policy or RetryPolicy()
+    report = DeliveryReport()
+    notices = services.store.notices
+    for notice in await _off_loop(notices.due_notices, now or _utcnow()):
+        when = now or _utcnow()
+        prefs = await _off_loop(services.store.chats.get_chat, notice.chat_id)
+        if prefs is not None and prefs.paused:
+            await _off_loop(notices.mark_notice_failed, notice.id, f"chat paused: {prefs.paused_reason or 'bot blocked or removed'}")
+            report.failed += 1
+            continue
+        parts = await _parts(services, NOTICE_ROW, notice.id)
+        try:
+            message_id = await sender.send(notice.chat_id, Reply(notice.text, silent=notice.silent), notice.thread_id, parts)
+        except RetryLater as exc:
+            await _off_loop(notices.reschedule_notice, notice.id, when + timedelta(seconds=exc.seconds), str(exc), False)
+            report.retry += 1
+            continue
+        except ChatGone as exc:
+            await _off_loop(_pause_chat, services.store, notice.chat_id, exc.reason)
+            await _off_loop(notices.mark_notice_failed, notice.id, f"chat gone: {exc.reason}")
+            report.failed += 1
+            report.paused_chats.append(notice.chat_id)
+            continue
+        except PermanentFailure as exc:
+            await _off_loop(notices.mark_notice_failed, notice.id, f"refused by Telegram: {exc.reason}")
+            report.failed += 1
+            continue
+        except DeliveryError as exc:  # transient, or a move we do not follow for a notice: back off and retry
+            attempts = notice.attempts + 1
+            if attempts >= policy.max_attempts:
+                await _off_loop(notices.mark_notice_failed, notice.id, f"gave up after {attempts} attempts: {exc}")
+                report.failed += 1
+            else:
+                await _off_loop(notices.reschedule_notice, notice.id, when + timedelta(seconds=policy.delay(attempts)), str(exc))
+                report.retry += 1
+            continue
+        await _off_loop(notices.mark_notice_sent, notice.id, message_id)
+        report.sent += 1
+    return report
 
 
 def _move_chat(store: Store, old_id: int, new_id: int) -> None:

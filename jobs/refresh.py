@@ -8,9 +8,12 @@ import time
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+import pandas as pd
+
 from regimebot.macro.catalog import Catalog, adhoc_series
 from regimebot.macro.market import Market, make_closes, source_kind
 from regimebot.macro.providers import FetchRequest, FetchResult, Provider
+from regimebot.macro.providers.validation import SeriesRules, fetch_checked
 from regimebot.macro.redaction import Redactor
 from regimebot.storage.prices import PriceCache
 
@@ -161,17 +164,29 @@ class MarketData:
     def _masked(self, error: str | None) -> str | None:
         return self.redact(error) if error else error
 
-    @staticmethod
-    def _fetch(provider: Provider | None, source: str, group: list[FetchRequest], end: date | None) -> FetchResult:
-        """One provider call; a missing provider or anything it raises becomes each series' data error."""
+    def _fetch(self, provider: Provider | None, source: str, group: list[FetchRequest], end: date | None) -> FetchResult:
+        """One provider call, every row checked (validation.fetch_checked); a missing provider or anything it
+        raises becomes each series' data error."""
         if provider is None:
             return FetchResult(errors={r.series_id: f"no data provider configured for source {source!r}" for r in group})
+        rules = {s.id: SeriesRules.of(s) for s in self.catalog.downloadable()}
         try:
-            return provider.fetch(group, end=end)
+            return fetch_checked(provider, group, rules, end=end, previous=self._closes_before(group))
         except Exception as exc:  # a provider's boundary: a bug or an unexpected library error must not stop the other sources
             log.exception("provider %s failed", provider.name)
             message = f"{provider.name} failed: {type(exc).__name__}: {exc}"
             return FetchResult(errors={r.series_id: message for r in group})
+
+    def _closes_before(self, requests: list[FetchRequest]) -> dict[str, float]:
+        """Each series' last cached close before its request's start (the one-day bound's first anchor)."""
+        out: dict[str, float] = {}
+        with self.lock:
+            for req in requests:
+                cached = self.prices.load_closes([req.series_id], start=req.start - timedelta(days=30))[req.series_id]
+                before = cached.loc[: pd.Timestamp(req.start) - pd.Timedelta(days=1)]
+                if not before.empty:
+                    out[req.series_id] = float(before.iloc[-1])
+        return out
 
     def market(self) -> Market:
         """The cached market, derived series included, with the last refresh's data errors."""
@@ -194,7 +209,7 @@ class MarketData:
         """Closes of symbols outside the catalog (about two years, not cached). yfinance only."""
         start = date.today() - timedelta(days=800)
         requests = [FetchRequest(adhoc_series(s).id, adhoc_series(s).symbol or s, start) for s in symbols]
-        result = self.provider.fetch(requests)
+        result = fetch_checked(self.provider, requests, {r.series_id: SeriesRules(r.series_id) for r in requests})
         closes = make_closes(result.closes)
         errors = {sid: self.redact(text) for sid, text in result.errors.items()}
         return Market(closes, self.provider.name, self.provider.simulated, errors)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from regimebot.handlers.context import CycleResult, Services
 from regimebot.handlers.messages.notices import format_deadman
 from regimebot.jobs.deadman import deadman_due
-from regimebot.jobs.deliver import ChatGone, DeliveryError, DeliveryReport, RetryPolicy, Sender, deliver_pending
+from regimebot.jobs.deliver import DeliveryReport, RetryPolicy, Sender, deliver_notices, deliver_pending
 from regimebot.jobs.digest import build_digest
 from regimebot.jobs.journal_push import REVIEW_WEEKDAY, queue_weekly_review
 from regimebot.jobs.scheduler import JobFn, JobScheduler, Scheduled
@@ -123,7 +124,7 @@ class BotJobs:
         except Exception:  # anything else: with its traceback; the bot keeps running
             log.exception("refresh + evaluate failed")
             return None
-        if result.deliveries:
+        if result.deliveries or result.stale_days:
             await self.deliver_now()
         return result
 
@@ -140,6 +141,11 @@ class BotJobs:
             self._deliver_lock = asyncio.Lock()
         async with self._deliver_lock:
             report = await deliver_pending(self.services, self.sender, policy=self.options.policy)
+            extra = await deliver_notices(self.services, self.sender, policy=self.options.policy)
+        report.sent += extra.sent
+        report.retry += extra.retry
+        report.failed += extra.failed
+        report.paused_chats += extra.paused_chats
         if report.attempted or report.held:
             log.info("delivery: %d sent, %d to retry, %d held, %d failed", report.sent, report.retry, report.held, report.failed)
         self.last_report = report
@@ -212,8 +218,9 @@ class BotJobs:
             return False
         return alert_id is not None
 
-    async def send_digest(self, chat_id: int) -> bool:
-        """Build and send one chat's digest now; False when it could not be sent (logged)."""
+    async def send_digest(self, chat_id: int, now: datetime | None = None) -> bool:
+        """Build one chat's digest and queue it in the outbox (once per local day), then deliver; False when not queued."""
+        now = now or datetime.now(UTC)
         prefs = self.services.store.chats.get_chat(chat_id)
         if prefs is None or prefs.paused:
             return False
@@ -223,15 +230,14 @@ class BotJobs:
             log.exception("could not build the digest for chat %s", chat_id)
             return False
         try:
-            await self.sender.send(chat_id, reply)
-        except ChatGone as exc:
-            self.services.store.chats.set_paused(chat_id, True, exc.reason)
-            log.warning("digest: chat %s is gone (%s); paused", chat_id, exc.reason)
-            return False
-        except DeliveryError as exc:
-            log.warning("digest to chat %s not sent: %s", chat_id, exc)
-            return False
-        return True
+            zone = ZoneInfo(prefs.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        key = f"digest:{now.astimezone(zone).date().isoformat()}"
+        queued = self.services.store.notices.enqueue_notice("digest", key, chat_id, reply.text, silent=reply.silent, now=now)
+        if queued:
+            await self._deliver_logged()
+        return queued
 
     # --- dead-man switch -------------------------------------------------------------------
 
@@ -245,11 +251,15 @@ class BotJobs:
         self.last_warned = now
         reply = format_deadman(settings.language, last, settings.deadman_after)
         log.warning("dead-man switch: no evaluation completed since %s", last or self.started_at)
-        for admin_id in sorted(settings.admins):
-            try:
-                await self.sender.send(admin_id, reply)
-            except DeliveryError as exc:
-                log.warning("dead-man warning to admin %s not sent: %s", admin_id, exc)
+        key = f"deadman:{now.isoformat(timespec='seconds')}"
+        try:
+            with self.services.store.transaction():
+                for admin_id in sorted(settings.admins):
+                    self.services.store.notices.enqueue_notice("deadman", key, admin_id, reply.text, now=now)
+        except sqlite3.Error as exc:  # the database itself may be what is wrong: say so in the log at least
+            log.error("dead-man warning could not be queued: %s", exc)
+            return True
+        await self._deliver_logged()
         return True
 
     # --- process lock ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -39,6 +40,8 @@ class Series:
     formula: str | None = None
     calendar: str = "trading"
     change: str = "pct"  # "pct" (percent changes) or "bp" (basis-point changes)
+    max_daily_move: float | None = None  # the largest plausible one-day move (log return, or points for bp series)
+    timezone: str = "America/New_York"  # the exchange's time zone: a row dated after today there is rejected
     source: str = "yahoo"  # which provider serves it: "yahoo", "fred", "mof" or "treasury"
     frequency: str = "daily"  # "daily" or "weekly" (one observation a week, e.g. the Fed's H.4.1)
     fill_days: int = 0  # derived: each input carried forward at most this many calendar days
@@ -165,7 +168,7 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         raise CatalogError(f"{origin}: expected one or more [[series]] tables")
     series: dict[str, Series] = {}
     allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change", "source", "frequency", "fill_days", "short_history",
-               "published_lag_days"}
+               "published_lag_days", "max_daily_move", "timezone"}
     for i, entry in enumerate(entries, 1):
         sid = str(entry.get("id", "")).strip()
         where = f"{origin}: series #{i}" + (f" ({sid})" if sid else "")
@@ -185,6 +188,14 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         change = entry.get("change", "bp" if kind in BP_KINDS else "pct")
         if change not in ("pct", "bp"):
             raise CatalogError(f"{where}: change must be 'pct' or 'bp' (got {change!r})")
+        max_move = entry.get("max_daily_move")
+        if max_move is not None and (isinstance(max_move, bool) or not isinstance(max_move, int | float) or not 0 < max_move < 100):
+            raise CatalogError(f"{where}: max_daily_move must be a positive number (a log return, or points for bp series; got {max_move!r})")
+        zone = entry.get("timezone", {"daily": "UTC", "tokyo": "Asia/Tokyo"}.get(calendar, "America/New_York"))
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CatalogError(f"{where}: timezone must be an IANA time zone such as America/New_York (got {zone!r})") from None
         source = entry.get("source", "yahoo")
         if source not in SOURCES:
             raise CatalogError(f"{where}: source must be one of {', '.join(SOURCES)} (got {source!r})")
@@ -212,6 +223,8 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
             formula=entry.get("formula"),
             calendar=calendar,
             change=change,
+            max_daily_move=float(max_move) if max_move is not None else None,
+            timezone=str(zone),
             source=source,
             frequency=frequency,
             fill_days=fill_days,

@@ -23,6 +23,19 @@ class DatabaseTooNew(DatabaseUnusable):
     """The database was written by a newer regimebot; upgrade regimebot rather than the file."""
 
 
+def storage_fault(exc: sqlite3.Error, where: str = "the database") -> StorageError:
+    """One line for any SQLite fault at run time: what happened to the database and what to do about it."""
+    text = str(exc).lower()
+    if "full" in text:
+        return StorageError(f"{where}: the disk is full; free some space, then retry")
+    if "locked" in text or "busy" in text:
+        return StorageError(f"{where}: locked by another process for too long; retry, or stop the other regimebot")
+    if "malformed" in text or "not a database" in text or "corrupt" in text or isinstance(exc, sqlite3.DatabaseError) \
+            and not isinstance(exc, sqlite3.OperationalError | sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return StorageError(f"{where}: the file is damaged ({exc}); restore it from a backup")
+    return StorageError(f"{where}: {exc}")
+
+
 def open_database(path: str | Path | None = None, only: Collection[int] | None = None) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, or an in-memory one when None/":memory:".
 

@@ -204,8 +204,11 @@ class EngineState(Repository):
         return {sid: {"state": st, "value": v, "since": since, "as_of": as_of} for sid, st, v, since, as_of in rows}
 
     @serialised
-    def set_manual_signal(self, signal_id: str, on: bool, user_id: int | None, note: str = "") -> None:
-        """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin)."""
+    def set_manual_signal(self, signal_id: str, on: bool, user_id: int | None, note: str = "") -> int:
+        """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin).
+
+        Returns the switch's history id (to take it back with `undo_manual_switch`).
+        """
         _check_signal_id(signal_id)
         note = (note or "")[:MAX_NOTE]
         now = _now()
@@ -216,10 +219,44 @@ class EngineState(Repository):
                 "note = excluded.note, changed_at = excluded.changed_at",
                 [signal_id, 1 if on else 0, user_id, note, now],
             )
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT INTO manual_signal_history (signal_id, is_on, user_id, note, changed_at) VALUES (?, ?, ?, ?, ?)",
                 [signal_id, 1 if on else 0, user_id, note, now],
             )
+        return inserted_id(cursor)
+
+    @serialised
+    def undo_manual_switch(self, history_id: int) -> None:
+        """Take back one switch (its history row), restoring the signal's position before it."""
+        with self._db.atomic():
+            row = self._db.execute("SELECT signal_id FROM manual_signal_history WHERE id = ?", [history_id]).fetchone()
+            if row is None:
+                return
+            self._db.execute("DELETE FROM manual_signal_history WHERE id = ?", [history_id])
+            before = self._db.execute(
+                "SELECT is_on, user_id, note, changed_at FROM manual_signal_history WHERE signal_id = ? ORDER BY id DESC LIMIT 1",
+                [row[0]],
+            ).fetchone()
+            if before is None:
+                self._db.execute("DELETE FROM manual_signals WHERE signal_id = ?", [row[0]])
+            else:
+                self._db.execute("UPDATE manual_signals SET is_on = ?, user_id = ?, note = ?, changed_at = ? WHERE signal_id = ?",
+                                 [*before, row[0]])
+
+    @serialised
+    def evaluated_through(self) -> dict[str, date]:
+        """thesis id → the as-of date of the last evaluation recorded for it."""
+        rows = self._db.execute("SELECT thesis_id, as_of FROM thesis_states").fetchall()
+        return {tid: date.fromisoformat(as_of) for tid, as_of in rows}
+
+    @serialised
+    def manual_signals_before_last_switch(self) -> dict[str, bool]:
+        """Each switched manual signal's position just before its latest switch (off before the first)."""
+        rows = self._db.execute("SELECT signal_id, is_on FROM manual_signal_history ORDER BY id").fetchall()
+        history: dict[str, list[bool]] = {}
+        for sid, on in rows:
+            history.setdefault(sid, []).append(bool(on))
+        return {sid: (ons[-2] if len(ons) > 1 else False) for sid, ons in history.items()}
 
     @serialised
     def manual_signals(self) -> dict[str, bool]:

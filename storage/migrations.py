@@ -2,9 +2,9 @@
 
 Versions: 1 prices, 2 engine states and transitions, 3 chats and subscriptions, 4 portfolios,
 5 alerts, deliveries, run log and process lock, 6 the forum topic of a group's alerts, 7 the thesis
-journal (append-only events, pushes, the kind of an alert), 9 renamed theses
-(dollar_debasement_risk_off → us_assets_haven), 10 each data source's last success and last error.
-A new change
+journal (append-only events, pushes, the kind of an alert), 8 notices (digests, admins' warnings) in
+the outbox and the per-part state of split messages, 9 renamed theses (dollar_debasement_risk_off →
+us_assets_haven), 10 each data source's last success and last error. A new change
 to the schema is a new version, never an edit of an applied one.
 """
 
@@ -19,6 +19,7 @@ import sqlite_utils
 from regimebot.storage.chats import add_alert_topic, create_chat_tables
 from regimebot.storage.engine_state import _v2_engine_state
 from regimebot.storage.journal import _v7_journal
+from regimebot.storage.notices import _v8_notices_and_parts
 from regimebot.storage.outbox import _v5_outbox
 from regimebot.storage.portfolios import create_portfolio_table
 from regimebot.storage.prices import create_source_fetches
@@ -59,6 +60,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "outbox", _v5_outbox),
     Migration(6, "alert_topics", add_alert_topic),
     Migration(7, "journal", _v7_journal),
+    Migration(8, "notices_and_parts", _v8_notices_and_parts),
     Migration(9, "rename_theses", _v9_rename_theses),
     Migration(10, "source_fetches", create_source_fetches),
 ]

@@ -26,6 +26,7 @@ from regimebot.storage.chats import Chats
 from regimebot.storage.db import latest_version, open_database, schema_version
 from regimebot.storage.engine_state import EngineState
 from regimebot.storage.journal import Journal
+from regimebot.storage.notices import Notices
 from regimebot.storage.outbox import Outbox
 from regimebot.storage.portfolios import Portfolios
 from regimebot.storage.prices import PriceCache
@@ -51,6 +52,7 @@ class Store:
         self.path = path  # the file, or ":memory:"
         self.chats = Chats(connection)
         self.outbox = Outbox(connection)
+        self.notices = Notices(connection)
         self.engine_state = EngineState(connection)
         self.portfolios = Portfolios(connection)
         self.runs = RunLog(connection)

@@ -40,7 +40,7 @@ def generated_closes(seed: int = 3, end: date = END, days: int = 800) -> dict[st
         daily = s.calendar == "daily"
         index = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D" if daily else "B")
         level = START_LEVELS.get(s.id, 100.0)
-        if s.kind == "yield":
+        if s.changes_in_bp:  # yields, spreads, NFCI: levels with small daily steps (plausible for the validation)
             values = level + np.cumsum(rng.normal(0, 0.04, days))
         else:
             values = level * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
@@ -100,7 +100,8 @@ def services_over(store: Store | None = None, settings: Settings | None = None, 
     if market_data is None:
         market_data = MarketData(store.prices, catalog, GeneratedProvider({}), settings.history_start)
     watchlists = WatchlistSlot(watchlist or load_watchlist(None, catalog))
-    evaluator = evaluator or Cycle(store, market_data, watchlists, settings.alert_chats)
+    evaluator = evaluator or Cycle(store, market_data, watchlists, settings.alert_chats,
+                                   admins=settings.admins, language=settings.language)
     return Services(settings=settings, store=store, catalog=catalog, market_data=market_data, watchlists=watchlists,
                     evaluator=evaluator)
 

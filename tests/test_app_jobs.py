@@ -35,7 +35,7 @@ class RecordingSender:
     def __init__(self):
         self.sent = []
 
-    async def send(self, chat_id, reply, thread_id=None):
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
         self.sent.append((chat_id, reply))
         return len(self.sent)
 
@@ -150,3 +150,36 @@ def test_evaluation_is_scheduled_periodically_and_after_the_us_close(tmp_path):
     assert jobs["evaluate"].trigger.interval == timedelta(seconds=900)
     close = jobs["evaluate-after-close"].next_t.astimezone(ZoneInfo("America/New_York"))
     assert (close.hour, close.minute) == (16, 20) and close.weekday() < 5
+
+
+class FlakySender(RecordingSender):
+    """Fails every chat's first send with a network error, then accepts."""
+
+    def __init__(self):
+        super().__init__()
+        self.failed: set[int] = set()
+
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
+        from regimebot.jobs.deliver import TransientFailure
+
+        if chat_id not in self.failed:
+            self.failed.add(chat_id)
+            raise TransientFailure("network down")
+        return await super().send(chat_id, reply, thread_id, parts)
+
+
+def test_a_failed_dead_man_warning_is_retried_not_lost():
+    from regimebot.jobs.deliver import RetryPolicy, deliver_notices
+
+    store = Store.open()
+    settings = Settings(admins=frozenset({11, 12}), deadman_after=2 * HOUR)
+    services = services_over(store, settings)
+    sender = FlakySender()
+    jobs = BotJobs(services, sender)
+    jobs.started_at = T0
+    assert asyncio.run(jobs.deadman_job(now=T0 + timedelta(hours=3)))
+    assert sender.sent == [] and {n.status for c in (11, 12) for n in store.notices.notices_for(c)} == {"pending"}
+    report = asyncio.run(deliver_notices(services, sender, datetime.now(UTC) + timedelta(hours=1), policy=RetryPolicy()))
+    assert report.sent == 2 and sorted(c for c, _ in sender.sent) == [11, 12]
+    assert {n.status for c in (11, 12) for n in store.notices.notices_for(c, "deadman")} == {"sent"}
+    store.close()

@@ -12,6 +12,12 @@ import pytest
 from regimebot.bot.cli import main
 from regimebot.macro.providers import DataError, FetchRequest
 from regimebot.macro.providers.csvdir import CsvDirProvider
+from regimebot.macro.providers.validation import fetch_checked
+
+
+def checked(provider, requests, end=None):
+    """The provider's rows as the bot takes them: through the one validation (default rules)."""
+    return fetch_checked(provider, requests, {}, end=end)
 
 
 def write_csv(folder, series_id, rows, header="date,close"):
@@ -22,7 +28,7 @@ def write_csv(folder, series_id, rows, header="date,close"):
 def test_reads_and_cuts_by_start(tmp_path):
     write_csv(tmp_path, "DXY", [("2026-01-02", 98.1), ("2026-01-05", 98.4), ("2026-01-06", 98.0)])
     p = CsvDirProvider(tmp_path)
-    r = p.fetch([FetchRequest("DXY", "DX-Y.NYB", date(2026, 1, 5))])
+    r = checked(p, [FetchRequest("DXY", "DX-Y.NYB", date(2026, 1, 5))])
     assert r.closes["DXY"].tolist() == [98.4, 98.0]
     assert r.errors == {}
 
@@ -30,22 +36,22 @@ def test_reads_and_cuts_by_start(tmp_path):
 def test_appended_row_is_a_new_observation(tmp_path):
     write_csv(tmp_path, "TLT", [("2026-01-02", 86.0)])
     p = CsvDirProvider(tmp_path)
-    assert p.fetch([FetchRequest("TLT", "TLT", date(2026, 1, 1))]).closes["TLT"].tolist() == [86.0]
+    assert checked(p, [FetchRequest("TLT", "TLT", date(2026, 1, 1))]).closes["TLT"].tolist() == [86.0]
     with open(tmp_path / "TLT.csv", "a", encoding="utf-8") as f:
         f.write("2026-01-05,87.5\n")
     os.utime(tmp_path / "TLT.csv", ns=(10**18, 10**18))  # make sure the mtime moves even on coarse clocks
-    assert p.fetch([FetchRequest("TLT", "TLT", date(2026, 1, 1))]).closes["TLT"].tolist() == [86.0, 87.5]
+    assert checked(p, [FetchRequest("TLT", "TLT", date(2026, 1, 1))]).closes["TLT"].tolist() == [86.0, 87.5]
 
 
 def test_extra_columns_ignored_and_blank_values_dropped(tmp_path):
     (tmp_path / "MOVE.csv").write_text("date,close,volatility_30d\n2025-07-18,83.29,58.35\n2025-07-21,,57.6\n2025-07-22,86.62,\n")
-    r = CsvDirProvider(tmp_path).fetch([FetchRequest("MOVE", "^MOVE", date(2025, 1, 1))])
+    r = checked(CsvDirProvider(tmp_path), [FetchRequest("MOVE", "^MOVE", date(2025, 1, 1))])
     assert r.closes["MOVE"].tolist() == [83.29, 86.62]
 
 
 def test_missing_file_and_bad_header_are_per_series_errors(tmp_path):
     write_csv(tmp_path, "VIX", [("2026-01-02", 15.0)], header="day,value")
-    r = CsvDirProvider(tmp_path).fetch([FetchRequest("VIX", "^VIX", date(2026, 1, 1)), FetchRequest("SPX", "^GSPC", date(2026, 1, 1))])
+    r = checked(CsvDirProvider(tmp_path), [FetchRequest("VIX", "^VIX", date(2026, 1, 1)), FetchRequest("SPX", "^GSPC", date(2026, 1, 1))])
     assert r.closes == {}
     assert "expected a header with 'date' and 'close'" in r.errors["VIX"]
     assert r.errors["SPX"] == "no file SPX.csv in the csv folder (REGIMEBOT_DATA)"  # the server path stays out of chats

@@ -38,7 +38,7 @@ class ScriptedSender:
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.accepted: list[tuple[int, str, int | None, bool]] = []
 
-    async def send(self, chat_id, reply, thread_id=None):
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
         pending = self.faults.get(chat_id)
         if pending:
             raise pending.pop(0)
@@ -267,7 +267,7 @@ def test_any_fault_sequence_ends_with_every_row_sent_once_or_failed_with_a_reaso
 class SlowSender(ScriptedSender):
     """Accepts after yielding to the event loop a few times (so other chats' sends are in flight)."""
 
-    async def send(self, chat_id, reply, thread_id=None):
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
         for _ in range(5):
             await asyncio.sleep(0)
         return await super().send(chat_id, reply, thread_id)

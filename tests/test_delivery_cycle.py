@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from regimebot.bot.config import DataSource, Settings
 from regimebot.bot.services import build_services
 from regimebot.macro.providers.demo import DemoProvider, stress_window
+from regimebot.storage.db import StorageError
 from tests.chat_world import outside
 
 END = date(2026, 3, 31)
@@ -67,10 +67,10 @@ def test_a_crash_during_fan_out_loses_no_alert(world):
     side.execute(
         "CREATE TRIGGER outbox_full BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     )
-    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+    with pytest.raises(StorageError, match="disk is full"):  # one message for a storage fault
         services.evaluator.run()
     assert services.store.runs.last_runs(1)[0].ok is False
-    assert "disk full" in services.store.runs.last_runs(1)[0].error
+    assert "disk is full" in services.store.runs.last_runs(1)[0].error
     # Nothing half-done stays behind: no alert without its rows, no transition without its alert.
     assert side.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == alerts_before
     assert side.execute("SELECT COUNT(*) FROM transitions").fetchone()[0] == transitions_before
@@ -78,3 +78,17 @@ def test_a_crash_during_fan_out_loses_no_alert(world):
     retried = services.evaluator.run()  # the transitions were rolled back with the alerts: found again
     assert retried.alert_ids and retried.deliveries > 0
     assert services.store.outbox.delivery_backlog()["pending"] == retried.deliveries
+
+
+def test_a_switch_before_the_first_evaluation_is_compared_with_the_state_at_the_switch(world):
+    """/signal before any evaluation: the first cycle alerts the change the switch made (was: a silent baseline)."""
+    services, _ = world
+    store = services.store
+    store.engine_state.set_manual_signal("tariffs_landed", True, 1, "tariffs announced")
+    result = services.evaluator.run()
+    alerts = [store.outbox.get_alert(i) for i in result.alert_ids]
+    moved = [a for a in alerts if a.thesis_id == "geopolitical_noise"]
+    assert len(moved) == 1 and (moved[0].old, moved[0].new) == ("intact", "weakening")
+    assert [e["signal"] for e in moved[0].evidence] == ["tariffs_landed"]
+    assert {a.thesis_id for a in alerts} == {"geopolitical_noise"}  # nothing else is news on a first evaluation
+    assert services.evaluator.run().alert_ids == []

@@ -88,3 +88,50 @@ def test_telegram_errors_map_once_to_what_the_caller_does():
     assert isinstance(map_telegram_error(BadRequest("Can't parse entities")), PermanentFailure)
     assert isinstance(map_telegram_error(TimedOut()), TransientFailure)
     assert isinstance(map_telegram_error(NetworkError("Internal Server Error (500)")), TransientFailure)
+
+
+def test_a_split_message_retried_after_part_two_failed_never_resends_part_one():
+    """Per-part state: the outbox records each accepted part, and the retry starts at the first missing one."""
+    from datetime import UTC, datetime, timedelta
+
+    from regimebot.bot.config import Settings
+    from regimebot.bot.telegram.io import TelegramSender
+    from regimebot.jobs.deliver import Parts, RetryPolicy, deliver_notices
+    from regimebot.storage.store import Store
+    from tests.chat_world import services_over
+
+    text = "\n".join(f"digest line {i}: " + "y" * 70 for i in range(120))  # three parts
+    store = Store.open()
+    services = services_over(store, Settings())
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    store.notices.enqueue_notice("digest", "digest:2026-03-02", 77, text, silent=True, now=now)
+
+    class FailsAfterFirstPart:
+        """The real sender; the server fails the request right after the first part was recorded (once)."""
+
+        def __init__(self, inner, server):
+            self.inner, self.server, self.tripped = inner, server, False
+
+        async def send(self, chat_id, reply, thread_id=None, parts=None):
+            async def record(index, message_id):
+                await parts.record(index, message_id)
+                if not self.tripped:
+                    self.tripped = True
+                    self.server.faults.append(Fault("500"))
+            return await self.inner.send(chat_id, reply, thread_id, Parts(parts.done, record))
+
+    async def scenario():
+        async with FakeBotServer() as server:
+            bot = Bot("777:io-test-token", base_url=server.base_url)
+            async with bot:
+                sender = FailsAfterFirstPart(TelegramSender(bot), server)
+                first = await deliver_notices(services, sender, now, policy=RetryPolicy(base=0.0))
+                second = await deliver_notices(services, sender, now + timedelta(seconds=1), policy=RetryPolicy(base=0.0))
+            return server, first, second
+
+    server, first, second = asyncio.run(scenario())
+    assert (first.retry, second.sent) == (1, 1)
+    texts = [m["text"] for m in server.sent]
+    assert len(texts) == 3 and "\n".join(texts) == text  # part 1 once, then parts 2 and 3: nothing twice
+    assert store.notices.notices_for(77)[0].status == "sent" and store.notices.delivered_parts("notice", 1) == 3
+    store.close()

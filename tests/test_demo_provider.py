@@ -10,8 +10,14 @@ import pandas as pd
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.providers import FetchRequest
 from regimebot.macro.providers.demo import DemoProvider, simulate_closes, stress_window
+from regimebot.macro.providers.validation import fetch_checked
 
 END = date(2026, 11, 20)
+
+
+def checked(provider, requests, end=None):
+    """The provider's rows as the bot takes them: through the one validation (default rules)."""
+    return fetch_checked(provider, requests, {}, end=end)
 
 
 def test_deterministic_and_complete():
@@ -49,11 +55,11 @@ def test_stress_episode_dollar_and_equities_fall_together():
 def test_reveal_until_hides_later_days():
     start, _ = stress_window(END)
     p = DemoProvider(end=END, reveal_until=start)
-    r = p.fetch([FetchRequest("SPX", "^GSPC", date(2026, 1, 1)), FetchRequest("NOPE", "X", date(2026, 1, 1))])
+    r = checked(p, [FetchRequest("SPX", "^GSPC", date(2026, 1, 1)), FetchRequest("NOPE", "X", date(2026, 1, 1))])
     assert r.closes["SPX"].index[-1] <= pd.Timestamp(start)
     assert "NOPE" in r.errors
     p.reveal_until = END
-    assert p.fetch([FetchRequest("SPX", "^GSPC", date(2026, 1, 1))]).closes["SPX"].index[-1] == pd.Timestamp(END)
+    assert checked(p, [FetchRequest("SPX", "^GSPC", date(2026, 1, 1))]).closes["SPX"].index[-1] == pd.Timestamp(END)
 
 
 def test_fred_and_mof_series_are_plausible():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -15,6 +15,7 @@ from regimebot.macro.catalog import CatalogError, load_catalog, parse_catalog, w
 from regimebot.macro.providers import DataError, FetchRequest
 from regimebot.macro.providers.fred import FredProvider, parse_fredgraph_csv, parse_observations
 from regimebot.macro.providers.mof import MofProvider, decode_csv, parse_day, parse_jgb_csv
+from regimebot.macro.providers.validation import SeriesRules, check_closes, fetch_checked
 from regimebot.macro.providers.yahoo import YahooProvider
 from tests.fred_standin import MOF_HEADER, StandIn, serving
 from tests.yfinance_frames import FakeDownload, download_frame, ohlcv
@@ -43,6 +44,15 @@ def served() -> StandIn:
     return state
 
 
+def accepted(raw: pd.Series) -> pd.Series:
+    """A provider's raw cells as the bot takes them: through the one validation (yields may be negative)."""
+    return check_closes(raw, SeriesRules(str(raw.name), positive=False), datetime.now(UTC)).closes
+
+
+def checked(provider, requests):
+    return fetch_checked(provider, requests, {})
+
+
 def fred(url: str, **options: object) -> FredProvider:
     return FredProvider(url, pace=0.0, retry_after=0.0, **options)  # type: ignore[arg-type]
 
@@ -52,7 +62,7 @@ def fred(url: str, **options: object) -> FredProvider:
 @pytest.mark.parametrize("header", ["observation_date", "DATE"])
 def test_fredgraph_csv_both_headers_dot_and_empty_are_no_observation(header):
     text = f"{header},RRPONTSYD\n2025-01-08,131.5\n2025-01-09,.\n2025-01-10,\n2025-01-13,129.25\n"
-    s = parse_fredgraph_csv(text, "RRPONTSYD")
+    s = accepted(parse_fredgraph_csv(text, "RRPONTSYD"))
     assert s.to_dict() == {pd.Timestamp("2025-01-08"): 131.5, pd.Timestamp("2025-01-13"): 129.25}
 
 
@@ -64,7 +74,7 @@ def test_fredgraph_csv_with_an_unexpected_header_is_a_data_error():
 def test_fred_api_json_values_are_strings_and_dot_is_missing():
     payload = {"observations": [{"date": "2025-01-01", "value": "6850123"}, {"date": "2025-01-02", "value": "."},
                                 {"date": "2025-01-08", "value": "6840456.5"}]}
-    assert parse_observations(payload, "WALCL").tolist() == [6850123.0, 6840456.5]
+    assert accepted(parse_observations(payload, "WALCL")).tolist() == [6850123.0, 6840456.5]
     with pytest.raises(DataError, match="observations"):
         parse_observations({"error_message": "Bad Request"}, "WALCL")
 
@@ -80,9 +90,9 @@ def test_mof_csv_shift_jis_title_header_and_dash():
     raw = ("国債金利情報,,,,,,,,,,,,,,,(単位 : %)\r\n" + MOF_HEADER + "\r\nH31.4.26,-0.15,-0.16,-0.17,-0.18,-0.17,-0.17,-0.17,-0.15,-0.12,-0.045,"
            "0.21,0.375,0.52,0.59,0.645\r\nR1.5.7,-0.15,-0.16,-0.17,-0.18,-0.17,-0.17,-0.17,-0.15,-0.12,-0.05,0.2,0.37,0.51,0.58,-\r\n").encode("cp932")
     table = parse_jgb_csv(decode_csv(raw))
-    assert table["10年"].tolist() == [-0.045, -0.05]
+    assert accepted(table["10年"]).tolist() == [-0.045, -0.05]
     assert list(table.index) == [pd.Timestamp("2019-04-26"), pd.Timestamp("2019-05-07")]
-    assert table["40年"].isna().tolist() == [False, True]
+    assert table["40年"].tolist() == ["0.645", "-"] and len(accepted(table["40年"])) == 1  # "-": no yield that day
 
 
 # --- NETLIQ: units and carrying weekly values forward ----------------------------------------------
@@ -129,7 +139,7 @@ def test_catalog_sources_and_frequencies():
 
 def test_fred_csv_provider_fetches_each_series_from_its_start():
     with serving(served()) as state:
-        result = fred(state.url).fetch([FetchRequest("RRPONTSYD", "RRPONTSYD", date(2025, 1, 10)),
+        result = checked(fred(state.url), [FetchRequest("RRPONTSYD", "RRPONTSYD", date(2025, 1, 10)),
                                         FetchRequest("WTREGEN", "WTREGEN", date(2025, 1, 1))])
     assert result.errors == {}
     assert result.closes["RRPONTSYD"].index[0] == pd.Timestamp("2025-01-10")
@@ -143,7 +153,7 @@ def test_fred_failure_is_per_series_with_one_retry_only():
     state = served()
     state.failing = {"WALCL": 503, "BAA10Y": 404}
     with serving(state):
-        result = fred(state.url).fetch([FetchRequest(s, s, date(2025, 1, 1)) for s in ("WALCL", "BAA10Y", "SOFR")])
+        result = checked(fred(state.url), [FetchRequest(s, s, date(2025, 1, 1)) for s in ("WALCL", "BAA10Y", "SOFR")])
     assert result.errors == {"WALCL": "FRED answered HTTP 503 for WALCL", "BAA10Y": "FRED answered HTTP 404 for BAA10Y"}
     assert result.closes["SOFR"].tolist() == [2.5, 2.6]
     ids = [q["id"] for q in state.asked("/graph/fredgraph.csv")]
@@ -153,7 +163,7 @@ def test_fred_failure_is_per_series_with_one_retry_only():
 def test_fred_unreachable_is_a_per_series_error():
     with serving(StandIn()) as state:
         url = state.url  # the port is closed once the block ends
-    result = fred(url, timeout=2.0).fetch([FetchRequest("WALCL", "WALCL", date(2025, 1, 1))])
+    result = checked(fred(url, timeout=2.0), [FetchRequest("WALCL", "WALCL", date(2025, 1, 1))])
     assert result.closes == {} and "ConnectError" in result.errors["WALCL"]
 
 
@@ -163,7 +173,7 @@ def test_fred_api_with_key_same_series_and_the_key_never_shows(caplog):
     state.failing = {"BAA10Y": 500}
     caplog.set_level(logging.DEBUG)
     with serving(state):
-        result = fred("http://127.0.0.1:9", api_key=secret, api_url=state.url).fetch(
+        result = checked(fred("http://127.0.0.1:9", api_key=secret, api_url=state.url),
             [FetchRequest("RRPONTSYD", "RRPONTSYD", date(2025, 1, 14)), FetchRequest("BAA10Y", "BAA10Y", date(2025, 1, 1))])
     asked = state.asked("/fred/series/observations")
     assert sorted((q["series_id"], q["observation_start"], q["file_type"], q["api_key"]) for q in asked)[-1] == (
@@ -175,9 +185,9 @@ def test_fred_api_with_key_same_series_and_the_key_never_shows(caplog):
 
 def test_mof_provider_reads_the_10_year_column():
     with serving(served()) as state:
-        result = MofProvider(state.url).fetch([FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
+        result = checked(MofProvider(state.url), [FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
         state.mof_status = 503
-        down = MofProvider(state.url).fetch([FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
+        down = checked(MofProvider(state.url), [FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
     assert result.closes["JGB10Y"].to_dict() == {pd.Timestamp("2025-01-16"): 1.20, pd.Timestamp("2025-01-17"): 1.215}
     assert down.closes == {} and "HTTP 503" in down.errors["JGB10Y"]
 
@@ -198,8 +208,10 @@ class RecordingYahoo(YahooProvider):
 
 def yahoo_frame() -> FakeDownload:
     days = [d.date().isoformat() for d in pd.bdate_range("2025-01-02", "2025-01-17")]
-    yahoo_symbols = [s.symbol for s in CATALOG.downloadable() if s.source == "yahoo"]
-    return FakeDownload(download_frame({sym: ohlcv(days, [100.0 + i for i in range(len(days))]) for sym in yahoo_symbols}))
+    yahoo = [s for s in CATALOG.downloadable() if s.source == "yahoo"]
+    steps = range(len(days))  # +1% a day for prices, +1 bp a day for yields: plausible for the one validation
+    return FakeDownload(download_frame({s.symbol: ohlcv(days, [4.0 + 0.01 * i if s.changes_in_bp else 100.0 + i for i in steps])
+                                        for s in yahoo}))
 
 
 def test_yahoo_offline_does_not_stop_fred_and_yahoo_never_sees_fred_ids(memory_store):

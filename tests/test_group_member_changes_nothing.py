@@ -19,8 +19,8 @@ SERVICES = make_services(store=Store.open(Path(tempfile.mkdtemp(prefix="regimebo
                          evaluator=FakeEvaluator(lambda: pytest.fail("a group member triggered an evaluation")))
 GROUP = Chat(-100900, "supergroup", "Fund desk", thread_id=5)
 MEMBER = 4242  # not in REGIMEBOT_ADMINS, not a chat administrator
-STATE_TABLES = ("chats", "subscriptions", "thesis_mutes", "portfolios", "manual_signals", "manual_history",
-                "deliveries", "alerts", "thesis_states", "transitions", "journal_events", "journal_pushes")
+# Every table is shared state except the market-data cache and the logs a read-only command may touch.
+NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
 
 
 def _seed() -> None:
@@ -30,6 +30,7 @@ def _seed() -> None:
     store.portfolios.save_portfolio(GROUP.id, {"TLT": 60.0, "GOLD": 40.0})
     alert = store.outbox.create_alert("long_usd_ai", "intact", "weakening", "2026-03-02", "test", False, [])
     store.outbox.enqueue_deliveries(alert.id, [GROUP.id])
+    store.engine_state.set_manual_signal("tariffs_landed", True, 1, "seeded by an admin")
     # an open journal entry with a catalyst, so /note, /catalyst, /close and the "done" button have a target
     store.journal.append("long_duration", "open", {"entry_date": "2025-06-02", "entry_level": 90.0, "series": "TLT",
                                                    "pain": 10.0}, user_id=1001, via="chat")
@@ -41,16 +42,18 @@ _seed()
 
 def _snapshot() -> dict[str, list[tuple]]:
     side = outside(SERVICES.store)  # every table, read as another process would (committed state only)
-    existing = {name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
-    state = {t: sorted(side.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in STATE_TABLES if t in existing}
+    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
     side.close()
     return state
 
 
 def test_the_snapshot_covers_the_shared_state():
     state = _snapshot()
-    assert {"chats", "subscriptions", "portfolios", "deliveries"} <= set(state)
-    assert state["subscriptions"] and state["portfolios"] and state["deliveries"] and state["journal_events"]
+    assert {"chats", "subscriptions", "portfolios", "deliveries", "manual_signals", "manual_signal_history",
+            "journal_events"} <= set(state)
+    assert state["subscriptions"] and state["portfolios"] and state["deliveries"] and state["manual_signal_history"]
+    assert state["journal_events"]
 
 
 WORDS = st.one_of(

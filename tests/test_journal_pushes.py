@@ -45,7 +45,7 @@ class Recorder:
     def __init__(self):
         self.sent: list[tuple[int, str]] = []
 
-    async def send(self, chat_id, reply, thread_id=None):
+    async def send(self, chat_id, reply, thread_id=None, parts=None):
         self.sent.append((chat_id, reply.text))
         return len(self.sent)
 

@@ -18,6 +18,7 @@ from regimebot.macro.engine import evaluate, replay
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.providers import FetchRequest
 from regimebot.macro.providers.csvdir import CsvDirProvider
+from regimebot.macro.providers.validation import SeriesRules, fetch_checked
 from regimebot.macro.theses import RANK
 from regimebot.macro.watchlist import load_watchlist
 
@@ -34,7 +35,8 @@ def history():
     catalog = load_catalog()
     watchlist = load_watchlist(None, catalog)
     provider = CsvDirProvider(DATA)
-    fetched = provider.fetch([FetchRequest(s.id, s.symbol or s.id, date(2004, 1, 1)) for s in catalog.downloadable()])
+    requests = [FetchRequest(s.id, s.symbol or s.id, date(2004, 1, 1)) for s in catalog.downloadable()]
+    fetched = fetch_checked(provider, requests, {s.id: SeriesRules.of(s) for s in catalog.downloadable()})
     market = Market(make_closes(fetched.closes, catalog), provider.name, False, fetched.errors)
     return market, watchlist, replay(market, watchlist, START, END)
 

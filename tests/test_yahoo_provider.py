@@ -11,11 +11,17 @@ import pytest
 from regimebot.jobs.refresh import OVERLAP_DAYS, MarketData
 from regimebot.macro.catalog import load_catalog, parse_catalog
 from regimebot.macro.providers import FetchRequest
+from regimebot.macro.providers.validation import fetch_checked
 from regimebot.macro.providers.yahoo import YahooProvider
 from tests.yfinance_frames import FakeDownload, download_frame, ohlcv
 
 NAN = float("nan")
 DATES = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+
+
+def checked(provider, requests, end=None):
+    """The provider's rows as the bot takes them: through the one validation (default rules)."""
+    return fetch_checked(provider, requests, {}, end=end)
 
 
 def requests(*pairs):
@@ -29,7 +35,7 @@ def test_multiindex_frame_gives_closes_per_series():
     })
     assert list(frame.columns.names) == ["Price", "Ticker"]
     fake = FakeDownload(frame)
-    result = YahooProvider(download=fake).fetch(requests(("DXY", "DX-Y.NYB"), ("TLT", "TLT")))
+    result = checked(YahooProvider(download=fake), requests(("DXY", "DX-Y.NYB"), ("TLT", "TLT")))
     assert result.errors == {}
     assert result.closes["DXY"].tolist() == [99.1, 99.3, 99.0, 98.7, 98.9]
     assert result.closes["TLT"].index[-1] == pd.Timestamp("2026-11-20")
@@ -40,7 +46,7 @@ def test_multiindex_frame_gives_closes_per_series():
 
 def test_tz_aware_index_keeps_exchange_dates():
     frame = download_frame({"TLT": ohlcv(DATES, [1, 2, 3, 4, 5], tz="America/New_York")})
-    result = YahooProvider(download=FakeDownload(frame)).fetch(requests(("TLT", "TLT")))
+    result = checked(YahooProvider(download=FakeDownload(frame)), requests(("TLT", "TLT")))
     s = result.closes["TLT"]
     assert s.index.tz is None
     assert [d.date().isoformat() for d in s.index] == DATES
@@ -51,33 +57,33 @@ def test_rows_of_nan_are_dropped_not_invented():
         "TLT": ohlcv(DATES, [86.0, NAN, 87.1, NAN, 87.4]),
         "HYG": ohlcv(DATES, [NAN] * 5),
     })
-    result = YahooProvider(download=FakeDownload(frame)).fetch(requests(("TLT", "TLT"), ("HYG", "HYG")))
+    result = checked(YahooProvider(download=FakeDownload(frame)), requests(("TLT", "TLT"), ("HYG", "HYG")))
     assert result.closes["TLT"].tolist() == [86.0, 87.1, 87.4]
     assert "HYG" not in result.closes
     assert "HYG" in result.errors["HYG"]
 
 
 def test_empty_frame_is_an_error_for_every_series():
-    result = YahooProvider(download=FakeDownload(pd.DataFrame())).fetch(requests(("TLT", "TLT"), ("DXY", "DX-Y.NYB")))
+    result = checked(YahooProvider(download=FakeDownload(pd.DataFrame())), requests(("TLT", "TLT"), ("DXY", "DX-Y.NYB")))
     assert result.closes == {}
     assert set(result.errors) == {"TLT", "DXY"}
 
 
 def test_none_result_is_an_error():
-    result = YahooProvider(download=FakeDownload(None)).fetch(requests(("TLT", "TLT")))
+    result = checked(YahooProvider(download=FakeDownload(None)), requests(("TLT", "TLT")))
     assert result.closes == {} and "TLT" in result.errors
 
 
 def test_symbol_missing_from_result():
     frame = download_frame({"TLT": ohlcv(DATES, [1, 2, 3, 4, 5])})
-    result = YahooProvider(download=FakeDownload(frame)).fetch(requests(("TLT", "TLT"), ("MOVE", "^MOVE")))
+    result = checked(YahooProvider(download=FakeDownload(frame)), requests(("TLT", "TLT"), ("MOVE", "^MOVE")))
     assert "TLT" in result.closes
     assert result.errors == {"MOVE": "yfinance returned no data for ^MOVE"}
 
 
 def test_exception_from_library_becomes_per_series_errors():
     fake = FakeDownload(error=ConnectionError("Failed to perform, curl: (6) Could not resolve host"))
-    result = YahooProvider(download=fake).fetch(requests(("TLT", "TLT"), ("DXY", "DX-Y.NYB")))
+    result = checked(YahooProvider(download=fake), requests(("TLT", "TLT"), ("DXY", "DX-Y.NYB")))
     assert result.closes == {}
     assert set(result.errors) == {"TLT", "DXY"}
     assert "ConnectionError" in result.errors["TLT"]
@@ -85,13 +91,13 @@ def test_exception_from_library_becomes_per_series_errors():
 
 def test_single_ticker_flat_columns():
     frame = ohlcv(DATES, [1.0, 2.0, 3.0, 4.0, 5.0])  # multi_level_index=False shape
-    result = YahooProvider(download=FakeDownload(frame)).fetch(requests(("TLT", "TLT")))
+    result = checked(YahooProvider(download=FakeDownload(frame)), requests(("TLT", "TLT")))
     assert result.closes["TLT"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
 def test_end_is_passed_exclusive():
     fake = FakeDownload(pd.DataFrame())
-    YahooProvider(download=fake).fetch(requests(("TLT", "TLT")), end=date(2026, 11, 20))
+    checked(YahooProvider(download=fake), requests(("TLT", "TLT")), end=date(2026, 11, 20))
     assert fake.calls[0]["end"] == "2026-11-21"
 
 
@@ -164,5 +170,5 @@ def test_adhoc_symbols_not_cached(memory_store):
 def test_non_numeric_values_are_dropped(bad, kept):
     frame = download_frame({"TLT": ohlcv(DATES[:2], [1.0, 2.0])})
     frame[("Close", "TLT")] = pd.Series(bad, index=frame.index, dtype="object")
-    result = YahooProvider(download=FakeDownload(frame)).fetch(requests(("TLT", "TLT")))
+    result = checked(YahooProvider(download=FakeDownload(frame)), requests(("TLT", "TLT")))
     assert result.closes["TLT"].tolist() == kept

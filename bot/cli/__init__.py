@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 
 from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import ConfigError, load_settings
 from regimebot.bot.log_redaction import install_redaction
 from regimebot.macro.redaction import Redactor
+from regimebot.storage.db import storage_fault
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
 SUBCOMMAND_MODULES = (
@@ -69,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     redact = Redactor()  # knows the configured secrets once the settings are read
+    where = "the database"
     try:
         settings = load_settings(args.config)
         redact = Redactor(settings.secrets())
+        where = f"database {settings.db}"
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.getLevelNamesMapping()[settings.log_level],
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -84,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _runtime_errors() as exc:
         print(f"regimebot: {redact(one_line(exc))}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # corrupt page, full disk, locked too long: one line, exit 1
+        print(f"regimebot: {redact(str(storage_fault(exc, where)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

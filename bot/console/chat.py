@@ -24,7 +24,7 @@ from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Button, Reply
 from regimebot.handlers.registry import REGISTRY, Chat, Registry
 from regimebot.handlers.usage import default_timezone
-from regimebot.jobs.deliver import DeliveryReport
+from regimebot.jobs.deliver import DeliveryReport, Parts
 from regimebot.jobs.schedule import BotJobs
 
 log = logging.getLogger(__name__)
@@ -99,8 +99,8 @@ class ConsoleSender:
         self._ids = itertools.count(1)
         self.sent: list[tuple[int, Reply]] = []
 
-    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Print the alert; the terminal always accepts it. Other chats' rows are not ours to send."""
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
+        """Print the alert (one message: never split); the terminal always accepts it. Other chats' rows are not ours."""
         from regimebot.jobs.deliver import RetryLater
 
         if chat_id != self.chat_id:

@@ -24,6 +24,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -245,6 +246,15 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await rt.reply(context.bot, incoming.chat.id, outcome.reply, incoming.chat.thread_id)
 
 
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was removed, blocked or (re-)added: pause or resume the chat's deliveries at once."""
+    rt = _runtime(context)
+    change = update.my_chat_member
+    if change is None:
+        return
+    await asyncio.to_thread(rt.dispatcher.membership, change.chat.id, change.new_chat_member.status)
+
+
 async def _answer(query: CallbackQuery, text: str | None) -> None:
     try:
         await query.answer(text=text)
@@ -338,6 +348,7 @@ def build_application(settings: Settings, services: Services, options: AppOption
     for command in registry.commands():
         app.add_handler(CommandHandler(command.name, on_command, filters=updates))
     app.add_handler(CallbackQueryHandler(on_callback))
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_command))
     app.add_error_handler(on_error)
     return app

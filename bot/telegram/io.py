@@ -15,6 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB's documented opt-in: RetryAfter.retry_after as a timedelta
 
@@ -33,7 +34,7 @@ from telegram.error import (
 )
 
 from regimebot.handlers.messages.reply import Reply
-from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, PermanentFailure, RetryLater, TransientFailure
+from regimebot.jobs.deliver import ChatGone, ChatMoved, DeliveryError, Parts, PermanentFailure, RetryLater, TransientFailure
 from regimebot.macro.redaction import Redactor
 
 log = logging.getLogger(__name__)
@@ -260,55 +261,65 @@ async def send_reply(
     thread_id: int | None = None,
     pacer: Pacer | None = None,
     redact: Redactor | None = None,
+    parts: Parts | None = None,
 ) -> int:
     """Send a Reply (text split as needed, photo, buttons on the last part, extras); return the last message id.
 
-    Raises a jobs.deliver DeliveryError subclass when Telegram refuses or cannot be reached.
+    The messages are numbered from 0 in order; with `parts`, the first `parts.done` are skipped (a retry of a
+    split message) and each one sent is reported to `parts.record` before the next. Raises a jobs.deliver
+    DeliveryError subclass when Telegram refuses or cannot be reached.
     """
+    message_id = 0
+    for index, (method, kwargs) in enumerate(_messages(bot, reply, thread_id)):
+        if parts is not None and index < parts.done:
+            continue
+        message_id = await _call(method, chat_id, kwargs, pacer, redact)
+        if parts is not None and parts.record is not None:
+            await parts.record(index, message_id)
+    return message_id
+
+
+def _messages(bot: Bot, reply: Reply, thread_id: int | None) -> list[tuple[Any, dict[str, Any]]]:
+    """The Bot API calls that deliver a Reply, in order (photo, text parts, then each extra's)."""
     markup = keyboard(reply)
-    common = {"parse_mode": ParseMode.HTML, "disable_notification": reply.silent}
+    common: dict[str, Any] = {"parse_mode": ParseMode.HTML, "disable_notification": reply.silent}
     if thread_id is not None:
         common["message_thread_id"] = thread_id
-
-    async def call(method, **kwargs):
-        for attempt in range(2):  # one more try after Telegram's "retry after", with every send paused meanwhile
-            send = await pacer.acquire(chat_id) if pacer is not None else None
-            try:
-                return await method(chat_id=chat_id, **common, **kwargs)
-            except TelegramError as exc:
-                mapped = map_telegram_error(exc, redact)
-                if isinstance(mapped, RetryLater) and pacer is not None:
-                    log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
-                    pacer.block_for(mapped.seconds)
-                    if attempt == 0:
-                        continue
-                raise mapped from exc
-            finally:
-                if send is not None and pacer is not None:
-                    pacer.release(send)
-        raise AssertionError("unreachable")
-
-    message_id = 0
+    out: list[tuple[Any, dict[str, Any]]] = []
     text_parts = split_html(reply.text) if reply.text else []
     if reply.image is not None:
         caption = None
         if len(text_parts) == 1 and utf16_len(text_parts[0]) <= CAPTION_LIMIT:
             caption, text_parts = text_parts[0], []
-        sent = await call(
-            bot.send_photo,
-            photo=reply.image,
-            filename=reply.image_name,
-            caption=caption,
-            reply_markup=markup if not text_parts else None,
-        )
-        message_id = sent.message_id
+        out.append((bot.send_photo, {**common, "photo": reply.image, "filename": reply.image_name, "caption": caption,
+                                     "reply_markup": markup if not text_parts else None}))
     for i, part in enumerate(text_parts):
         last = i == len(text_parts) - 1
-        sent = await call(bot.send_message, text=part, reply_markup=markup if last else None)
-        message_id = sent.message_id
+        out.append((bot.send_message, {**common, "text": part, "reply_markup": markup if last else None}))
     for extra in reply.extra:
-        message_id = await send_reply(bot, chat_id, extra, thread_id, pacer, redact)
-    return message_id
+        out += _messages(bot, extra, thread_id)
+    return out
+
+
+async def _call(method: Any, chat_id: int, kwargs: dict[str, Any], pacer: Pacer | None, redact: Redactor | None) -> int:
+    """One Bot API send, paced; one more try after Telegram's "retry after", with every send paused meanwhile."""
+    for attempt in range(2):
+        send = await pacer.acquire(chat_id) if pacer is not None else None
+        try:
+            sent = await method(chat_id=chat_id, **kwargs)
+            return int(sent.message_id)
+        except TelegramError as exc:
+            mapped = map_telegram_error(exc, redact)
+            if isinstance(mapped, RetryLater) and pacer is not None:
+                log.info("Telegram flood control: all sends wait %g s", mapped.seconds)
+                pacer.block_for(mapped.seconds)
+                if attempt == 0:
+                    continue
+            raise mapped from exc
+        finally:
+            if send is not None and pacer is not None:
+                pacer.release(send)
+    raise AssertionError("unreachable")
 
 
 class TelegramSender:
@@ -319,10 +330,10 @@ class TelegramSender:
         self.pacer = pacer or Pacer()
         self.redact = redact or Redactor()
 
-    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None) -> int:
-        """Send; a DeliveryError's text never holds a secret (it is stored and shown)."""
+    async def send(self, chat_id: int, reply: Reply, thread_id: int | None = None, parts: Parts | None = None) -> int:
+        """Send (a retry skips the parts delivered before); a DeliveryError's text never holds a secret."""
         try:
-            return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer, self.redact)
+            return await send_reply(self.bot, chat_id, reply, thread_id, self.pacer, self.redact, parts)
         except DeliveryError:
             raise
         except Exception as exc:  # anything else from the HTTP stack: transient, its text masked like the rest

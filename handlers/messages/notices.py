@@ -1,4 +1,4 @@
-"""Notices to the bot's admins, pure: the dead-man switch's warning."""
+"""Notices to the bot's admins, pure: the dead-man switch's warning and the stale-feed notice."""
 
 from __future__ import annotations
 
@@ -15,3 +15,8 @@ def format_deadman(lang: str, last_success: datetime | None, after: float) -> Re
     if last_success is None:
         return Reply(t(lang, "runtime.deadman_never", hours=hours))
     return Reply(t(lang, "runtime.deadman", last=moment_html(last_success), hours=hours))
+
+
+def format_stale_feed(lang: str, as_of: str, days: int, expected: str) -> Reply:
+    """The admins' notice that the feed is stale, so status changes are recorded but not alerted."""
+    return Reply(t(lang, "runtime.stale_feed", days=days, as_of=as_of, expected=expected))

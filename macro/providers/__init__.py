@@ -2,6 +2,8 @@
 
 A provider answers one `fetch` per refresh for many series at once. Every failure is per series: it
 lands in `FetchResult.errors` (the series' reading becomes stale or unknown) and never invents a number.
+A provider returns rows as its source gave them; `validation.fetch_checked` is the one place they are
+judged (callers use it, never `provider.fetch` directly).
 """
 
 from __future__ import annotations
@@ -62,17 +64,4 @@ def make_provider(kind: str, directory: Path | None = None, **options: Any) -> P
     raise DataError(f"unknown data source {kind!r}: use yfinance, csv:DIR or demo")
 
 
-def clean_closes(values: pd.Series) -> pd.Series:
-    """Float closes on a naive, normalised, sorted, unique date index; NaN, inf and non-numbers dropped."""
-    s = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
-    idx = pd.DatetimeIndex(pd.to_datetime(s.index))
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    s.index = idx.normalize()
-    s = s[s.notna() & ~s.isin([float("inf"), float("-inf")])]
-    s = s[~s.index.duplicated(keep="last")].sort_index()
-    s.index.name = "date"
-    return s
-
-
-__all__ = ["DataError", "FetchRequest", "FetchResult", "Provider", "make_provider", "clean_closes"]
+__all__ = ["DataError", "FetchRequest", "FetchResult", "Provider", "make_provider"]

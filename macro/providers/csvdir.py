@@ -1,4 +1,7 @@
-"""A folder of CSV files, one per series (`<SERIES_ID>.csv` with `date` and `close` columns), re-read when changed."""
+"""A folder of CSV files, one per series (`<SERIES_ID>.csv` with `date` and `close` columns), re-read when changed.
+
+Cells are passed on as text, exactly as written: macro.providers.validation judges each row.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from regimebot.macro.providers import DataError, FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import DataError, FetchRequest, FetchResult
 
 
 class CsvDirProvider:
@@ -30,10 +33,7 @@ class CsvDirProvider:
             except DataError as exc:
                 result.errors[req.series_id] = str(exc)
                 continue
-            cut = series.loc[pd.Timestamp(req.start):]
-            if end is not None:
-                cut = cut.loc[: pd.Timestamp(end)]
-            result.closes[req.series_id] = cut
+            result.closes[req.series_id] = series  # the whole file: the validation keeps [start, end]
         return result
 
     def _read(self, series_id: str) -> pd.Series:
@@ -47,16 +47,15 @@ class CsvDirProvider:
         if cached and cached[0] == key:
             return cached[1]
         try:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (OSError, ValueError, pd.errors.ParserError) as exc:
             raise DataError(f"{path.name}: cannot parse CSV ({exc})") from exc
         cols = {c.strip().lower(): c for c in frame.columns}
         if "date" not in cols or "close" not in cols:
             raise DataError(f"{path.name}: expected a header with 'date' and 'close' columns, got {', '.join(map(str, frame.columns))}")
-        dates = pd.to_datetime(frame[cols["date"]], errors="coerce", format="ISO8601")
-        values = pd.Series(pd.to_numeric(frame[cols["close"]], errors="coerce").to_numpy(), index=dates)
-        values = values[values.index.notna()]
-        series = clean_closes(values)
-        series.name = series_id
+        if frame.empty:
+            raise DataError(f"{path.name}: the file has a header but no rows")
+        series = pd.Series(frame[cols["close"]].to_numpy(dtype=object), index=frame[cols["date"]].to_numpy(dtype=object),
+                           dtype=object, name=series_id)
         self._cache[series_id] = (key, series)
         return series

@@ -19,7 +19,8 @@ from importlib.metadata import PackageNotFoundError, version
 import httpx
 import pandas as pd
 
-from regimebot.macro.providers import DataError, FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import DataError, FetchRequest, FetchResult
+from regimebot.macro.providers.validation import observed_between
 from regimebot.macro.redaction import RedactingFilter, Redactor
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ def user_agent() -> str:
 
 
 def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
-    """A fredgraph CSV (`observation_date,ID` or the older `DATE,ID`) as float closes; `.`/empty = no observation."""
+    """A fredgraph CSV (`observation_date,ID` or the older `DATE,ID`) as raw cells by date (`.`/empty = no observation).
+
+    Cells stay text: macro.providers.validation judges each row (a text cell is a data error, not a silent drop).
+    """
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -50,10 +54,8 @@ def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
     if date_column is None or series_id not in columns:
         raise DataError(f"FRED answered {series_id} with header {','.join(columns)[:80]!r}; expected observation_date,{series_id}")
     frame.columns = pd.Index(columns)
-    values = frame[series_id].str.strip()  # "." and "" are not numbers: to_numeric makes them NaN, dropped below
-    dates = pd.to_datetime(frame[date_column].str.strip(), errors="coerce", format="ISO8601")
-    raw = pd.Series(pd.to_numeric(values, errors="coerce").to_numpy(), index=pd.DatetimeIndex(dates))
-    return clean_closes(raw[raw.index.notna()])
+    return pd.Series(frame[series_id].to_numpy(dtype=object), index=frame[date_column].to_numpy(dtype=object),
+                     dtype=object, name=series_id)
 
 
 def parse_observations(payload: object, series_id: str) -> pd.Series:
@@ -67,9 +69,7 @@ def parse_observations(payload: object, series_id: str) -> pd.Series:
         if isinstance(item, dict) and isinstance(item.get("date"), str):
             dates.append(item["date"])
             values.append(str(item.get("value", "")))
-    raw = pd.Series(pd.to_numeric(pd.Series(values, dtype=str), errors="coerce").to_numpy(),
-                    index=pd.DatetimeIndex(pd.to_datetime(pd.Series(dates, dtype=str), errors="coerce", format="ISO8601")))
-    return clean_closes(raw[raw.index.notna()])
+    return pd.Series(values, index=dates, dtype=object, name=series_id)  # raw cells: the validation judges them
 
 
 class _Pacer:
@@ -126,14 +126,10 @@ class FredProvider:
             if isinstance(outcome, str):
                 result.errors[req.series_id] = outcome
                 continue
-            series = outcome.loc[pd.Timestamp(req.start):]
-            if end is not None:
-                series = series.loc[: pd.Timestamp(end)]
-            if series.empty:
+            if not observed_between(outcome, req.start, end):
                 result.errors[req.series_id] = f"FRED returned no observations of {req.symbol} since {req.start}"
                 continue
-            series.name = req.series_id
-            result.closes[req.series_id] = series
+            result.closes[req.series_id] = outcome.rename(req.series_id)
         return result
 
     def _one(self, client: httpx.Client, req: FetchRequest) -> pd.Series | str:

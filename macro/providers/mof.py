@@ -15,8 +15,9 @@ from datetime import date
 import httpx
 import pandas as pd
 
-from regimebot.macro.providers import DataError, FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import DataError, FetchRequest, FetchResult
 from regimebot.macro.providers.fred import user_agent
+from regimebot.macro.providers.validation import observed_between
 
 DEFAULT_MOF_URL = "https://www.mof.go.jp"
 CSV_PATH = "/jgbs/reference/interest_rate/data/jgbcm_all.csv"
@@ -52,7 +53,7 @@ def parse_day(text: str) -> date | None:
 
 
 def parse_jgb_csv(text: str) -> pd.DataFrame:
-    """The yields table: a date index, one float column per tenor (`1年` … `40年`), NaN where `-`."""
+    """The yields table: a date index, one column of raw cells per tenor (`1年` … `40年`; `-` = no yield that day)."""
     lines = text.splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.split(",")[0].strip().strip('"') == "基準日"), None)
     if header_at is None:
@@ -63,7 +64,7 @@ def parse_jgb_csv(text: str) -> pd.DataFrame:
     keep = [d is not None for d in days]
     index = pd.DatetimeIndex([pd.Timestamp(d) for d in days if d is not None], name="date")
     table = frame.loc[keep].drop(columns=["基準日"])
-    out = pd.DataFrame({str(c): pd.to_numeric(table[c].str.strip(), errors="coerce").to_numpy() for c in table.columns}, index=index)
+    out = pd.DataFrame({str(c): table[c].str.strip().to_numpy(dtype=object) for c in table.columns}, index=index)
     return out
 
 
@@ -91,14 +92,11 @@ class MofProvider:
             if req.symbol not in table.columns:
                 result.errors[req.series_id] = f"MoF yield CSV has no column {req.symbol} (tenors: {', '.join(table.columns)})"
                 continue
-            series = clean_closes(table[req.symbol]).loc[pd.Timestamp(req.start):]
-            if end is not None:
-                series = series.loc[: pd.Timestamp(end)]
-            if series.empty:
+            column = table[req.symbol]
+            if not observed_between(column, req.start, end):
                 result.errors[req.series_id] = f"MoF yield CSV has no {req.symbol} yields since {req.start}"
                 continue
-            series.name = req.series_id
-            result.closes[req.series_id] = series
+            result.closes[req.series_id] = column.rename(req.series_id)  # raw cells: the validation judges them
         return result
 
     def _table(self) -> pd.DataFrame:

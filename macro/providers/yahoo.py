@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from regimebot.macro.providers import FetchRequest, FetchResult, clean_closes
+from regimebot.macro.providers import FetchRequest, FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +71,10 @@ class YahooProvider:
             if column is None:
                 result.errors[r.series_id] = f"yfinance returned no data for {r.symbol}"
                 continue
-            series = clean_closes(column).loc[pd.Timestamp(r.start):]
-            if series.empty:
+            if column.dropna().empty:
                 result.errors[r.series_id] = f"yfinance returned only empty rows for {r.symbol} since {r.start}"
                 continue
-            series.name = r.series_id
-            result.closes[r.series_id] = series
+            result.closes[r.series_id] = column.rename(r.series_id)  # as returned: the validation judges each row
         return result
 
 
