@@ -12,7 +12,6 @@ from regimebot.bot.cli.common import UsageError
 from regimebot.bot.config import ConfigError, load_settings
 from regimebot.bot.log_redaction import install_redaction
 from regimebot.macro.redaction import Redactor
-from regimebot.storage.db import storage_fault
 
 # Each module defines register(subparsers); its subcommands set func(args, settings) -> exit status.
 SUBCOMMAND_MODULES = (
@@ -90,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"regimebot: {redact(one_line(exc))}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # corrupt page, full disk, locked too long: one line, exit 1
+        from regimebot.storage.db import storage_fault  # here: `regimebot --help` imports no storage library
+
         print(f"regimebot: {redact(str(storage_fault(exc, where)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
