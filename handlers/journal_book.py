@@ -30,9 +30,8 @@ from regimebot.macro.watchlist import ThesisSpec
 
 
 def thesis_position(thesis: ThesisSpec) -> Position | None:
-    """The position a thesis declares in the watch list; None until watch lists declare one (issue 9)."""
-    del thesis  # the watch list has no `position` key yet: every journal entry names its series
-    return None
+    """The position a thesis declares in the watch list (the default series and side of its journal entry)."""
+    return Position(thesis.position.series, thesis.position.side)
 
 
 def current_market(services: Services) -> Market:
