@@ -67,6 +67,7 @@ class SignalSpec:
     source: str = ""
     note: str = ""
     active_from: date | None = None  # a level set at a date: unknown before it (history cannot judge it)
+    stale_after_days: int | None = None  # this signal's own staleness limit (a series released in weekly batches)
 
     @property
     def manual(self) -> bool:
@@ -209,7 +210,7 @@ def _measure_unit(kind: str, series: tuple[str, ...], window: int | None, declar
 
 _SIGNAL_KEYS = _MEASURE_KEYS | {
     "id", "direction", "warn", "breach", "warn_exit", "breach_exit", "warn_within_pct", "persistence",
-    "meaning", "source", "note", "measure", "conditions", "active_from",
+    "meaning", "source", "note", "measure", "conditions", "active_from", "stale_after_days",
 }
 
 
@@ -261,9 +262,12 @@ def _parse_signal(entry: Any, i: int, catalog: Catalog, origin: str) -> SignalSp
     active_from = _active_from(entry.get("active_from"), where)
     if active_from is not None and kind != "level":
         raise WatchlistError(f"{where}: active_from is only for level signals (a level set on a date); this is kind {kind}")
+    stale = entry.get("stale_after_days")
+    if stale is not None and (isinstance(stale, bool) or not isinstance(stale, int) or not 1 <= stale <= 60):
+        raise WatchlistError(f"{where}: stale_after_days must be a whole number of days from 1 to 60 (got {stale!r})")
     return SignalSpec(series=tuple(series), direction=direction, warn=warn, breach=breach, warn_exit=warn_exit,
                       breach_exit=breach_exit, persistence=persistence, unit=measure.unit, measure=measure,
-                      conditions=conditions, active_from=active_from, **common)
+                      conditions=conditions, active_from=active_from, stale_after_days=stale, **common)
 
 
 def _parse_condition(entry: Any, where: str, catalog: Catalog) -> Condition:

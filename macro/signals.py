@@ -188,7 +188,8 @@ class SignalTrack:
     started: np.ndarray    # index of the observation where the current state began
 
     def positions(self, eval_days: np.ndarray, stale_days: int) -> np.ndarray:
-        """Index of the reading used on each evaluation day (-1: none fresh enough)."""
+        """Index of the reading used on each evaluation day (-1: none fresh enough; the signal's own limit wins)."""
+        stale_days = stale_limit(self.spec, stale_days)
         pos = np.searchsorted(self.days, eval_days, side="right") - 1
         safe = np.maximum(pos, 0)
         fresh = (pos >= 0) & (eval_days - self.days[safe] <= stale_days) if len(self.days) else np.zeros(len(eval_days), bool)
@@ -239,9 +240,15 @@ def confirmed_states(values: np.ndarray, fresh: np.ndarray, days: np.ndarray, wa
     return np.where(last >= 0, full[np.maximum(last, 0)], UNKNOWN).astype(np.int8)
 
 
+def stale_limit(spec: SignalSpec, stale_days: int) -> int:
+    """Calendar days a reading stays fresh: the signal's own `stale_after_days`, else the watch list's."""
+    return spec.stale_after_days if spec.stale_after_days is not None else stale_days
+
+
 def compute_track(spec: SignalSpec, cache: SeriesCache, stale_days: int) -> SignalTrack:
     """Measure a numeric signal over the whole history and run its state machine."""
     assert spec.measure is not None, "a numeric signal has a measure"
+    stale_days = stale_limit(spec, stale_days)
     values = cache.measure(spec.measure, stale_days)
     index = cast(pd.DatetimeIndex, values.index)
     effective = values.to_numpy(dtype="float64", copy=True)
@@ -301,4 +308,5 @@ def _why_missing(track: SignalTrack, day: int, stale_days: int, cache: SeriesCac
     if len(before) == 0:
         return "no observation on or before this date"
     last = int(before[-1])
-    return f"stale: last observation {from_day(last).isoformat()} is {day - last} days old (limit {stale_days})"
+    limit = stale_limit(track.spec, stale_days)
+    return f"stale: last observation {from_day(last).isoformat()} is {day - last} days old (limit {limit})"

@@ -167,13 +167,49 @@ def test_out_of_sample_lift_against_the_random_baseline(history):
 
 
 def test_liquidity_and_credit_plumbing_read_real_values(history):
-    """Issue 10 item 5 (dashboard part): net liquidity, the RRP buffer, real yields and Baa spreads read on real data."""
+    """Issue 10 item 5: net liquidity, the RRP buffer, real yields and Baa spreads read on real data."""
     market, watchlist, _ = history
     ev = evaluate(market, watchlist, date(2022, 12, 30))
     for sid in ("netliq_draining", "netliq_draining_4w", "rrp_buffer_exhausted", "real_yield_rise", "baa_widening",
-                "injection_usd_down"):
+                "injection_usd_down", "btc_liquidity_drain"):
         assert ev.signals[sid].state != "unknown" and ev.signals[sid].value is not None, sid
     assert ev.signals["rrp_buffer_exhausted"].state == "ok"  # RRP 2,554 bn at the end of 2022: a full buffer
-    assert "liquidity" in [line.key for line in ev.regime.lines]
+    assert {"liquidity", "rrp_buffer", "term_premium"} <= {line.key for line in ev.regime.lines}
+    # the folder has the NY Fed's ACM term premium, not FRED's Kim-Wright: the live signal is unknown, never fed ACM
+    tp = ev.signals["term_premium_rise"]
+    assert tp.state == "unknown" and tp.series == ("THREEFYTP10",) and "no data for THREEFYTP10" in tp.reason
+    for tid, sid in (("long_duration", "real_yield_rise"), ("btc_liquidity_bottom", "btc_liquidity_drain"),
+                     ("us_assets_haven", "injection_usd_down"), ("geopolitical_noise", "baa_widening")):
+        assert sid in watchlist.theses[tid].invalidation, (tid, sid)
     before = evaluate(market, watchlist, date(2019, 6, 28)).signals["rrp_buffer_exhausted"]
     assert before.state == "unknown" and "2021-04-01" in before.reason  # the buffer level applies from 2021-04
+
+
+def _in_sample(values, low: float, high: float) -> tuple[float, float]:
+    """The low-th and high-th percentiles of a measure over 2007-2016 (the calibration years)."""
+    window = values.loc["2007-01-01":"2016-12-31"].dropna()
+    return float(np.percentile(window, low)), float(np.percentile(window, high))
+
+
+def test_liquidity_rates_and_credit_thresholds_are_in_sample_percentiles(history):
+    """Issue 10 item 5: each threshold sits near the 2007-2016 percentile the README names (2017-2025 unused)."""
+    import pandas as pd
+
+    from regimebot.macro.publication import as_published
+
+    market, watchlist, _ = history
+    published = as_published(market, load_catalog())
+    signals = watchlist.signals
+    real = _in_sample(published.series("DFII10").diff(63), 95, 97.5)
+    assert real == pytest.approx((signals["real_yield_rise"].warn, signals["real_yield_rise"].breach), abs=0.02)
+    baa = _in_sample(published.series("BAA10Y").diff(20), 95, 97.5)
+    assert baa == pytest.approx((signals["baa_widening"].warn, signals["baa_widening"].breach), abs=0.02)
+    drain = _in_sample(published.series("NETLIQ").dropna().pct_change(65) * 100, 5, 2.5)
+    for sid in ("netliq_draining", "btc_liquidity_drain"):
+        assert drain == pytest.approx((signals[sid].warn, signals[sid].breach), abs=0.1), sid
+    # the term premium: calibrated on the NY Fed's ACM model (read straight from its file; it is not a catalog
+    # series, so nothing can serve it as Kim-Wright) — on changes, which carry over between models; levels do not
+    acm = pd.read_csv(DATA / "ACMTP10.csv", index_col="date", parse_dates=True)["close"]
+    tp = _in_sample(acm.diff(63), 95, 97.5)
+    assert tp == pytest.approx((signals["term_premium_rise"].warn, signals["term_premium_rise"].breach), abs=0.01)
+    assert "ACMTP10" not in load_catalog()

@@ -44,7 +44,7 @@ def test_lines_carry_value_state_and_unit():
     regime = regime_from(results(move_stress="warn", vix_level="unknown"), WL.regime)
     keys = [line.key for line in regime.lines]
     assert keys == ["usd_in_stress", "stock_bond_corr", "bond_vol", "equity_vol", "credit", "gold", "cross_asset_corr",
-                    "liquidity", "credit_baa"]
+                    "liquidity", "credit_baa", "rrp_buffer", "term_premium"]
     bond = regime.lines[2]
     assert (bond.signal, bond.state, bond.value) == ("move_stress", "warn", 1.5)
     assert regime.lines[3].state == "unknown" and regime.lines[3].value is None

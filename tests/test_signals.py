@@ -209,6 +209,24 @@ def test_since_and_unknown_on_stale_reading():
     assert reading(t, within, 5).state == "warn"
 
 
+def test_a_signal_may_set_its_own_staleness_limit():
+    """A series released in weekly batches (Kim-Wright) reads 11 days old live: its signal says how old is too old."""
+    weekly = spec(kind="level", series="THREEFYTP10", direction="above", warn=1.0, breach=1.5, stale_after_days=12)
+    default = spec(kind="level", series="THREEFYTP10", direction="above", warn=1.0, breach=1.5)
+    mkt = market(THREEFYTP10=[0.5, 1.2, 1.3])
+    last = pd.Timestamp(mkt.closes.index[-1])
+    eleven = int(to_days(pd.DatetimeIndex([last + pd.Timedelta(days=11)]))[0])
+    thirteen = int(to_days(pd.DatetimeIndex([last + pd.Timedelta(days=13)]))[0])
+    assert reading(track(weekly, mkt), eleven, 5).state == "warn"
+    assert reading(track(default, mkt), eleven, 5).state == "unknown"
+    late = reading(track(weekly, mkt), thirteen, 5)
+    assert late.state == "unknown" and "13 days old (limit 12)" in late.reason
+    assert list(track(weekly, mkt).states_on(np.array([eleven, thirteen]), 5)) == [1, -1]
+    for bad in (0, 61, 2.5, True, "7"):
+        with pytest.raises(ValueError, match="stale_after_days"):
+            spec(kind="level", series="THREEFYTP10", direction="above", warn=1.0, breach=1.5, stale_after_days=bad)
+
+
 def test_btc_within_five_percent_warns():
     sig = spec(kind="level", series="BTC", direction="below", breach=74500.0, warn_within_pct=5.0)
     days = pd.date_range("2025-01-01", periods=4, freq="D")

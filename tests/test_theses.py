@@ -76,6 +76,8 @@ def test_btc_bottom_lost_is_hard():
 
 def test_us_assets_haven():
     assert status("us_assets_haven", usd_and_equities_down=BREACH, cross_asset_corr=BREACH) == "invalidated"
+    assert status("us_assets_haven", injection_usd_down=BREACH, hibeta_leading_down=BREACH) == "invalidated"
+    # the manual switch stays an admin override beside the automatic signal
     assert status("us_assets_haven", fed_injection_usd_down=BREACH, hibeta_leading_down=BREACH) == "invalidated"
     assert status("us_assets_haven", cross_asset_corr=WARN, hibeta_leading_down=WARN) == "weakening"
 
@@ -95,8 +97,9 @@ def test_k_is_configurable():
 
     strict = dataclasses.replace(thesis, k=3)
     specs = [WL.signals[s] for s in thesis.invalidation]
-    two = np.array([[BREACH], [BREACH], [OK], [OK], [OK]], dtype=np.int8)
-    three = np.array([[BREACH], [BREACH], [BREACH], [OK], [OK]], dtype=np.int8)
+    rest = [[OK]] * (len(specs) - 3)
+    two = np.array([[BREACH], [BREACH], [OK], *rest], dtype=np.int8)
+    three = np.array([[BREACH], [BREACH], [BREACH], *rest], dtype=np.int8)
     assert status_name(int(status_codes(strict, two, specs)[0])) == "weakening"
     assert status_name(int(status_codes(strict, three, specs)[0])) == "invalidated"
 

@@ -37,11 +37,13 @@ WATCHLIST_MD_SIGNALS = {
     "ewj_trend_break": ("below", -15.0, -22.5),
     "btc_trend_break": ("below", -17.0, -22.0),
     "jgb_yield_slump": ("below", -28.0, -32.0),
-    # issue 10 item 5: liquidity and credit plumbing (dashboard only)
+    # issue 10 item 5: liquidity, credit and rates plumbing (2007-2016 percentiles; the README says which thesis each joins)
     "netliq_draining": ("below", -5.2, -5.9),
     "netliq_draining_4w": ("below", -3.9, -4.7),
     "rrp_buffer_exhausted": ("below", 200.0, 100.0),
     "real_yield_rise": ("above", 0.67, 0.97),
+    "term_premium_rise": ("above", 0.76, 0.92),
+    "btc_liquidity_drain": ("below", -5.2, -5.9),
     "baa_widening": ("above", 0.40, 0.52),
     "injection_usd_down": ("below", -1.0, -2.0),
     "vix_level": ("above", 25.0, 35.0),
@@ -49,11 +51,13 @@ WATCHLIST_MD_SIGNALS = {
 MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "fed_injection_usd_down"]
 THESES = {
     "geopolitical_noise": (["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "usd_weak_in_stress",
-                            "credit_widening", "gold_bid_in_stress"], []),
+                            "credit_widening", "baa_widening", "gold_bid_in_stress"], []),
     "long_usd_ai": (["dxy_trend_break", "dxy_quarter_drop", "usd_and_equities_down"], []),
-    "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock"], []),
-    "btc_liquidity_bottom": (["btc_bottom_lost", "btc_trend_break", "credit_widening"], ["btc_bottom_lost"]),
-    "us_assets_haven": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress", "fed_injection_usd_down"], []),
+    "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock",
+                       "real_yield_rise"], []),
+    "btc_liquidity_bottom": (["btc_bottom_lost", "btc_trend_break", "credit_widening", "btc_liquidity_drain"], ["btc_bottom_lost"]),
+    "us_assets_haven": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress",
+                        "injection_usd_down", "fed_injection_usd_down"], []),
     "japan_reflation": (["ewj_trend_break", "yen_weakening", "yen_fast_rise", "jgb_yield_slump"], []),
 }
 
