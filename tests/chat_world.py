@@ -86,6 +86,9 @@ class FakeEvaluator:
     def evaluate_now(self) -> CycleResult:
         return self.run()
 
+    def reevaluate(self) -> CycleResult:
+        return self.run()
+
     def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
         pass
 
