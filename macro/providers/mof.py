@@ -2,8 +2,9 @@
 
 The file (Shift_JIS) has a title line (国債金利情報 … 単位 %), a header line `基準日,1年,2年,…,10年,…,40年`,
 then one line per day, and in the monthly file a blank line and a note (`※最新のcsvデータが…`). Dates
-are Japanese-era (`S49.9.24`, `H31.4.26`, `R7.4.1`) or western (`2025/4/1`) depending on the version; `-` means no value. One download per refresh serves every
-MoF series; the catalog's symbol names the tenor column (JGB10Y → `10年`).
+are Japanese-era (`S49.9.24`, `H31.4.26`, `R7.4.1`) or western (`2025/4/1`) depending on the version;
+`-` means no value. One download per refresh serves every MoF series; the catalog's symbol names the
+tenor column (JGB10Y → `10年`).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def parse_jgb_csv(text: str) -> pd.DataFrame:
         day = parse_day(date_cell)
         labels.append(day.isoformat() if day is not None else date_cell)
         keep.append(day is not None or not is_footer(date_cell, list(cells)))
-    out = table.loc[keep].set_axis(pd.Index([lbl for lbl, k in zip(labels, keep, strict=True) if k], dtype=object, name="date"))
-    return out.astype(object)
+    index = pd.Index([label for label, kept in zip(labels, keep, strict=True) if kept], dtype=object, name="date")
+    out: pd.DataFrame = table.loc[keep].set_axis(index).astype(object)
+    return out
 
 
 class MofProvider:
