@@ -188,7 +188,7 @@ class Cycle:
         return news, silent, lag
 
     def evaluate_now(self) -> CycleResult:
-        """One cycle on request (/evaluate, /signal); listeners hear of new deliveries at once."""
+        """One cycle on request (/evaluate); listeners hear of new deliveries at once."""
         result = self.run()
         if result.deliveries or result.stale_days:
             self._tell_listeners(result)
