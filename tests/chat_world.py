@@ -115,6 +115,19 @@ def outside(store: Store) -> sqlite3.Connection:
     return sqlite3.connect(store.path, isolation_level=None)
 
 
+# Every table is shared state except the market-data cache and the logs a read-only command may touch.
+NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
+
+
+def shared_state(store: Store) -> dict[str, list[tuple]]:
+    """Every shared table's rows, as another process reads them (committed state only)."""
+    side = outside(store)
+    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
+    side.close()
+    return state
+
+
 def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "csv", watchlist: Watchlist | None = None,
                   refresh: bool = True, store: Store | None = None, evaluator: Evaluator | None = None) -> Services:
     """Services over generated data (in an in-memory database unless `store` is given; the bundled watch list)."""

@@ -13,9 +13,8 @@ from regimebot.handlers import load_commands
 from regimebot.handlers.dispatch import Dispatcher, Incoming
 from regimebot.handlers.registry import Chat
 from regimebot.storage.store import Store
-from tests.chat_world import ADMIN, FakeEvaluator, make_services, outside
+from tests.chat_world import ADMIN, FakeEvaluator, make_services, outside, shared_state
 
-NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
 FORUM = Chat(-100700, "supergroup", "Fund desk", thread_id=9)
 NEW_PRIVATE = Chat(777, "private")
 FULL = "SELECT RAISE(ABORT, 'database or disk is full')"
@@ -31,14 +30,6 @@ CASES = {
 }
 
 
-def _snapshot(store: Store) -> dict[str, list[tuple]]:
-    side = outside(store)  # committed state, as another process reads it
-    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
-    side.close()
-    return state
-
-
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_fault_after_the_first_write_leaves_nothing_stored(tmp_path, case):
     command, button, chat, trigger = CASES[case]
@@ -47,19 +38,19 @@ def test_a_fault_after_the_first_write_leaves_nothing_stored(tmp_path, case):
     dispatcher = Dispatcher(load_commands(), services)
     incoming = (Incoming(chat, ADMIN, "en", command[0], command[1]) if command
                 else Incoming(chat, ADMIN, "en", button=button))
-    before = _snapshot(store)
+    before = shared_state(store)
     side = outside(store)
     side.execute(trigger)
     outcome = dispatcher.dispatch(incoming, True)
     assert outcome.reply is not None
     assert outcome.reply.text.startswith("⚠️ Sorry, the bot's database is unavailable"), outcome.reply.text
     assert "disk is full" in outcome.reply.text and "nothing was changed" in outcome.reply.text
-    assert _snapshot(store) == before  # the first write was taken back with the failed one
+    assert shared_state(store) == before  # the first write was taken back with the failed one
     side.execute("DROP TRIGGER fault")
     side.close()
     again = dispatcher.dispatch(incoming, True)  # the same request without the fault changes something
     assert again.reply is not None and "unavailable" not in again.reply.text
-    assert _snapshot(store) != before
+    assert shared_state(store) != before
     store.close()
 
 

@@ -16,13 +16,12 @@ from hypothesis import strategies as st
 from regimebot.handlers import load_commands
 from regimebot.handlers.registry import Chat, Request
 from regimebot.storage.store import Store
-from tests.chat_world import ADMIN, FakeEvaluator, make_services, outside
+from tests.chat_world import ADMIN, FakeEvaluator, make_services, shared_state
 
 REGISTRY = load_commands()
 SERVICES = make_services(store=Store.open(Path(tempfile.mkdtemp(prefix="regimebot-writers-")) / "state.db"),
                          evaluator=FakeEvaluator())  # /evaluate's cycle keeps its own transactions: not run here
 GROUP = Chat(-100901, "supergroup", "Fund desk", thread_id=5)
-NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
 SLOW = {"backtest", "chart", "corr"}  # read-only and slow: fewer examples
 
 
@@ -37,14 +36,6 @@ def _seed() -> None:
 
 
 _seed()
-
-
-def _snapshot() -> dict[str, list[tuple]]:
-    side = outside(SERVICES.store)
-    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
-    side.close()
-    return state
 
 
 WORDS = st.one_of(
@@ -69,10 +60,10 @@ def test_the_readers_include_the_commands_people_use_most():
 @pytest.mark.parametrize("name", READERS)
 def test_a_command_not_declared_as_writing_changes_nothing_in_any_writing_shape(name):
     for args in SHAPES[:3] if name in SLOW else SHAPES:
-        before = _snapshot()
+        before = shared_state(SERVICES.store)
         req = Request(command=name, args=args, chat=GROUP, user_id=ADMIN, lang="en", services=SERVICES, is_admin=True)
         REGISTRY.get(name).handler(req)
-        assert _snapshot() == before, (name, args)
+        assert shared_state(SERVICES.store) == before, (name, args)
 
 
 @pytest.mark.parametrize("name", READERS)
@@ -80,17 +71,17 @@ def test_a_command_not_declared_as_writing_changes_nothing_in_any_writing_shape(
 @given(data=st.data())
 def test_a_command_not_declared_as_writing_changes_nothing(name, data):
     args = data.draw(st.lists(WORDS, max_size=1 if name in SLOW else 3).map(tuple), label="args")
-    before = _snapshot()
+    before = shared_state(SERVICES.store)
     req = Request(command=name, args=args, chat=GROUP, user_id=ADMIN, lang="en", services=SERVICES, is_admin=True)
     REGISTRY.get(name).handler(req)
-    assert _snapshot() == before
+    assert shared_state(SERVICES.store) == before
 
 
 @pytest.mark.parametrize("prefix", READER_BUTTONS)
 @settings(max_examples=20, deadline=None)
 @given(rest=st.one_of(st.sampled_from(["1", "2", "long_usd_ai", "why:1"]), st.text(max_size=20)))
 def test_a_button_not_declared_as_writing_changes_nothing(prefix, rest):
-    before = _snapshot()
+    before = shared_state(SERVICES.store)
     req = Request(command=prefix, args=(), chat=GROUP, user_id=ADMIN, lang="en", services=SERVICES, is_admin=True)
     REGISTRY.get_callback(prefix).handler(req, rest)
-    assert _snapshot() == before
+    assert shared_state(SERVICES.store) == before
