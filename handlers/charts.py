@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +14,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
@@ -44,13 +47,6 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESSION)) + chunk(b"IEND", b"")
 
 
-def _png(fig: Figure) -> bytes:
-    """Draw once on the Agg canvas and encode its pixels."""
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return png_bytes(np.asarray(canvas.buffer_rgba()))
-
-
 def _margins(fig: Figure, left: float, bottom: float, right: float = 0.25, top: float = 0.55) -> None:
     """Fixed margins in inches (tight_layout measured every label with a second draw: a third of the time)."""
     width, height = fig.get_size_inches()
@@ -77,36 +73,77 @@ def visible_thresholds(values: pd.Series, thresholds: Sequence[Threshold]) -> tu
     return near, far
 
 
+class PriceFigure:
+    """A price chart's figure, axes and styling, built once and redrawn for each request.
+
+    Building the axes and their ticks was a quarter of a chart's time. Each render removes what the
+    previous one added (line, last-point marker and label, threshold lines), sets the texts and rescales
+    to its own data, so a reused figure draws the same pixels as a new one (tests/test_charts.py checks).
+    """
+
+    def __init__(self) -> None:
+        self.fig = Figure(figsize=SIZE, dpi=DPI)
+        self.ax = ax = self.fig.add_subplot(1, 1, 1)
+        ax.tick_params(labelsize=11)
+        ax.tick_params(axis="x", labelrotation=30, labelrotation_mode="xtick")  # slanted dates, as autofmt_xdate did, without its extra pass
+        ax.grid(True, alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        _margins(self.fig, left=1.0, bottom=0.85)
+        self.source = self.fig.text(0.01, 0.01, "", fontsize=10, color="#555555", ha="left", va="bottom")
+        self.canvas = FigureCanvasAgg(self.fig)  # its Agg renderer and pixel buffer are kept too
+        self.drawn: list[Artist] = []
+
+    def render(self, values: pd.Series, title: str, unit: str, source: str, thresholds: Sequence[Threshold] = ()) -> bytes:
+        """`values` (DatetimeIndex) as a line with its last value marked and the thresholds near it; PNG bytes."""
+        ax = self.ax
+        for artist in self.drawn:
+            artist.remove()
+        drawn: list[Artist] = []
+        self.drawn = drawn
+        drawn += ax.plot(values.index, values.to_numpy(), color="#1f4e79", linewidth=2.0)
+        last_date, last = values.index[-1], float(values.iloc[-1])
+        drawn.append(ax.scatter([last_date], [last], color="#1f4e79", zorder=3))
+        drawn.append(ax.annotate(f"{last:,.4g}", (last_date, last), textcoords="offset points", xytext=(-8, 10), ha="right",
+                                 fontsize=13, fontweight="bold"))
+        near, _ = visible_thresholds(values, thresholds)
+        for signal_id, state, level in near:
+            drawn.append(ax.axhline(level, color=COLORS.get(state, "#777777"), linestyle="--", linewidth=1.6))
+            drawn.append(ax.text(values.index[0], level, f" {signal_id} {state} {level:,.4g}", color=COLORS.get(state, "#777777"),
+                                 fontsize=10, va="bottom"))
+        # y given: the title sits just above the axes instead of being placed after measuring every tick label
+        ax.set_title(title, fontsize=16, fontweight="bold", loc="left", y=1.0, pad=8)
+        ax.set_ylabel(unit, fontsize=12)
+        self.source.set_text(source)
+        ax.relim()  # the limits of this request's data alone
+        ax.autoscale_view()
+        self.canvas.draw()
+        return png_bytes(np.asarray(self.canvas.buffer_rgba()))
+
+
+_PRICE_LOCK = threading.Lock()  # one chart at a time on the shared figure (they are CPU-bound under the GIL anyway)
+
+
+@functools.cache
+def _price_figure() -> PriceFigure:
+    """The process's price-chart figure, built on first use (called under _PRICE_LOCK)."""
+    return PriceFigure()
+
+
 def render_price_chart(
     values: pd.Series,
     title: str,
     unit: str,
     source: str,
-    thresholds: Sequence[tuple[str, str, float]] = (),
+    thresholds: Sequence[Threshold] = (),
 ) -> bytes:
     """A line chart of `values` (DatetimeIndex) with horizontal warn/breach lines; PNG bytes."""
-    fig = Figure(figsize=SIZE, dpi=DPI)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot(values.index, values.to_numpy(), color="#1f4e79", linewidth=2.0)
-    last_date, last = values.index[-1], float(values.iloc[-1])
-    ax.scatter([last_date], [last], color="#1f4e79", zorder=3)
-    ax.annotate(f"{last:,.4g}", (last_date, last), textcoords="offset points", xytext=(-8, 10), ha="right", fontsize=13, fontweight="bold")
-    near, _ = visible_thresholds(values, thresholds)
-    for signal_id, state, level in near:
-        ax.axhline(level, color=COLORS.get(state, "#777777"), linestyle="--", linewidth=1.6)
-        ax.text(values.index[0], level, f" {signal_id} {state} {level:,.4g}", color=COLORS.get(state, "#777777"), fontsize=10, va="bottom")
-    # y given: the title sits just above the axes instead of being placed after measuring every tick label
-    ax.set_title(title, fontsize=16, fontweight="bold", loc="left", y=1.0, pad=8)
-    if unit:
-        ax.set_ylabel(unit, fontsize=12)
-    ax.tick_params(labelsize=11)
-    ax.tick_params(axis="x", labelrotation=30, labelrotation_mode="xtick")  # slanted dates, as autofmt_xdate did, without its extra pass
-    ax.grid(True, alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    _margins(fig, left=1.0, bottom=0.85)
-    fig.text(0.01, 0.01, source, fontsize=10, color="#555555", ha="left", va="bottom")
-    return _png(fig)
+    with _PRICE_LOCK:
+        try:
+            return _price_figure().render(values, title, unit, source, thresholds)
+        except Exception:
+            _price_figure.cache_clear()  # a render that failed half-way leaves no artist behind for the next one
+            raise
 
 
 def _font(px: int, bold: bool = False) -> ImageFont.FreeTypeFont:

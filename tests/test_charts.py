@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.image import imread
 from PIL import Image
 
-from regimebot.handlers.charts import COLORS, HEAT, png_bytes, render_heatmap, render_price_chart, visible_thresholds
+from regimebot.handlers.charts import COLORS, HEAT, PriceFigure, png_bytes, render_heatmap, render_price_chart, visible_thresholds
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -35,6 +35,26 @@ def test_price_chart_is_phone_sized_and_draws_thresholds():
     marked = pixels(render_price_chart(values, "DXY · 1y", "index", "demo", [("usd_break", "breach", level)]))
     assert colour_count(plain, COLORS["breach"]) == 0
     assert colour_count(marked, COLORS["breach"]) > 300  # a dashed line across the plot
+
+
+def test_the_shared_chart_figure_keeps_nothing_from_the_previous_chart():
+    values = series()
+    other = series(60) * 3 + 50
+    marked = render_price_chart(other, "VIX · 90d", "", "csv", [("vix_level", "breach", float(other.median()))])
+    assert colour_count(pixels(marked), COLORS["breach"]) > 300
+    after = pixels(render_price_chart(values, "DXY · 1y", "index", "demo"))  # other data, unit, limits and no threshold
+    assert np.array_equal(after, pixels(PriceFigure().render(values, "DXY · 1y", "index", "demo")))
+    assert colour_count(after, COLORS["breach"]) == 0
+
+
+def test_charts_asked_at_once_from_threads_each_draw_their_own_data():
+    from concurrent.futures import ThreadPoolExecutor
+
+    charts = [(series(250) + 10 * k, f"S{k} · 1y", "index", "demo") for k in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = list(pool.map(lambda args: render_price_chart(*args), charts * 2))
+    for args, png in zip(charts * 2, drawn):
+        assert np.array_equal(pixels(png), pixels(PriceFigure().render(*args)))
 
 
 def test_far_thresholds_are_not_drawn_but_reported():
