@@ -37,6 +37,7 @@ TELEGRAM_ID_MAX = 2**53  # Telegram's ids fit in 52 bits (plus sign); beyond thi
 EARLIEST_HISTORY = date(1900, 1, 1)
 PRESET_BOUNDS = {"duration": (0.0, 100.0), "convexity": (-10_000.0, 10_000.0), "yield": (-50.0, 100.0),
                  "leverage": (-10.0, 10.0), "expense_ratio": (0.0, 100.0)}
+_CONTACT = re.compile(r"^(|[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://[!-'*-~]+)$", re.ASCII)  # fits a User-Agent comment
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 
@@ -62,6 +63,7 @@ ENV_VARS = {
     "fred_api_key": "REGIMEBOT_FRED_API_KEY",
     "mof_url": "REGIMEBOT_MOF_URL",
     "treasury_url": "REGIMEBOT_TREASURY_URL",
+    "contact": "REGIMEBOT_CONTACT",
 }
 FILE_ONLY = {"scenario"}
 
@@ -167,6 +169,12 @@ def _validate(raw: dict[str, Any], origin: dict[str, str]) -> Settings:
             values[key] = url
     if "fred_api_key" in raw:
         values["fred_api_key"] = text("fred_api_key")
+    if "contact" in raw:
+        contact = text("contact")
+        if not _CONTACT.match(contact):
+            raise ConfigError(f"{where('contact')}: expected an e-mail address or an http(s) URL without spaces "
+                              f"(sent in the User-Agent to FRED, the MoF and the Treasury), got {contact[:40]!r}")
+        values["contact"] = contact
     if "db" in raw:
         values["db"] = Path(text("db")).expanduser()
     if "data" in raw:

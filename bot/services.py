@@ -36,9 +36,10 @@ def source_providers(settings: Settings) -> Provider | dict[str, Provider]:
         return make_provider(settings.data.kind, settings.data.directory)
     return {
         "yahoo": make_provider("yfinance"),
-        "fred": FredProvider(settings.fred_url, settings.fred_api_key or None, settings.fred_api_url),
-        "mof": MofProvider(settings.mof_url),
-        "treasury": TreasuryProvider(settings.treasury_url),
+        "fred": FredProvider(settings.fred_url, settings.fred_api_key or None, settings.fred_api_url,
+                             contact=settings.contact),
+        "mof": MofProvider(settings.mof_url, contact=settings.contact),
+        "treasury": TreasuryProvider(settings.treasury_url, contact=settings.contact),
     }
 
 

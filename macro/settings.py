@@ -62,6 +62,7 @@ class Settings:
     fred_api_key: str = field(default="", repr=False)
     mof_url: str = DEFAULT_MOF_URL
     treasury_url: str = DEFAULT_TREASURY_URL
+    contact: str = ""
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying how to get one."""

@@ -54,11 +54,18 @@ def test_csv_source_resolves_directory(tmp_path):
     ('language = "fr"\n', {}, "expected one of en, zh-TW"),
     ("data = \n", {}, "is not valid TOML"),
     ("[scenario.presets.TLT]\nduration = \"long\"\n", {}, "scenario.presets.TLT.duration: expected a number"),
+    ("", {"REGIMEBOT_CONTACT": "ops team (fund)"}, "REGIMEBOT_CONTACT: expected an e-mail address or an http(s) URL"),
+    ("", {"REGIMEBOT_CONTACT": "https://fund.example/bot (x)"}, "REGIMEBOT_CONTACT: expected an e-mail address"),
 ])
 def test_invalid_config_names_the_key(tmp_path, text, env, fragment):
     with pytest.raises(ConfigError, match=None) as info:
         load_settings(write(tmp_path, text), env=env)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("contact", ["ops@fund.example", "https://fund.example/regimebot", ""])
+def test_contact_accepts_an_email_or_a_url(contact):
+    assert load_settings(None, env={"REGIMEBOT_CONTACT": contact}).contact == contact
 
 
 def test_unreadable_file():

@@ -146,7 +146,14 @@ def test_fred_csv_provider_fetches_each_series_from_its_start():
     assert pd.Timestamp("2025-01-13") not in result.closes["RRPONTSYD"].index   # empty value: no observation
     assert result.closes["WTREGEN"].tolist() == [750000.0, 760500.0, 700250.0]  # the DATE header
     assert sorted((q["id"], q["cosd"]) for q in state.asked("/graph/fredgraph.csv")) == [("RRPONTSYD", "2025-01-10"), ("WTREGEN", "2025-01-01")]
-    assert all(ua.startswith("regimebot/") for ua in state.user_agents)
+    assert state.user_agents and all(ua.startswith("regimebot/") and "(macro alert bot)" in ua for ua in state.user_agents)
+
+
+def test_fred_user_agent_names_the_operators_contact():
+    with serving(served()) as state:
+        checked(fred(state.url, contact="ops@fund.example"), [FetchRequest("RRPONTSYD", "RRPONTSYD", date(2025, 1, 10))])
+    assert state.user_agents and all("(+ops@fund.example)" in ua for ua in state.user_agents)
+    assert not any("github.com" in ua for ua in state.user_agents)  # no made-up project address
 
 
 def test_fred_failure_is_per_series_with_one_retry_only():

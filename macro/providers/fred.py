@@ -27,17 +27,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FRED_URL = "https://fred.stlouisfed.org"
 DEFAULT_FRED_API_URL = "https://api.stlouisfed.org"
-PROJECT_URL = "https://github.com/regimebot/regimebot"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-def user_agent() -> str:
-    """An honest User-Agent: who is asking, which version, where to read about it."""
+def user_agent(contact: str = "") -> str:
+    """An honest User-Agent: who is asking, which version, and the operator's contact when configured.
+
+    No project URL is made up: the contact is the operator's own (`REGIMEBOT_CONTACT`, an e-mail or URL), the
+    way FRED's and the Treasury's usage notes ask automated clients to identify themselves.
+    """
     try:
         ours = version("regimebot")
     except PackageNotFoundError:
         ours = "dev"
-    return f"regimebot/{ours} (+{PROJECT_URL})"
+    about = f"+{contact}" if contact else "macro alert bot"
+    return f"regimebot/{ours} ({about}) python-httpx/{httpx.__version__}"
 
 
 def parse_fredgraph_csv(text: str, series_id: str) -> pd.Series:
@@ -97,11 +101,12 @@ class FredProvider:
     simulated = False
 
     def __init__(self, base_url: str = DEFAULT_FRED_URL, api_key: str | None = None, api_url: str = DEFAULT_FRED_API_URL,
-                 *, concurrency: int = 4, pace: float = 0.5, retry_after: float = 2.0, timeout: float = 20.0,
+                 *, contact: str = "", concurrency: int = 4, pace: float = 0.5, retry_after: float = 2.0, timeout: float = 20.0,
                  sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
         self._api_key = api_key or None
+        self.contact = contact
         self.concurrency = max(1, concurrency)
         self.retry_after = retry_after
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -119,7 +124,7 @@ class FredProvider:
         result = FetchResult()
         if not requests:
             return result
-        with httpx.Client(headers={"User-Agent": user_agent()}, timeout=self.timeout, follow_redirects=True) as client:
+        with httpx.Client(headers={"User-Agent": user_agent(self.contact)}, timeout=self.timeout, follow_redirects=True) as client:
             with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
                 outcomes = list(pool.map(lambda r: self._one(client, r), requests))
         for req, outcome in zip(requests, outcomes):

@@ -74,8 +74,9 @@ class MofProvider:
     name = "mof"
     simulated = False
 
-    def __init__(self, base_url: str = DEFAULT_MOF_URL, timeout: float = 30.0):
+    def __init__(self, base_url: str = DEFAULT_MOF_URL, timeout: float = 30.0, *, contact: str = ""):
         self.base_url = base_url.rstrip("/")
+        self.contact = contact
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
 
     def fetch(self, requests: list[FetchRequest], end: date | None = None) -> FetchResult:
@@ -102,7 +103,7 @@ class MofProvider:
     def _table(self) -> pd.DataFrame:
         url = self.base_url + CSV_PATH
         try:
-            response = httpx.get(url, headers={"User-Agent": user_agent()}, timeout=self.timeout, follow_redirects=True)
+            response = httpx.get(url, headers={"User-Agent": user_agent(self.contact)}, timeout=self.timeout, follow_redirects=True)
         except httpx.HTTPError as exc:
             raise DataError(f"MoF yield CSV download failed: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:

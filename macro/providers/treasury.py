@@ -86,8 +86,10 @@ class TreasuryProvider:
     name = "treasury"
     simulated = False
 
-    def __init__(self, base_url: str = DEFAULT_TREASURY_URL, timeout: float = 30.0, page_size: int = PAGE_SIZE):
+    def __init__(self, base_url: str = DEFAULT_TREASURY_URL, timeout: float = 30.0, page_size: int = PAGE_SIZE,
+                 *, contact: str = ""):
         self.base_url = base_url.rstrip("/")
+        self.contact = contact
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self.page_size = page_size
 
@@ -118,7 +120,7 @@ class TreasuryProvider:
         """Every operation from `start` to `until`, over as many pages as the API has."""
         url = self.base_url + BUYBACKS_PATH
         found: list[tuple[date, float]] = []
-        with httpx.Client(headers={"User-Agent": user_agent()}, timeout=self.timeout, follow_redirects=True) as client:
+        with httpx.Client(headers={"User-Agent": user_agent(self.contact)}, timeout=self.timeout, follow_redirects=True) as client:
             for page in range(1, MAX_PAGES + 1):
                 params = {"fields": "operation_date,total_par_amt_accepted", "sort": "operation_date",
                           "filter": f"operation_date:gte:{start.isoformat()},operation_date:lte:{until.isoformat()}",
