@@ -84,7 +84,7 @@ def _thesis_button(req: Request, rest: str) -> tuple[str, Reply | None]:
     return thesis_id, None
 
 
-@REGISTRY.callback("snooze", admin=True)
+@REGISTRY.callback("snooze", admin=True, writes=True)
 def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply:
     """Snooze this thesis's alerts in this chat for one day."""
     thesis_id, refusal = _thesis_button(req, rest)
@@ -97,7 +97,7 @@ def snooze_button(req: Request, rest: str, now: datetime | None = None) -> Reply
     return Reply(t(req.lang, "alerts.snoozed", thesis=esc(name), until=moment_html(until)))
 
 
-@REGISTRY.callback("mute", admin=True)
+@REGISTRY.callback("mute", admin=True, writes=True)
 def mute_button(req: Request, rest: str) -> Reply:
     """Mute this thesis's alerts in this chat until /subscribe again."""
     thesis_id, refusal = _thesis_button(req, rest)

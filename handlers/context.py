@@ -65,7 +65,10 @@ class Evaluator(Protocol):
         """One cycle, as the scheduler runs it."""
 
     def evaluate_now(self) -> CycleResult:
-        """One cycle on request (/evaluate, /signal); whoever listens is told about new deliveries at once."""
+        """One cycle on request (/evaluate); whoever listens is told about new deliveries at once."""
+
+    def reevaluate(self) -> CycleResult:
+        """The cached market evaluated and recorded again inside the caller's transaction (/signal); no network."""
 
     def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
         """Call `listener` after an on-request cycle that enqueued deliveries (the bot sends them at once)."""

@@ -5,6 +5,12 @@ A front end turns what it received into an `Incoming` (a command line or a butto
 it needs to know (is the user's admin status needed? — only Telegram has to ask the network for it), then
 calls `run`. Both are synchronous: they read SQLite and run handlers, so Telegram calls them off the event
 loop. Nothing here knows Telegram.
+
+A handler registered with `writes=True` runs inside one `store.transaction()`: an error after its first write
+takes every write back before the one polite reply. Such handlers never wait on the network or another thread
+(no refresh, no Telegram call, no cycle lock): the longest, /signal, evaluates the cached market once, so a job
+waiting for the store's lock waits no longer than one evaluation. /evaluate, which downloads, is not one of
+them (the cycle keeps its own transactions and its failed-run record).
 """
 
 from __future__ import annotations
@@ -130,11 +136,11 @@ class Dispatcher:
         if route.callback is not None:
             callback, payload = route.callback, route.payload
             request = self._request(callback.prefix, (payload,), route, incoming, is_admin)
-            return Outcome(self._guarded(lambda: callback.handler(request, payload), route.lang))
+            return Outcome(self._guarded(lambda: callback.handler(request, payload), route.lang, callback.writes))
         assert route.command is not None
         command = route.command
         request = self._request(command.name, incoming.args, route, incoming, is_admin)
-        return Outcome(self._guarded(lambda: command.handler(request), route.lang))
+        return Outcome(self._guarded(lambda: command.handler(request), route.lang, command.writes))
 
     def dispatch(self, incoming: Incoming, is_admin: bool) -> Outcome:
         """Route and run in one call (a front end that knows the user's admin status up front)."""
@@ -187,9 +193,13 @@ class Dispatcher:
     def _request(self, name: str, args: tuple[str, ...], route: Route, incoming: Incoming, is_admin: bool) -> Request:
         return Request(name, args, incoming.chat, incoming.user_id, route.lang, self.services, is_admin)
 
-    def _guarded(self, call: Callable[[], Reply], lang: str) -> Reply:
+    def _guarded(self, call: Callable[[], Reply], lang: str, writes: bool) -> Reply:
+        """Run a handler; one that writes runs in one transaction, so an error after a write leaves nothing stored."""
         try:
-            return call()
+            if not writes:
+                return call()
+            with self.services.store.transaction():
+                return call()
         except (sqlite3.Error, StorageError) as exc:  # corrupt, full or locked: one polite line, no traceback
             fault = storage_fault(exc) if isinstance(exc, sqlite3.Error) else exc
             log.error("storage fault while handling a command: %s", fault)

@@ -78,31 +78,31 @@ def _change(req: Request, action: Change, need_words: bool) -> Reply:
     return Reply("✅ " + event_line(req.lang, event))
 
 
-@REGISTRY.command("open", summary="cmd.open.summary", usage="cmd.open.usage", admin=True, group="journal")
+@REGISTRY.command("open", summary="cmd.open.summary", usage="cmd.open.usage", admin=True, group="journal", writes=True)
 def open_command(req: Request) -> Reply:
     """Open a journal entry for a thesis (admins only)."""
     return _change(req, book.open_position, need_words=False)
 
 
-@REGISTRY.command("note", summary="cmd.note.summary", usage="cmd.note.usage", admin=True, group="journal")
+@REGISTRY.command("note", summary="cmd.note.summary", usage="cmd.note.usage", admin=True, group="journal", writes=True)
 def note_command(req: Request) -> Reply:
     """A note, or a new horizon, conviction or pain budget, on the open entry (admins only)."""
     return _change(req, book.note, need_words=True)
 
 
-@REGISTRY.command("catalyst", summary="cmd.catalyst.summary", usage="cmd.catalyst.usage", admin=True, group="journal")
+@REGISTRY.command("catalyst", summary="cmd.catalyst.summary", usage="cmd.catalyst.usage", admin=True, group="journal", writes=True)
 def catalyst_command(req: Request) -> Reply:
     """Add a dated catalyst, or mark one done (admins only)."""
     return _change(req, book.catalyst, need_words=True)
 
 
-@REGISTRY.command("close", summary="cmd.close.summary", usage="cmd.close.usage", admin=True, group="journal")
+@REGISTRY.command("close", summary="cmd.close.summary", usage="cmd.close.usage", admin=True, group="journal", writes=True)
 def close_command(req: Request) -> Reply:
     """Close the open entry and write its post-mortem (admins only)."""
     return _change(req, book.close, need_words=False)
 
 
-@REGISTRY.callback("jdone", admin=True)
+@REGISTRY.callback("jdone", admin=True, writes=True)
 def catalyst_done_button(req: Request, rest: str) -> Reply:
     """The "done" button under an overdue catalyst: `jdone:THESIS:ID` (validated like typed input)."""
     match = _DONE.match(rest)

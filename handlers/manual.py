@@ -1,17 +1,19 @@
-"""/signal ID on|off [note]: an admin switches a manual signal (a policy event no price shows), then re-evaluates."""
+"""/signal ID on|off [note]: an admin switches a manual signal (a policy event no price shows), then re-evaluates.
+
+The switch and the evaluation after it are one transaction (the dispatcher's, as for every handler that
+writes): if the evaluation cannot be saved, the switch is not stored either and the reply says so.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
-from regimebot.handlers.admin import run_evaluation
+from regimebot.handlers.admin import format_cycle
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.messages.text import esc, localized, moment_html
 from regimebot.handlers.registry import REGISTRY, Request
 from regimebot.handlers.usage import admin_only, is_bot_admin, usage_reply
-from regimebot.storage.db import StorageError
 
 MAX_NOTE = 200
 
@@ -21,7 +23,7 @@ def manual_signal_ids(req: Request) -> list[str]:
     return req.services.watchlist.manual_signals()
 
 
-@REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin")
+@REGISTRY.command("signal", summary="cmd.signal.summary", usage="cmd.signal.usage", admin=True, group="admin", writes=True)
 def signal(req: Request) -> Reply:
     """Switch a manual signal on or off, recorded with who and when, and re-evaluate at once."""
     known = ", ".join(manual_signal_ids(req)) or "-"
@@ -40,7 +42,8 @@ def signal(req: Request) -> Reply:
     if not is_bot_admin(req):
         return admin_only(req)
     now = datetime.now(UTC)
-    switch_id = req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
+    req.services.store.engine_state.set_manual_signal(signal_id, switch == "on", req.user_id, note)
+    result = req.services.evaluator.reevaluate()  # on the cached market: no network inside the transaction
     spec = req.services.watchlist.signals[signal_id]
     lines = [t(req.lang, "manual.set_on" if switch == "on" else "manual.set_off", signal=f"<b>{esc(signal_id)}</b>",
                user=esc(req.user_id), when=moment_html(now))]
@@ -49,13 +52,5 @@ def signal(req: Request) -> Reply:
         lines.append(f"<i>{esc(meaning)}</i>")
     if note:
         lines.append(t(req.lang, "manual.note", note=esc(note)))
-    try:
-        lines.append(run_evaluation(req))
-    except StorageError as exc:  # the evaluation could not be saved: take the switch back, so nothing half-done stays
-        try:
-            req.services.store.engine_state.undo_manual_switch(switch_id)
-        except sqlite3.Error:
-            lines.append(t(req.lang, "manual.storage_kept", reason=esc(exc)))  # say exactly what is stored
-            return Reply("\n".join(lines))
-        return Reply(t(req.lang, "manual.storage_undone", reason=esc(exc)))
+    lines.append("✅ " + format_cycle(req.lang, result) if result.as_of else t(req.lang, "manual.no_data_yet"))
     return Reply("\n".join(lines))

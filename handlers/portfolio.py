@@ -29,7 +29,7 @@ def _problem(req: Request, err: PortfolioError) -> Reply:
     return Reply(f"⚠️ {text}\n{usage_text(req)}")
 
 
-@REGISTRY.command("portfolio", summary="cmd.portfolio.summary", usage="cmd.portfolio.usage", group="portfolio")
+@REGISTRY.command("portfolio", summary="cmd.portfolio.summary", usage="cmd.portfolio.usage", group="portfolio", writes=True)
 def portfolio(req: Request) -> Reply:
     """Show or change the chat's portfolio; in groups only administrators change it."""
     words = list(req.args)

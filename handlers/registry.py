@@ -47,7 +47,9 @@ class Command:
     """A chat command. `admin` commands change shared state and need an admin in groups.
 
     `summary` and `usage` are message-catalog keys (handlers/locales); handlers are synchronous
-    and run off the event loop (they may do pandas, SQLite and network work).
+    and run off the event loop (they may do pandas, SQLite and network work). A handler that `writes`
+    runs inside one store transaction (the dispatcher's): an error after a write takes every write back.
+    Such a handler must not wait on the network (it would hold the store's lock meanwhile).
     """
 
     name: str
@@ -57,15 +59,17 @@ class Command:
     admin: bool = False
     menu: bool = True
     group: str = "general"
+    writes: bool = False
 
 
 @dataclass(frozen=True)
 class Callback:
-    """An inline-button handler: callback data `prefix:rest`; the handler validates `rest`."""
+    """An inline-button handler: callback data `prefix:rest`; the handler validates `rest` (`writes`: as Command's)."""
 
     prefix: str
     handler: Callable[[Request, str], Reply]
     admin: bool = False
+    writes: bool = False
 
 
 class Registry:
@@ -81,22 +85,23 @@ class Registry:
         self._commands[command.name] = command
         return command
 
-    def command(self, name: str, *, summary: str, usage: str, admin: bool = False, menu: bool = True, group: str = "general"):
+    def command(self, name: str, *, summary: str, usage: str, admin: bool = False, menu: bool = True, group: str = "general",
+                writes: bool = False):
         """Decorator registering a handler function as /name."""
 
         def wrap(fn: Handler) -> Handler:
-            self.add(Command(name, fn, summary, usage, admin, menu, group))
+            self.add(Command(name, fn, summary, usage, admin, menu, group, writes))
             return fn
 
         return wrap
 
-    def callback(self, prefix: str, *, admin: bool = False):
+    def callback(self, prefix: str, *, admin: bool = False, writes: bool = False):
         """Decorator registering an inline-button handler for callback data `prefix:...`."""
 
         def wrap(fn):
             if prefix in self._callbacks:
                 raise ValueError(f"callback prefix {prefix} registered twice")
-            self._callbacks[prefix] = Callback(prefix, fn, admin)
+            self._callbacks[prefix] = Callback(prefix, fn, admin, writes)
             return fn
 
         return wrap

@@ -129,7 +129,7 @@ def _apply(req: Request, changes: Changes) -> Reply:
     return _show(req, prefs, "✅ " + t(prefs.language, "settings.saved"))
 
 
-@REGISTRY.command("settings", summary="cmd.settings.summary", usage="cmd.settings.usage", group="settings")
+@REGISTRY.command("settings", summary="cmd.settings.summary", usage="cmd.settings.usage", group="settings", writes=True)
 def settings(req: Request) -> Reply:
     """Show the chat's settings with buttons, or change one: /settings WHAT VALUE."""
     if not req.args:
@@ -142,7 +142,7 @@ def settings(req: Request) -> Reply:
     return _apply(req, changes)
 
 
-@REGISTRY.callback("set")
+@REGISTRY.callback("set", writes=True)
 def settings_button(req: Request, rest: str) -> Reply:
     """A settings button was pressed: `rest` is `<what>:<value>`, checked against the menus."""
     match = _CALLBACK.match(rest or "")

@@ -45,7 +45,7 @@ def _change_target(req: Request) -> str | Reply:
     return target
 
 
-@REGISTRY.command("subscribe", summary="cmd.subscribe.summary", usage="cmd.subscribe.usage", admin=True, group="alerts")
+@REGISTRY.command("subscribe", summary="cmd.subscribe.summary", usage="cmd.subscribe.usage", admin=True, group="alerts", writes=True)
 def subscribe(req: Request) -> Reply:
     """Receive the alerts of one thesis, or of all."""
     target = _change_target(req)
@@ -60,7 +60,7 @@ def subscribe(req: Request) -> Reply:
     return Reply(head + "\n" + format_subscriptions(req, current) + "\n" + t(req.lang, "sub.how_alerts"))
 
 
-@REGISTRY.command("unsubscribe", summary="cmd.unsubscribe.summary", usage="cmd.unsubscribe.usage", admin=True, group="alerts")
+@REGISTRY.command("unsubscribe", summary="cmd.unsubscribe.summary", usage="cmd.unsubscribe.usage", admin=True, group="alerts", writes=True)
 def unsubscribe(req: Request) -> Reply:
     """Stop the alerts of one thesis, or of all."""
     target = _change_target(req)

@@ -99,12 +99,7 @@ class Cycle:
             run_id = store.runs.start_run("evaluate", now=now)
             try:
                 market = self.market_data.refresh()
-                manual = store.engine_state.manual_signals()
-                evaluation = evaluate_market(market, watchlist, manual)  # shared with /regime, /theses, the digest
-                # One transaction: a crash can never leave a stored transition without its alert and deliveries.
-                with store.transaction():
-                    news, silent, stale_days = self._record(watchlist, market, evaluation, clock)
-                    alert_ids, rows = fan_out(store, news, source_kind(market.source), market.simulated, now, self.alert_chats)
+                news, silent, stale_days, alert_ids, rows, evaluation = self._evaluate_and_record(watchlist, market, clock, now)
             except Exception as exc:  # recorded, then re-raised to the caller (a storage fault as one StorageError)
                 fault = storage_fault(exc, f"database {store.path}") if isinstance(exc, sqlite3.Error) else exc
                 try:
@@ -128,6 +123,45 @@ class Cycle:
             log.exception("journal pushes not queued this cycle")
         return CycleResult(run_id, True, str(evaluation.as_of), transitions, alert_ids, rows, errors=dict(market.errors),
                            silent=silent, stale_days=stale_days)
+
+    def _evaluate_and_record(self, watchlist: Watchlist, market: Market, clock: datetime, now: datetime | None
+                             ) -> tuple[list[StoredTransition], dict[str, str], int | None, list[int], int, Evaluation]:
+        """Evaluate `market`, then record it and fan out its news in one transaction (a crash leaves no transition without its alert)."""
+        store = self.store
+        manual = store.engine_state.manual_signals()
+        evaluation = evaluate_market(market, watchlist, manual)  # shared with /regime, /theses, the digest
+        with store.transaction():
+            switched = store.engine_state.manual_signals()
+            if switched != manual:  # a /signal landed while this cycle evaluated: evaluate with the switch it stored
+                evaluation = evaluate_market(market, watchlist, switched)
+            news, silent, stale_days = self._record(watchlist, market, evaluation, clock)
+            alert_ids, rows = fan_out(store, news, source_kind(market.source), market.simulated, now, self.alert_chats)
+        return news, silent, stale_days, alert_ids, rows, evaluation
+
+    def reevaluate(self) -> CycleResult:
+        """The cached market evaluated again and recorded in the caller's transaction (/signal's switch, atomically).
+
+        No refresh, so nothing waits on the network while the caller holds the store; nor the cycle lock (a
+        scheduled cycle holds it before the store's, so taking it here, inside a transaction, could deadlock).
+        Listeners hear of new deliveries once the caller's transaction has committed.
+        """
+        store = self.store
+        clock = datetime.now(UTC)
+        market = self.market_data.market()
+        if market.last_date() is None:  # no data yet: the first cycle compares against the state at the switch
+            return CycleResult(0, True)
+        with store.transaction():
+            news, silent, stale_days, alert_ids, rows, evaluation = self._evaluate_and_record(
+                self.watchlists.current, market, clock, None)
+            result = CycleResult(0, True, str(evaluation.as_of), len(news) + len(silent), alert_ids, rows,
+                                 errors=dict(market.errors), silent=silent, stale_days=stale_days)
+            if result.deliveries or result.stale_days:
+                store.after_commit(lambda: self._tell_listeners(result))
+        return result
+
+    def _tell_listeners(self, result: CycleResult) -> None:
+        for listener in list(self._listeners):
+            listener(result)
 
     def _record(self, watchlist: Watchlist, market: Market, evaluation: Evaluation,
                 now: datetime) -> tuple[list[StoredTransition], dict[str, str], int | None]:
@@ -154,11 +188,10 @@ class Cycle:
         return news, silent, lag
 
     def evaluate_now(self) -> CycleResult:
-        """One cycle on request (/evaluate, /signal); listeners hear of new deliveries at once."""
+        """One cycle on request (/evaluate); listeners hear of new deliveries at once."""
         result = self.run()
         if result.deliveries or result.stale_days:
-            for listener in list(self._listeners):
-                listener(result)
+            self._tell_listeners(result)
         return result
 
     def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:

@@ -41,6 +41,8 @@ class Series:
     calendar: str = "trading"
     change: str = "pct"  # "pct" (percent changes) or "bp" (basis-point changes)
     max_daily_move: float | None = None  # the largest plausible one-day move (log return, or points for bp series)
+    max_daily_change: float | None = None  # instead, an absolute bound in the series' unit (balances that reach 0)
+    no_move_bound: str = ""  # why no one-day bound can be declared (empty: one is declared, or the series is derived)
     timezone: str = "America/New_York"  # the exchange's time zone: a row dated after today there is rejected
     source: str = "yahoo"  # which provider serves it: "yahoo", "fred", "mof" or "treasury"
     frequency: str = "daily"  # "daily" or "weekly" (one observation a week, e.g. the Fed's H.4.1)
@@ -168,7 +170,7 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         raise CatalogError(f"{origin}: expected one or more [[series]] tables")
     series: dict[str, Series] = {}
     allowed = {"id", "name", "symbol", "unit", "kind", "formula", "calendar", "change", "source", "frequency", "fill_days", "short_history",
-               "published_lag_days", "max_daily_move", "timezone"}
+               "published_lag_days", "max_daily_move", "max_daily_change", "no_move_bound", "timezone"}
     for i, entry in enumerate(entries, 1):
         sid = str(entry.get("id", "")).strip()
         where = f"{origin}: series #{i}" + (f" ({sid})" if sid else "")
@@ -191,6 +193,14 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
         max_move = entry.get("max_daily_move")
         if max_move is not None and (isinstance(max_move, bool) or not isinstance(max_move, int | float) or not 0 < max_move < 100):
             raise CatalogError(f"{where}: max_daily_move must be a positive number (a log return, or points for bp series; got {max_move!r})")
+        max_change = entry.get("max_daily_change")
+        if max_change is not None and (isinstance(max_change, bool) or not isinstance(max_change, int | float) or not max_change > 0):
+            raise CatalogError(f"{where}: max_daily_change must be a positive number in the series' unit (got {max_change!r})")
+        no_bound = entry.get("no_move_bound", "")
+        if not isinstance(no_bound, str):
+            raise CatalogError(f"{where}: no_move_bound must be the reason, as text (got {no_bound!r})")
+        if sum(x is not None and x != "" for x in (max_move, max_change, no_bound)) > 1:
+            raise CatalogError(f"{where}: declare one of max_daily_move, max_daily_change or no_move_bound, not several")
         zone = entry.get("timezone", {"daily": "UTC", "tokyo": "Asia/Tokyo"}.get(calendar, "America/New_York"))
         try:
             ZoneInfo(str(zone))
@@ -224,6 +234,8 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "catalog") -> Catalog:
             calendar=calendar,
             change=change,
             max_daily_move=float(max_move) if max_move is not None else None,
+            max_daily_change=float(max_change) if max_change is not None else None,
+            no_move_bound=no_bound.strip(),
             timezone=str(zone),
             source=source,
             frequency=frequency,

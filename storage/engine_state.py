@@ -207,7 +207,7 @@ class EngineState(Repository):
     def set_manual_signal(self, signal_id: str, on: bool, user_id: int | None, note: str = "") -> int:
         """Switch a manual signal on or off (the caller checks the id is a manual signal and the user an admin).
 
-        Returns the switch's history id (to take it back with `undo_manual_switch`).
+        Returns the switch's history id.
         """
         _check_signal_id(signal_id)
         note = (note or "")[:MAX_NOTE]
@@ -224,24 +224,6 @@ class EngineState(Repository):
                 [signal_id, 1 if on else 0, user_id, note, now],
             )
         return inserted_id(cursor)
-
-    @serialised
-    def undo_manual_switch(self, history_id: int) -> None:
-        """Take back one switch (its history row), restoring the signal's position before it."""
-        with self._db.atomic():
-            row = self._db.execute("SELECT signal_id FROM manual_signal_history WHERE id = ?", [history_id]).fetchone()
-            if row is None:
-                return
-            self._db.execute("DELETE FROM manual_signal_history WHERE id = ?", [history_id])
-            before = self._db.execute(
-                "SELECT is_on, user_id, note, changed_at FROM manual_signal_history WHERE signal_id = ? ORDER BY id DESC LIMIT 1",
-                [row[0]],
-            ).fetchone()
-            if before is None:
-                self._db.execute("DELETE FROM manual_signals WHERE signal_id = ?", [row[0]])
-            else:
-                self._db.execute("UPDATE manual_signals SET is_on = ?, user_id = ?, note = ?, changed_at = ? WHERE signal_id = ?",
-                                 [*before, row[0]])
 
     @serialised
     def evaluated_through(self) -> dict[str, date]:

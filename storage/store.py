@@ -18,7 +18,7 @@ Repositories are written on the base in `storage.repository` (re-exported here):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,6 +59,8 @@ class Store:
         self.process_locks = ProcessLocks(connection)
         self.journal = Journal(connection)
         self.prices = prices
+        # actions waiting for each open transaction() block to commit, outermost first (only the lock's holder touches it)
+        self._on_commit: list[list[Callable[[], None]]] = []
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Store:
@@ -71,9 +73,33 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Hold the lock and one SQLite transaction for the block: committed on success, rolled back on an error."""
-        with self._connection.lock, self._connection.db.atomic():
-            yield
+        """Hold the lock and one SQLite transaction for the block: committed on success, rolled back on an error.
+
+        Nested blocks are savepoints of the outermost one; `after_commit` actions run once it has committed.
+        """
+        with self._connection.lock:
+            self._on_commit.append([])
+            committed = False
+            try:
+                with self._connection.db.atomic():
+                    yield
+                committed = True
+            finally:
+                actions = self._on_commit.pop()
+            if committed and self._on_commit:  # a savepoint: its actions wait for the outer block
+                self._on_commit[-1].extend(actions)
+                actions = []
+        if committed:
+            for action in actions:
+                action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the enclosing transaction commits (dropped if it rolls back); at once outside one."""
+        with self._connection.lock:
+            if self._on_commit:
+                self._on_commit[-1].append(action)
+                return
+        action()
 
     @property
     def schema_version(self) -> int:

@@ -86,6 +86,9 @@ class FakeEvaluator:
     def evaluate_now(self) -> CycleResult:
         return self.run()
 
+    def reevaluate(self) -> CycleResult:
+        return self.run()
+
     def on_deliveries(self, listener: Callable[[CycleResult], None]) -> None:
         pass
 
@@ -110,6 +113,19 @@ def outside(store: Store) -> sqlite3.Connection:
     """Another connection to the store's file (autocommit), as another process would open it: to inject a
     real SQLite fault (a trigger) or look at tables the store does not expose."""
     return sqlite3.connect(store.path, isolation_level=None)
+
+
+# Every table is shared state except the market-data cache and the logs a read-only command may touch.
+NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
+
+
+def shared_state(store: Store) -> dict[str, list[tuple]]:
+    """Every shared table's rows, as another process reads them (committed state only)."""
+    side = outside(store)
+    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
+    side.close()
+    return state
 
 
 def make_services(closes: dict[str, pd.Series] | None = None, data_kind: str = "csv", watchlist: Watchlist | None = None,

@@ -202,7 +202,7 @@ def test_any_corruption_of_the_real_history_is_rejected_and_named(shared_data, d
     if rules.positive is False and corruption in ("zero", "negative"):
         corruption = "spike"  # zero and negative yields (and balances, NFCI) are real
     if rules.max_daily_move is None and corruption in ("spike", "tail_jump"):
-        corruption = "money"  # no bound declared (SOFR's 2019 repo spike, RRP from zero): only the cell can be wrong
+        corruption = "money"  # no bound declared (a reasoned exemption, e.g. BUYBACKS): only the cell can be wrong
     if corruption == "zero":
         corrupted.iloc[at] = "0"
     elif corruption == "negative":

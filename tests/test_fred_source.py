@@ -91,7 +91,7 @@ def test_mof_csv_shift_jis_title_header_and_dash():
            "0.21,0.375,0.52,0.59,0.645\r\nR1.5.7,-0.15,-0.16,-0.17,-0.18,-0.17,-0.17,-0.17,-0.15,-0.12,-0.05,0.2,0.37,0.51,0.58,-\r\n").encode("cp932")
     table = parse_jgb_csv(decode_csv(raw))
     assert accepted(table["10年"]).tolist() == [-0.045, -0.05]
-    assert list(table.index) == [pd.Timestamp("2019-04-26"), pd.Timestamp("2019-05-07")]
+    assert list(table.index) == ["2019-04-26", "2019-05-07"]
     assert table["40年"].tolist() == ["0.645", "-"] and len(accepted(table["40年"])) == 1  # "-": no yield that day
 
 
@@ -197,6 +197,19 @@ def test_mof_provider_reads_the_10_year_column():
         down = checked(MofProvider(state.url), [FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
     assert result.closes["JGB10Y"].to_dict() == {pd.Timestamp("2025-01-16"): 1.20, pd.Timestamp("2025-01-17"): 1.215}
     assert down.closes == {} and "HTTP 503" in down.errors["JGB10Y"]
+
+
+
+def test_mof_footer_rows_are_skipped_and_an_unreadable_date_is_a_data_error_naming_the_row():
+    state = served()  # the monthly file's real tail: a row of empty cells, then the note about the browser cache
+    state.mof_rows += [",,,,,,,,,,,,,,,", "※最新のcsvデータがダウンロードできない場合は、ブラウザのキャッシュを削除してください。,,,,,,,,,,,,,,,"]
+    with serving(state):
+        clean = checked(MofProvider(state.url), [FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
+        state.mof_rows.insert(1, "R7.1.32,0.5,0.6,0.7,0.8,0.9,1.0,1.05,1.1,1.15,1.21,1.5,1.9,2.1,2.3,-")  # no 32nd of January
+        broken = checked(MofProvider(state.url), [FetchRequest("JGB10Y", "10年", date(2025, 1, 1))])
+    assert clean.errors == {} and clean.closes["JGB10Y"].tolist() == [1.20, 1.215]
+    assert broken.closes["JGB10Y"].tolist() == [1.20, 1.215]  # the other days still count
+    assert "R7.1.32 1.21" in broken.errors["JGB10Y"] and "1 row(s) rejected" in broken.errors["JGB10Y"]
 
 
 # --- routing: each source's provider sees only its series; one failing source stops nothing else ----

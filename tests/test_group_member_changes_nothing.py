@@ -12,15 +12,13 @@ from hypothesis import strategies as st
 from regimebot.handlers import load_commands
 from regimebot.handlers.registry import Chat, Request
 from regimebot.storage.store import Store
-from tests.chat_world import FakeEvaluator, make_services, outside
+from tests.chat_world import FakeEvaluator, make_services, shared_state
 
 REGISTRY = load_commands()
 SERVICES = make_services(store=Store.open(Path(tempfile.mkdtemp(prefix="regimebot-member-")) / "state.db"),
                          evaluator=FakeEvaluator(lambda: pytest.fail("a group member triggered an evaluation")))
 GROUP = Chat(-100900, "supergroup", "Fund desk", thread_id=5)
 MEMBER = 4242  # not in REGIMEBOT_ADMINS, not a chat administrator
-# Every table is shared state except the market-data cache and the logs a read-only command may touch.
-NOT_SHARED_STATE = {"prices", "fetches", "source_fetches", "runs", "process_locks", "schema_migrations", "sqlite_sequence"}
 
 
 def _seed() -> None:
@@ -40,16 +38,8 @@ def _seed() -> None:
 _seed()
 
 
-def _snapshot() -> dict[str, list[tuple]]:
-    side = outside(SERVICES.store)  # every table, read as another process would (committed state only)
-    tables = [name for (name,) in side.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-    state = {t: sorted(side.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables if t not in NOT_SHARED_STATE}
-    side.close()
-    return state
-
-
 def test_the_snapshot_covers_the_shared_state():
-    state = _snapshot()
+    state = shared_state(SERVICES.store)
     assert {"chats", "subscriptions", "portfolios", "deliveries", "manual_signals", "manual_signal_history",
             "journal_events"} <= set(state)
     assert state["subscriptions"] and state["portfolios"] and state["deliveries"] and state["manual_signal_history"]
@@ -76,10 +66,10 @@ def test_every_journal_command_and_button_is_covered():
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(args=st.lists(WORDS, max_size=3).map(tuple))
 def test_a_group_member_command_changes_nothing(name, args):
-    before = _snapshot()
+    before = shared_state(SERVICES.store)
     req = Request(command=name, args=args, chat=GROUP, user_id=MEMBER, lang="en", services=SERVICES, is_admin=False)
     REGISTRY.get(name).handler(req)
-    assert _snapshot() == before
+    assert shared_state(SERVICES.store) == before
 
 
 @pytest.mark.parametrize("prefix", sorted(c.prefix for c in REGISTRY.callbacks()))
@@ -87,7 +77,7 @@ def test_a_group_member_command_changes_nothing(name, args):
 @given(rest=st.one_of(st.sampled_from(["lang:zh-TW", "tz:1", "quiet:2200-0700", "digest:0800", "urgent:off",
                                        "long_usd_ai", "1", "#1", "long_duration:2", "long_duration:1"]), st.text(max_size=20)))
 def test_a_group_member_button_changes_nothing(prefix, rest):
-    before = _snapshot()
+    before = shared_state(SERVICES.store)
     req = Request(command=prefix, args=(), chat=GROUP, user_id=MEMBER, lang="en", services=SERVICES, is_admin=False)
     REGISTRY.get_callback(prefix).handler(req, rest)
-    assert _snapshot() == before
+    assert shared_state(SERVICES.store) == before

@@ -30,6 +30,9 @@ def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely(tmp_path):
     for chat_id in range(1000, 1040):
         store.chats.ensure_chat(chat_id, "private")
         store.chats.subscribe(chat_id, "*")
+    told: list[int] = []  # the bot's "send now" hook: what another connection sees committed when it is called
+    services.evaluator.on_deliveries(lambda result: told.append(
+        outside(store).execute("SELECT COUNT(*) FROM deliveries").fetchone()[0]))
     side = outside(store)  # the disk fills up: SQLite itself refuses every new outbox row (as SQLITE_FULL would)
     side.execute("CREATE TRIGGER disk_full BEFORE INSERT ON deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
     side.commit()
@@ -37,16 +40,19 @@ def test_signal_on_a_full_disk_stores_nothing_and_says_so_politely(tmp_path):
     chat = Chat(ADMIN, "private")
     outcome = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
     assert outcome.reply is not None
-    assert outcome.reply.text.startswith("⚠️ The switch was not stored") and "disk is full" in outcome.reply.text
-    assert t("en", "runtime.error") not in outcome.reply.text
+    assert outcome.reply.text.startswith("⚠️ Sorry, the bot's database is unavailable") and "disk is full" in outcome.reply.text
+    assert "nothing was changed" in outcome.reply.text and t("en", "runtime.error") not in outcome.reply.text
     state = store.engine_state
     assert state.manual_signals() == {} and state.manual_history("tariffs_landed") == []
     assert state.current_statuses()["geopolitical_noise"][0] == "intact"  # the evaluation was rolled back too
+    assert told == []  # nothing to send: the rolled-back deliveries were never announced
     side.execute("DROP TRIGGER disk_full")  # space again: the same command works
     side.commit()
     side.close()
     again = dispatcher.dispatch(Incoming(chat, ADMIN, "en", "signal", ("tariffs_landed", "on", "tariffs")), True)
     assert "✅" in again.reply.text and state.manual_signals() == {"tariffs_landed": True}
+    assert state.current_statuses()["geopolitical_noise"][0] != "intact"
+    assert told == [40]  # announced once, after the commit: another connection already saw all 40 rows
     store.close()
 
 

@@ -110,3 +110,31 @@ def test_reopening_a_file_sees_what_was_committed(tmp_path):
     assert again.portfolios.load_portfolio(5) == {"TLT": 60.0, "GOLD": 40.0}
     assert again.prices.last_cached_dates() == {"GOLD": pd.Timestamp("2026-01-05").date()}
     again.close()
+
+
+def test_after_commit_actions_wait_for_the_outermost_commit_and_are_dropped_on_rollback(tmp_path):
+    store = Store.open(tmp_path / "s.db")
+    seen: list[tuple[str, int]] = []
+
+    def committed_chats(label: str) -> None:  # what another connection sees when the action runs
+        seen.append((label, outside(store).execute("SELECT COUNT(*) FROM chats").fetchone()[0]))
+
+    with store.transaction():
+        store.chats.ensure_chat(1, "private")
+        with store.transaction():  # a savepoint: its action waits for the outer block
+            store.chats.ensure_chat(2, "private")
+            store.after_commit(lambda: committed_chats("inner"))
+        store.after_commit(lambda: committed_chats("outer"))
+        assert seen == []
+    assert seen == [("inner", 2), ("outer", 2)]
+    with pytest.raises(ChatError), store.transaction():
+        store.chats.ensure_chat(3, "private")
+        store.after_commit(lambda: committed_chats("rolled back"))
+        raise ChatError("a fault after the write")
+    with store.transaction():
+        with pytest.raises(ChatError), store.transaction():  # a savepoint rolled back: its action goes with it
+            store.after_commit(lambda: committed_chats("savepoint rolled back"))
+            raise ChatError("inner fault")
+    store.after_commit(lambda: committed_chats("no transaction"))  # outside any block: at once
+    assert seen == [("inner", 2), ("outer", 2), ("no transaction", 2)]
+    store.close()

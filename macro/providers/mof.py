@@ -1,9 +1,10 @@
 """Japanese government bond yields from the Ministry of Finance's `jgbcm_all.csv` (all days since 1974).
 
 The file (Shift_JIS) has a title line (国債金利情報 … 単位 %), a header line `基準日,1年,2年,…,10年,…,40年`,
-then one line per day. Dates are Japanese-era (`S49.9.24`, `H31.4.26`, `R7.4.1`) or western
-(`2025/4/1`) depending on the version; `-` means no value. One download per refresh serves every
-MoF series; the catalog's symbol names the tenor column (JGB10Y → `10年`).
+then one line per day, and in the monthly file a blank line and a note (`※最新のcsvデータが…`). Dates
+are Japanese-era (`S49.9.24`, `H31.4.26`, `R7.4.1`) or western (`2025/4/1`) depending on the version;
+`-` means no value. One download per refresh serves every MoF series; the catalog's symbol names the
+tenor column (JGB10Y → `10年`).
 """
 
 from __future__ import annotations
@@ -52,19 +53,32 @@ def parse_day(text: str) -> date | None:
     return None
 
 
+def is_footer(date_cell: str, cells: list[str]) -> bool:
+    """A blank line or a note under the table (`※最新のcsvデータが…`): no yield in any tenor cell, or a `※` note."""
+    return date_cell.startswith("※") or all(not cell for cell in cells)
+
+
 def parse_jgb_csv(text: str) -> pd.DataFrame:
-    """The yields table: a date index, one column of raw cells per tenor (`1年` … `40年`; `-` = no yield that day)."""
+    """The yields table: one column of raw cells per tenor (`1年` … `40年`; `-` = no yield that day).
+
+    The index holds each row's ISO date; a row whose date cannot be read keeps its text there, so the
+    validation names it in every tenor's data error. Blank lines and notes under the table are skipped.
+    """
     lines = text.splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.split(",")[0].strip().strip('"') == "基準日"), None)
     if header_at is None:
         raise DataError("MoF yield CSV has no header line starting with 基準日 (the layout changed?)")
     frame = pd.read_csv(io.StringIO("\n".join(lines[header_at:])), dtype=str, keep_default_na=False)
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
-    days = [parse_day(str(d)) for d in frame["基準日"]]
-    keep = [d is not None for d in days]
-    index = pd.DatetimeIndex([pd.Timestamp(d) for d in days if d is not None], name="date")
-    table = frame.loc[keep].drop(columns=["基準日"])
-    out = pd.DataFrame({str(c): table[c].str.strip().to_numpy(dtype=object) for c in table.columns}, index=index)
+    table = frame.drop(columns=["基準日"]).fillna("").apply(lambda column: column.str.strip())  # short rows: cells ""
+    labels: list[str] = []
+    keep: list[bool] = []
+    for date_cell, cells in zip(frame["基準日"].fillna("").str.strip(), table.itertuples(index=False), strict=True):
+        day = parse_day(date_cell)
+        labels.append(day.isoformat() if day is not None else date_cell)
+        keep.append(day is not None or not is_footer(date_cell, list(cells)))
+    index = pd.Index([label for label, kept in zip(labels, keep, strict=True) if kept], dtype=object, name="date")
+    out: pd.DataFrame = table.loc[keep].set_axis(index).astype(object)
     return out
 
 

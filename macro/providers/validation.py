@@ -34,8 +34,9 @@ class SeriesRules:
 
     series_id: str
     positive: bool = True  # prices and indices; yields and spreads may be zero or negative
-    move_in_points: bool = False  # one-day moves measured in points (yields) rather than as log returns
+    move_in_points: bool = False  # one-day moves measured as differences (yields, balances) rather than as log returns
     max_daily_move: float | None = None
+    move_unit: str = "points"  # what a difference is counted in (the series' unit for an absolute bound)
     timezone: str = "America/New_York"
     confirm_days: int = CONFIRM_DAYS
 
@@ -43,6 +44,9 @@ class SeriesRules:
     def of(cls, series: Series) -> SeriesRules:
         """The rules the catalog declares for a series."""
         positive = series.kind in ("price", "index") and not series.changes_in_bp  # not yields, spreads, balances, NFCI
+        if series.max_daily_change is not None:  # an absolute bound: a series that reaches 0 has no log return
+            return cls(series.id, positive=positive, move_in_points=True, max_daily_move=series.max_daily_change,
+                       move_unit=series.unit or "units", timezone=series.timezone)
         return cls(series.id, positive=positive, move_in_points=series.changes_in_bp,
                    max_daily_move=series.max_daily_move, timezone=series.timezone)
 
@@ -131,7 +135,10 @@ def _move(rules: SeriesRules, before: float, after: float) -> float:
 
 def _describe_move(rules: SeriesRules, before: float, after: float) -> str:
     if rules.move_in_points:
-        return f"a one-day move of {after - before:+.2f} points from {before:g} exceeds the plausible {rules.max_daily_move:g}"
+        return (f"a one-day move of {after - before:+.2f} {rules.move_unit} from {before:g} exceeds the plausible "
+                f"{rules.max_daily_move:g}")
+    if before <= 0 or after <= 0:  # a ratio bound on a series that touched 0 (or a sign change): no log return
+        return f"a one-day move from {before:g} to {after:g} has no log return within the plausible ±{rules.max_daily_move:g}"
     return (f"a one-day move of {(after / before - 1) * 100:+.0f}% from {before:g} exceeds the plausible "
             f"±{rules.max_daily_move:g} (log)")
 
