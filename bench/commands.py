@@ -3,6 +3,9 @@
 The market is the real history in ../shared/data (csv:DIR) when present, else the simulated demo market, in a
 throwaway database refreshed once. Every command runs through `Dispatcher.dispatch` exactly as Telegram and
 the console call it (language, allow-list, handler, PNG rendering), so the figures include the reply's image.
+Nothing caches a reply or an image: every /chart and /corr call computes and renders its PNG afresh, so
+repeating the same request measures the uncached render (the only caches are the market per data version
+and, for /regime and friends, the evaluation per data version; /scenario caches per input).
 Wall times include waiting for the CPU on a busy machine; the CPU-time column does not. The baseline,
 measured in the same run, is one uncached evaluation of the watch list (`macro.engine.evaluate` on the same
 market): what /regime, /theses, /thesis and the digest each paid before evaluations were shared.
@@ -53,6 +56,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 CPU_TIMES: list[float] = []  # the last timed() call's CPU time per run (ms): what other processes' load does not inflate
 
 
@@ -86,7 +93,8 @@ def main() -> int:
         dispatcher = Dispatcher(load_commands(), services)
         market = services.market_data.market()
         print(f"data: {market.label}, {market.closes.shape[1]} series, {market.closes.index[0].date()} → {market.last_date()}; "
-              f"{args.runs} runs per command after its first call")
+              f"{args.runs} runs per command after its first call; load average at start {load_average()}")
+        print("/chart and /corr: every run renders its PNG afresh (no reply or image cache): uncached figures")
 
         _, base_times = timed(lambda: evaluate(market, services.watchlist, manual=manual_switches(services)), max(5, args.runs // 3))
         base = statistics.median(base_times)
@@ -121,8 +129,7 @@ def main() -> int:
         after_cycle, _ = timed(command("/regime"), 0)
         print(f"{'/regime right after a cycle (shares its evaluation)':<52} {after_cycle:>6.1f}ms")
         services.store.close()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"({os.cpu_count()} CPUs, load average {load}: figures scale with it)")
+    print(f"({os.cpu_count()} CPUs, load average at the end {load_average()}: wall times scale with it, CPU times much less)")
     return 0
 
 
