@@ -64,6 +64,22 @@ def is_session(day: date, calendar: str = "trading") -> bool:
     return day in _session_set(calendar)
 
 
+def on_sessions(days: np.ndarray, calendar: str) -> np.ndarray:
+    """Per day (numpy datetime64[D]): is it a session of the calendar? Outside SPAN: is it a weekday."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    inside = (days >= np.datetime64(SPAN[0], "D")) & (days <= np.datetime64(SPAN[1], "D"))
+    out = np.is_busday(days) if calendar != "daily" else np.ones(len(days), dtype=bool)
+    if inside.any():
+        out[inside] = np.isin(days[inside], _session_array(calendar), assume_unique=False)
+    return out
+
+
+def sessions_from(start: date, count: int, calendar: str = "trading") -> pd.DatetimeIndex:
+    """The first `count` sessions of a calendar on or after `start`."""
+    days = np.arange(np.datetime64(start, "D"), np.datetime64(start, "D") + 2 * count + 14)
+    return pd.DatetimeIndex(days[on_sessions(days, calendar)][:count].astype("datetime64[ns]"))
+
+
 def previous_session(day: date, calendar: str) -> date:
     """The newest session on or before `day`."""
     while not is_session(day, calendar):

@@ -14,6 +14,10 @@ days. Everything is measured on business days (Monday to Friday) between the rep
 - **whipsaw**: the share of alerts undone within 7 business days: some later change, dated after the
   alert and on or before the 7th business day after it, sets the status back to the pre-alert level or
   better (an unknown status undoes nothing). Alerts closer than 7 business days to the end are left out.
+- **whipsaw_before_dwell**: the same share for the alerts of the same watch list replayed with the recovery
+  dwell off (`recovery_dwell_days = 0`): the raw status escalations, which a recovery may undo at once.
+  The dwell delays every recovery by 10 business days, so `whipsaw` is 0 by construction; this figure says
+  how often the signals themselves turn back within a week. None when no dwell-off replay was given.
 - **pain day** (computed in macro.pain): a business day t with a known close from whose close the position loses at least D%
   at some close within the next W business days: long max(1 − P[t+k]/P[t]), short max(P[t+k]/P[t] − 1),
   k = 1..W, ≥ D/100. Day t is *labelled* (pain known either way) when t + W is still inside the replay.
@@ -42,7 +46,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -64,7 +68,8 @@ PERIODS: Mapping[str, tuple[date, date]] = {
     "out_of_sample": (date(2017, 1, 1), date(2025, 12, 31)),
 }
 FIGURES = ("alerts", "alerts_per_year", "whipsaw", "hit_rate", "recall", "lead_days", "false_alarms_per_year",
-           "lift", "base_rate", "status_days", "pain_episodes", "undone", "checked")
+           "lift", "base_rate", "status_days", "pain_episodes", "undone", "checked", "whipsaw_before_dwell",
+           "undone_before_dwell", "checked_before_dwell")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ class Figures:
     pain_episodes: int
     undone: int | None = None   # alerts undone within WHIPSAW_DAYS (None: not defined for the rule)
     checked: int | None = None  # alerts whose WHIPSAW_DAYS window lies inside the replay (whipsaw's denominator)
+    whipsaw_before_dwell: float | None = None  # whipsaw of the raw escalations (the replay with the dwell off)
+    undone_before_dwell: int | None = None
+    checked_before_dwell: int | None = None
 
     def to_dict(self) -> dict[str, float | int | None]:
         return {name: getattr(self, name) for name in FIGURES}
@@ -131,12 +139,19 @@ def _period_dict(period: PeriodScore) -> dict[str, object]:
 
 
 def pooled(scores: Mapping[str, ThesisScore], period: str = "all") -> dict[str, float | int | None]:
-    """All theses together in a period: alerts, alerts undone within WHIPSAW_DAYS, and the pooled whipsaw."""
+    """All theses together in a period: alerts, alerts undone within WHIPSAW_DAYS, and the pooled whipsaw
+    (with the dwell and, when scored, before it)."""
     figures = [s.periods[period].thesis for s in scores.values()]
     undone = sum(f.undone or 0 for f in figures)
     checked = sum(f.checked or 0 for f in figures)
-    return {"alerts": sum(int(f.alerts) for f in figures), "undone": undone, "checked": checked,
-            "whipsaw": undone / checked if checked else None}
+    out: dict[str, float | int | None] = {"alerts": sum(int(f.alerts) for f in figures), "undone": undone,
+                                          "checked": checked, "whipsaw": undone / checked if checked else None}
+    raw = [f for f in figures if f.checked_before_dwell is not None]
+    raw_undone = sum(f.undone_before_dwell or 0 for f in raw)
+    raw_checked = sum(f.checked_before_dwell or 0 for f in raw)
+    out.update(undone_before_dwell=raw_undone if raw else None, checked_before_dwell=raw_checked if raw else None,
+               whipsaw_before_dwell=raw_undone / raw_checked if raw_checked else None)
+    return out
 
 
 def status_on(path: pd.Series, days: pd.DatetimeIndex) -> np.ndarray:
@@ -300,12 +315,17 @@ def random_figures(count: int, scored: np.ndarray, grid: Grid, years: float, dra
 
 
 def score_thesis(thesis_id: str, path: pd.Series, close: pd.Series, position: Position, pain: Pain,
-                 start: date, end: date, draws: int = DRAWS, seed: int = SEED) -> ThesisScore:
-    """The scorecard of one thesis from its status path (codes from each change date) and its position's closes."""
+                 start: date, end: date, draws: int = DRAWS, seed: int = SEED,
+                 raw_path: pd.Series | None = None) -> ThesisScore:
+    """The scorecard of one thesis from its status path (codes from each change date) and its position's closes.
+
+    `raw_path`: the same thesis replayed with the recovery dwell off, for `whipsaw_before_dwell`.
+    """
     days = business_days(start, end)
     grid = pain_grid(close, position, pain, days)
     status = status_on(path, days)
     alerts = _on_status_days(alerts_of(path, days), status)
+    raw = _on_status_days(alerts_of(raw_path, days), status) if raw_path is not None else None
     ma_alerts = _on_status_days(alerts_of(ma200_path(close, position), days), status)
     periods: dict[str, PeriodScore] = {}
     for name, (first, last) in {"all": (start, end), **PERIODS}.items():
@@ -314,12 +334,22 @@ def score_thesis(thesis_id: str, path: pd.Series, close: pd.Series, position: Po
         scored = np.asarray(inside) & (status >= 0)
         years = scored.sum() / BUSINESS_DAYS_PER_YEAR
         thesis = alert_figures(alerts.days, alerts.undone, scored, grid, years)
+        if raw is not None:
+            undone, checked = _before_dwell(raw, scored)
+            thesis = replace(thesis, undone_before_dwell=undone, checked_before_dwell=checked,
+                             whipsaw_before_dwell=undone / checked if checked else None)
         periods[name] = PeriodScore(
             start=lo if lo <= hi else None, end=hi if lo <= hi else None, thesis=thesis,
             random=random_figures(int(thesis.alerts), scored, grid, years, draws, seed),
             ma200=alert_figures(ma_alerts.days, ma_alerts.undone, scored, grid, years),
         )
     return ThesisScore(thesis_id=thesis_id, position=position, pain=pain, periods=periods)
+
+
+def _before_dwell(raw: Alerts, scored: np.ndarray) -> tuple[int, int]:
+    """(undone, checked) of the raw escalations on the scored days, judged like `whipsaw`."""
+    flags = [u for d, u in zip(raw.days, raw.undone, strict=True) if scored[d] and u is not None]
+    return sum(flags), len(flags)
 
 
 def status_path(replay: Replay, thesis_id: str) -> pd.Series:
@@ -336,12 +366,16 @@ def _code(status: str | None) -> int:
 
 
 def score_replay(replay: Replay, closes: pd.DataFrame, theses: Mapping[str, ThesisSpec], draws: int = DRAWS,
-                 seed: int = SEED) -> dict[str, ThesisScore]:
-    """The scorecard of every thesis of a replay, against its position's closes (a missing series scores nothing)."""
+                 seed: int = SEED, before_dwell: Replay | None = None) -> dict[str, ThesisScore]:
+    """The scorecard of every thesis of a replay, against its position's closes (a missing series scores nothing).
+
+    `before_dwell`: the same replay with the recovery dwell off; it adds `whipsaw_before_dwell`.
+    """
     out: dict[str, ThesisScore] = {}
     for tid, spec in theses.items():
         series = spec.position.series
         close = closes[series] if series in closes.columns else pd.Series(dtype=float)
+        raw = status_path(before_dwell, tid) if before_dwell is not None else None
         out[tid] = score_thesis(tid, status_path(replay, tid), close, spec.position, spec.pain,
-                                replay.start, replay.end, draws, seed)
+                                replay.start, replay.end, draws, seed, raw)
     return out

@@ -13,6 +13,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from regimebot.macro.calendars import on_sessions
 from regimebot.macro.catalog import Catalog
 from regimebot.macro.market import Market
 from regimebot.macro.signal_specs import Condition, Measure
@@ -47,15 +48,14 @@ class SeriesCache:
         return self._days[series_id]
 
     def fresh(self, series_id: str) -> np.ndarray:
-        """Per observation: a new print on a trading day (not a repeat of the last value, nor a weekend row
-        of an exchange-traded series), i.e. one that may count toward a signal's persistence."""
+        """Per observation: a new print on a session of the series' market calendar (not a repeat of the last
+        value, nor a weekend or holiday row), i.e. one that may count toward a signal's persistence."""
         if series_id not in self._fresh:
             values = self.get(series_id).to_numpy(dtype="float64")
             new = np.ones(len(values), dtype=bool)
             new[1:] = values[1:] != values[:-1]
-            daily = series_id in self.catalog and self.catalog[series_id].calendar == "daily"
-            if not daily:
-                new &= np.is_busday(self.days(series_id).astype("datetime64[D]"))
+            calendar = self.catalog[series_id].calendar if series_id in self.catalog else "trading"
+            new &= on_sessions(self.days(series_id).astype("datetime64[D]"), calendar)
             self._fresh[series_id] = new
         return self._fresh[series_id]
 

@@ -2,8 +2,8 @@
 
 A numeric signal's state on each of its observations is ok / warn / breach, or unknown where its
 value is NaN. States change only when the condition held for `persistence` consecutive fresh
-observations (distinct trading days: a repeated print or a weekend/holiday row of an exchange-traded
-series neither confirms nor resets; it keeps the state); a warn or breach clears only when the value
+observations (distinct sessions of the series' market calendar, macro.calendars: a repeated print, or a
+weekend or holiday row, neither confirms nor resets; it keeps the state); a warn or breach clears only when the value
 goes back past its exit threshold. The first observation after an unknown stretch (or after a gap of
 more than `stale_after_days`) takes its zone but at most warn: one print never goes straight to breach.
 On an evaluation date the reading is the latest observation's state if that observation is at most

@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from regimebot.macro.calendars import expected_observation, is_session, is_stale, last_expected_close, published_on
+from regimebot.macro.calendars import (
+    expected_observation,
+    is_session,
+    is_stale,
+    last_expected_close,
+    on_sessions,
+    published_on,
+    sessions_from,
+)
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.readings import reading
@@ -76,3 +84,19 @@ def test_weekly_h41_series_stale_only_after_a_missed_week():
     assert not is_stale(nfci, date(2025, 1, 10), evening(date(2025, 1, 23)))  # MLK Day moved the release to Thu
     assert is_stale(nfci, date(2025, 1, 10), evening(date(2025, 1, 24)))
     assert is_stale(CATALOG["RRPONTSYD"], date(2025, 1, 22), evening(date(2025, 1, 23)))  # daily: a day late is stale
+
+
+def test_on_sessions_is_is_session_for_many_days_at_once():
+    days = pd.date_range("2024-06-28", "2024-07-08").values.astype("datetime64[D]")  # Independence Day on a Thursday
+    for calendar in ("trading", "bonds", "tokyo", "daily"):
+        expected = [is_session(pd.Timestamp(d).date(), calendar) for d in days]
+        assert on_sessions(days, calendar).tolist() == expected, calendar
+    assert not on_sessions(days, "trading")[6] and on_sessions(days, "daily").all()
+    far = pd.to_datetime(["1949-12-30", "1949-12-31"]).values.astype("datetime64[D]")  # outside the calendars' span
+    assert on_sessions(far, "trading").tolist() == [True, False]  # a weekday is a session there, a Saturday is not
+
+
+def test_sessions_from_skips_weekends_and_holidays():
+    days = sessions_from(date(2024, 1, 12), 3)  # Friday, then Martin Luther King Day (Monday 15th) is closed
+    assert [d.date() for d in days] == [date(2024, 1, 12), date(2024, 1, 16), date(2024, 1, 17)]
+    assert [d.date() for d in sessions_from(date(2024, 10, 11), 2, "bonds")] == [date(2024, 10, 11), date(2024, 10, 15)]

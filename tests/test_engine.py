@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from regimebot.macro.calendars import sessions_from
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.engine import STATUSES, Transition, evaluate, replay
 from regimebot.macro.market import Market, make_closes
@@ -158,7 +159,7 @@ def _wiggle(level: float, days: pd.DatetimeIndex) -> pd.Series:
 @given(st.lists(st.floats(116.5, 139.5), min_size=5, max_size=120))
 def test_flapping_inside_the_hysteresis_band_makes_no_transitions(flaps):
     wl = _band_watchlist()
-    days = pd.bdate_range("2024-01-01", periods=10 + len(flaps))
+    days = sessions_from(date(2024, 1, 2), 10 + len(flaps))  # NYSE sessions
     move = pd.Series([100.0] * 8 + [125.0, 125.0] + flaps, index=days) + _wiggle(0.0, days)
     vix = _wiggle(30.0, days)  # vix in warn throughout: a second warn makes the thesis weaken
     market = Market(make_closes({"MOVE": move, "VIX": vix, "TLT": _wiggle(90.0, days)}, CATALOG), "test", True)
@@ -177,23 +178,23 @@ def _gap_market(days, move_values):
 
 def test_stale_input_is_unknown_not_breach_and_a_gap_is_not_a_recovery():
     wl = _band_watchlist()
-    days = pd.bdate_range("2024-01-01", periods=60)
+    days = sessions_from(date(2024, 1, 2), 60)  # NYSE sessions
     market = _gap_market(days, [150.0] * 20 + [np.nan] * 40)  # MOVE in breach, then the feed stops
     ev = evaluate(market, wl, days[25].date())
     assert ev.signals["move"].state == "unknown" and ev.signals["vix"].state == "breach"
     assert ev.theses["bonds"].status == "invalidated" and ev.theses["bonds"].held  # no recovery on a gap
     assert [r.id for r in ev.theses["bonds"].evidence] == ["vix"]                  # the unknown is not evidence
     rp = replay(market, wl, days[2].date(), days[-1].date())  # from day 2: the first prints are at most warn
-    # the hold ends HOLD_DAYS after the last day MOVE was fresh (last close + 5 days): then it recovers
-    last_fresh = days[19] + pd.Timedelta(days=5)
-    expiry = next(d for d in days if (d - last_fresh).days > 30)
+    # the hold ends HOLD_DAYS after the last evaluation day MOVE was known (within 5 days of its last close)
+    last_known = max(d for d in days if d <= days[19] + pd.Timedelta(days=5))
+    expiry = next(d for d in days if (d - last_known).days > 30)
     assert [(t.old, t.new, t.date) for t in rp.transitions] == [("invalidated", "weakening", expiry.date())]
     assert rp.transitions[0].recovery and not rp.transitions[0].toward_invalidation
 
 
 def test_a_short_gap_makes_no_messages():
     wl = _band_watchlist()
-    days = pd.bdate_range("2024-01-01", periods=50)
+    days = sessions_from(date(2024, 1, 2), 50)  # NYSE sessions
     same = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [150.0] * 20)
     assert replay(same, wl, days[2].date(), days[-1].date()).transitions == []
     cleared = _gap_market(days, [150.0] * 20 + [np.nan] * 10 + [100.0] * 20)

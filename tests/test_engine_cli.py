@@ -46,7 +46,7 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 
 def test_check_validates_only(csv_env, capsys, tmp_path, monkeypatch):
     code, out, _ = run(capsys, "evaluate", "--check")
-    assert code == 0 and "watch list OK" in out and "33 signals, 6 theses" in out
+    assert code == 0 and "watch list OK" in out and "34 signals, 6 theses" in out
     bad = tmp_path / "bad.toml"
     bad.write_text('[[signals]]\nid = "x"\nkind = "level"\nseries = "NOPE"\ndirection = "above"\nwarn = 1\nbreach = 2\n'
                    'meaning = { en = "x", "zh-TW" = "x" }\n', encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -25,6 +26,7 @@ from regimebot.macro.scorecard import (
     status_on,
     status_path,
 )
+from regimebot.macro.theses import RANK
 from regimebot.macro.watchlist import load_watchlist
 from tests.chat_world import generated_closes
 
@@ -177,6 +179,38 @@ def test_hand_scorecard_periods_and_ma200(card):
     assert card.periods["all"].beats(ma) is None
 
 
+# The same thesis replayed with the recovery dwell off: its raw escalations turn back sooner.
+RAW_PATH = _path((DAY[0], 0),
+                 (DAY[2], 1),              # R1, pre-level intact; back to intact on day 4 (2 business days) → undone
+                 (DAY[4], 0),
+                 (DAY[7], 1),              # R2, pre-level intact; back to intact on day 14 = 7 + 7 → undone
+                 (DAY[9], 2),              # R3, pre-level weakening; weakening again on day 10 → undone
+                 (DAY[10], 1),
+                 (DAY[14], 0),
+                 (DAY[16], 1),             # R4, pre-level intact; nothing better until day 24 (8 days) → not undone
+                 (DAY[22], -1),            # unknown on day 22 (a non-status day of the scored path too)
+                 (DAY[23], 1),             # from unknown: no escalation
+                 (DAY[24], 0),
+                 (DAY[25], 1))             # R5: its 7-day window runs past the end: not judged
+
+
+def test_whipsaw_before_dwell_judges_the_raw_escalations_like_whipsaw():
+    card = score_thesis("t", PATH, _series(CLOSES), LONG, Pain(10.0, 3), date(2024, 1, 1), date(2024, 2, 9),
+                        raw_path=RAW_PATH)
+    f = card.periods["all"].thesis
+    assert (f.undone_before_dwell, f.checked_before_dwell) == (3, 4)      # R1, R2, R3 undone; R5 not judged
+    assert f.whipsaw_before_dwell == pytest.approx(3 / 4)
+    assert (f.undone, f.checked, f.whipsaw) == (1, 3, pytest.approx(1 / 3))  # the dwelled path's own figures stay
+    assert card.periods["out_of_sample"].thesis == f                       # 2024 is out of sample
+    assert card.periods["in_sample"].thesis.whipsaw_before_dwell is None   # nothing to judge in 2007-2016
+    plain = score_thesis("t", PATH, _series(CLOSES), LONG, Pain(10.0, 3), date(2024, 1, 1), date(2024, 2, 9))
+    assert plain.periods["all"].thesis.whipsaw_before_dwell is None        # no dwell-off replay given
+    assert pooled({"t": plain})["whipsaw_before_dwell"] is None
+    assert pooled({"t": card, "u": card})["whipsaw_before_dwell"] == pytest.approx(6 / 8)
+    assert card.to_dict()["whipsaw_before_dwell"] == pytest.approx(3 / 4)
+    assert card.to_dict()["baselines"]["random"]["whipsaw_before_dwell"] is None
+
+
 def test_random_baseline_picking_every_day_is_exact(card):
     # 29 alerts on 29 status days: every draw picks every status day. Hit rate = base rate; every episode
     # is recalled by the pick W = 3 days before its start: lead 3 for both.
@@ -239,6 +273,26 @@ def test_status_path_reproduces_the_replay_day_by_day(generated_replay):
         scored = score_replay(rp, generated_replay[1], {tid: watchlist.theses[tid]}, draws=5)[tid]
         last_business_day = business_days(rp.start, rp.end)[-1].date()  # a weekend alert after it has no business day
         assert scored.periods["all"].thesis.alerts == sum(1 for t in alerts if t.date <= last_business_day)
+
+
+def test_whipsaw_before_dwell_comes_from_the_replay_with_the_dwell_off(generated_replay):
+    """With a 10-day dwell no alert is undone within 7 days; the dwell-off replay's escalations are counted instead."""
+    rp, closes, watchlist = generated_replay
+    assert watchlist.recovery_dwell_days == 10
+    raw = replay(Market(closes, "generated", simulated=True), dataclasses.replace(watchlist, recovery_dwell_days=0),
+                 rp.start, rp.end)
+    total = pooled(score_replay(rp, closes, watchlist.theses, draws=5, before_dwell=raw))
+    assert total["undone"] == 0
+    # independently: escalations of the dwell-off replay, undone by a later change back to the old status or better
+    # within 7 business days (unknown undoes nothing), judged when their 7th business day is inside the replay
+    last = business_days(rp.start, rp.end)[-1].date()
+    escalations = [t for t in raw.transitions if t.toward_invalidation and t.date <= last
+                   and np.busday_count(t.date, last) >= 7 and t.date.weekday() < 5]
+    undone = [t for t in escalations if any(
+        u.thesis_id == t.thesis_id and t.date < u.date and np.busday_count(t.date, u.date) <= 7
+        and u.new in RANK and RANK[u.new] <= RANK[t.old] for u in raw.transitions)]
+    assert escalations and undone
+    assert (total["checked_before_dwell"], total["undone_before_dwell"]) == (len(escalations), len(undone))
 
 
 def test_pooled_whipsaw_adds_the_counts(generated_replay):

@@ -29,6 +29,11 @@ def test_score_json_has_every_figure_per_thesis_period_and_baseline(csv_env, cap
     assert card["long_duration"]["position"] == {"series": "TLT", "side": "long"}
     total = doc["overall"]["all"]
     assert total["alerts"] == sum(e["alerts"] for e in card.values())
+    # the companion of whipsaw: the same watch list replayed with the recovery dwell off
+    assert total["checked_before_dwell"] == sum(e["checked_before_dwell"] for e in card.values())
+    assert total["undone_before_dwell"] == sum(e["undone_before_dwell"] for e in card.values())
+    if total["checked_before_dwell"]:
+        assert total["whipsaw_before_dwell"] == total["undone_before_dwell"] / total["checked_before_dwell"]
 
 
 def test_score_is_reproducible_with_a_seed(csv_env, capsys):  # noqa: F811
@@ -49,6 +54,7 @@ def test_score_text_has_the_table_and_plain_verdicts(csv_env, capsys):  # noqa: 
     assert "Out of sample (2022-06-01 → 2024-12-31)" in out and "In sample" not in out
     assert "Whole replay" not in out   # the same days as the out-of-sample table: shown once
     assert "long_duration" in out and "random: hit" in out and "200-day: alerts/yr" in out
+    assert "with the recovery dwell off" in out and "whipsaw before dwell" in out
     assert ("Where a thesis falls short:" in out) != ("Every thesis beats both baselines" in out)
     if "Where a thesis falls short:" in out:
         assert "does NOT beat" in out or "cannot be compared" in out

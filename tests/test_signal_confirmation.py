@@ -41,20 +41,20 @@ def states(sig, mkt, stale=5) -> list[int]:
 
 
 def test_first_observation_is_at_most_warn():
-    # 2024-01-01 is a Monday; the first print ever sits in breach: warn, and breach on the second
-    mkt = market(MOVE=on(["2024-01-01", "2024-01-02", "2024-01-03"], [150, 151, 152]))
+    # 2024-01-08 is a Monday; the first print ever sits in breach: warn, and breach on the second
+    mkt = market(MOVE=on(["2024-01-08", "2024-01-09", "2024-01-10"], [150, 151, 152]))
     assert states(spec(**MOVE2), mkt) == [1, 2, 2]
     assert states(spec(**{**MOVE2, "persistence": 1}), mkt) == [1, 2, 2]  # even with persistence 1
 
 
 def test_a_repeated_print_is_no_confirmation():
     # 150 once (ok kept), the same 150 again (a repeat: no confirmation), 151 (second distinct day): breach
-    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    dates = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11", "2024-01-12"]
     assert states(spec(**MOVE2), market(MOVE=on(dates, [100, 101, 150, 150, 151]))) == [0, 0, 0, 0, 2]
 
 
 def test_a_repeat_neither_confirms_nor_resets_a_run():
-    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    dates = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11", "2024-01-12"]
     # 150, repeat 150, 149: the run of fresh breach prints is 150, 149 → breach on the fifth row
     assert states(spec(**MOVE2), market(MOVE=on(dates, [100, 101, 150, 150, 149]))) == [0, 0, 0, 0, 2]
 
@@ -65,6 +65,22 @@ def test_a_weekend_row_of_an_exchange_series_is_no_confirmation():
     assert states(spec(**MOVE2), market(MOVE=on(dates, [100, 101, 150, 151, 152]))) == [0, 0, 0, 0, 2]
 
 
+def test_a_weekday_holiday_row_is_no_confirmation():
+    # NYSE is closed on Thursday 2024-07-04: MOVE's row that day (a changed value) neither confirms nor resets
+    dates = ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-04", "2024-07-05"]
+    assert states(spec(**MOVE2), market(MOVE=on(dates, [100, 101, 150, 151, 152]))) == [0, 0, 0, 0, 2]
+    # the same values on five NYSE sessions breach on the fourth
+    sessions = ["2024-07-08", "2024-07-09", "2024-07-10", "2024-07-11", "2024-07-12"]
+    assert states(spec(**MOVE2), market(MOVE=on(sessions, [100, 101, 150, 151, 152]))) == [0, 0, 0, 2, 2]
+
+
+def test_a_bond_market_holiday_follows_the_bond_calendar():
+    # Columbus Day 2024-10-14: NYSE open, the SIFMA bond market closed; a 30-year yield row that day is no confirmation
+    sig = spec(kind="level", series="US30Y", direction="above", warn=5.0, breach=6.0, persistence=2)
+    dates = ["2024-10-09", "2024-10-10", "2024-10-11", "2024-10-14", "2024-10-15"]
+    assert states(sig, market(US30Y=on(dates, [4.0, 4.1, 6.5, 6.6, 6.7]))) == [0, 0, 0, 0, 2]
+
+
 def test_bitcoin_weekend_prints_are_trading_days():
     sig = spec(kind="level", series="BTC", direction="below", breach=74500.0, breach_exit=76000.0, persistence=2)
     dates = ["2024-01-05", "2024-01-06", "2024-01-07"]  # Fri, Sat, Sun
@@ -73,12 +89,12 @@ def test_bitcoin_weekend_prints_are_trading_days():
 
 def test_a_gap_restarts_the_persistence_count_from_the_state_before_it():
     # ok history, one breach print, then 8 days without data (> stale 5): no confirmation across the gap
-    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-11", "2024-01-12"]
+    dates = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-18", "2024-01-19"]
     assert states(spec(**MOVE2), market(MOVE=on(dates, [100, 101, 150, 151, 152]))) == [0, 0, 0, 0, 2]
     # a breach resumes as a breach after the gap, and needs two prints to clear
     assert states(spec(**MOVE2), market(MOVE=on(dates, [150, 151, 152, 100, 101]))) == [1, 2, 2, 2, 0]
     # without the gap the same values breach on the fourth print
-    close = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    close = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11", "2024-01-12"]
     assert states(spec(**MOVE2), market(MOVE=on(close, [100, 101, 150, 151, 152]))) == [0, 0, 0, 2, 2]
 
 

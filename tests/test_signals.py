@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regimebot.macro.calendars import sessions_from
 from regimebot.macro.catalog import load_catalog
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.signal_kinds import SeriesCache, rolling_correlation
@@ -22,13 +23,13 @@ MEANING = {"en": "test", "zh-TW": "測試"}
 
 
 def market(**series) -> Market:
-    """A market from lists of closes on consecutive business days from 2024-01-01 (or pd.Series)."""
+    """A market from lists of closes on consecutive NYSE sessions from 2024-01-02 (or pd.Series)."""
     obs = {}
     for sid, values in series.items():
         if isinstance(values, pd.Series):
             obs[sid] = values
         else:
-            obs[sid] = pd.Series(values, index=pd.bdate_range("2024-01-01", periods=len(values)), dtype="float64")
+            obs[sid] = pd.Series(values, index=sessions_from(date(2024, 1, 2), len(values)), dtype="float64")
     return Market(make_closes(obs, CATALOG), "test", simulated=True)
 
 

@@ -83,11 +83,11 @@ def test_us_assets_haven():
 
 
 def test_japan_reflation_has_no_single_switch():
-    assert status("japan_reflation", yen_weakening=BREACH) == "weakening"       # one breach: weakening, no more
+    assert status("japan_reflation", ewj_trend_break=BREACH) == "weakening"     # one breach: weakening, no more
     assert status("japan_reflation", ewj_trend_break=WARN, yen_fast_rise=WARN) == "weakening"
-    assert status("japan_reflation", ewj_trend_break=BREACH, yen_weakening=BREACH) == "invalidated"
+    assert status("japan_reflation", ewj_trend_break=BREACH, jgb_yield_slump=BREACH) == "invalidated"
     assert status("japan_reflation", jgb_yield_slump=BREACH, yen_fast_rise=BREACH) == "invalidated"
-    assert status("japan_reflation", ewj_trend_break=UNKNOWN, yen_weakening=UNKNOWN, yen_fast_rise=UNKNOWN,
+    assert status("japan_reflation", ewj_trend_break=UNKNOWN, yen_fast_rise=UNKNOWN,
                   jgb_yield_slump=UNKNOWN) == "unknown"
 
 
@@ -109,6 +109,8 @@ def test_vectorised_over_days():
     specs = [WL.signals[s] for s in thesis.invalidation]
     matrix = np.array([[OK, WARN, BREACH, BREACH, UNKNOWN],
                        [OK, WARN, OK, BREACH, UNKNOWN],
+                       [OK, OK, OK, OK, UNKNOWN],
+                       [OK, OK, OK, OK, UNKNOWN],
                        [OK, OK, OK, OK, UNKNOWN]], dtype=np.int8)
     assert [status_name(int(c)) for c in status_codes(thesis, matrix, specs)] == [
         "intact", "weakening", "weakening", "invalidated", "unknown"]

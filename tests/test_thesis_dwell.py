@@ -71,7 +71,7 @@ def _watchlist(dwell: int | None = None) -> dict:
 
 
 def test_replay_recovers_after_the_dwell_and_agrees_with_evaluate():
-    days = pd.bdate_range("2024-01-01", periods=40)
+    days = pd.bdate_range("2024-01-02", periods=40)
     move = 100 + np.arange(40) * 0.01
     move[5:8] = [150.0, 151.0, 152.0]   # persistence 1: breach (hard) on index 5, invalidated
     tlt = 90 + np.arange(40) * 0.01

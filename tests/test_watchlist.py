@@ -37,6 +37,7 @@ WATCHLIST_MD_SIGNALS = {
     "ewj_trend_break": ("below", -15.0, -22.5),
     "btc_trend_break": ("below", -17.0, -22.0),
     "jgb_yield_slump": ("below", -28.0, -32.0),
+    "fed_forced_cuts": ("below", -85.0, -110.0),  # issue 9, round 3: seed 000's own "wrong" case
     # issue 10 item 5: liquidity, credit and rates plumbing (2007-2016 percentiles; the README says which thesis each joins)
     "netliq_draining": ("below", -5.2, -5.9),
     "netliq_draining_4w": ("below", -3.9, -4.7),
@@ -52,13 +53,14 @@ MANUAL = ["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", 
 THESES = {
     "geopolitical_noise": (["tariffs_landed", "eu_countermeasures", "arctic_unilateral_buildout", "usd_weak_in_stress",
                             "credit_widening", "baa_widening", "gold_bid_in_stress"], []),
-    "long_usd_ai": (["dxy_trend_break", "dxy_quarter_drop", "usd_and_equities_down"], []),
+    "long_usd_ai": (["dxy_trend_break", "dxy_quarter_drop", "usd_and_equities_down", "usd_weak_in_stress",
+                     "fed_forced_cuts"], []),
     "long_duration": (["long_yield_breakout", "long_yield_rise", "stock_bond_corr", "bear_steepening", "long_yield_shock",
                        "real_yield_rise"], []),
     "btc_liquidity_bottom": (["btc_bottom_lost", "btc_trend_break", "credit_widening", "btc_liquidity_drain"], ["btc_bottom_lost"]),
     "us_assets_haven": (["usd_and_equities_down", "cross_asset_corr", "hibeta_leading_down", "usd_weak_in_stress",
                         "injection_usd_down", "fed_injection_usd_down"], []),
-    "japan_reflation": (["ewj_trend_break", "yen_weakening", "yen_fast_rise", "jgb_yield_slump"], []),
+    "japan_reflation": (["ewj_trend_break", "yen_fast_rise", "jgb_yield_slump"], []),
 }
 
 
@@ -92,6 +94,9 @@ def test_issue_9_rederivation(wl):
     assert wl.theses["us_assets_haven"].position.series == "SPX"
     assert "dollar_debasement_risk_off" not in wl.theses
     assert wl.recovery_dwell_days == 10
+    # round 3 (seed 000, 2007-2016 evidence): the long-dollar pain is the seed's "5% over three months"
+    assert wl.theses["long_usd_ai"].pain.to_dict() == {"drawdown_pct": 5.0, "within_days": 63, "default": False}
+    assert "yen_weakening" in wl.signals and "yen_weakening" not in japan.invalidation
 
 
 def test_bundled_theses_follow_watchlist_md(wl):

@@ -108,7 +108,9 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
         draws = DRAWS if args.draws is None else args.draws
         seed = SEED if args.seed is None else args.seed
-        scores = score_replay(result, market.closes, services.watchlist.theses, draws, seed)
+        no_dwell = dataclasses.replace(services.watchlist, recovery_dwell_days=0)
+        before_dwell = replay(market, no_dwell, start, end, _manual(services))  # for whipsaw_before_dwell
+        scores = score_replay(result, market.closes, services.watchlist.theses, draws, seed, before_dwell)
         if args.json:
             print_json(scorecard_json(result, scores, seed, draws))
         else:

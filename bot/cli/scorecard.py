@@ -90,9 +90,12 @@ def format_scorecard(rp: Replay, scores: Mapping[str, ThesisScore]) -> str:
         if name == "all" and len(split) == 1 and (first.start, first.end) == (rp.start, rp.end):
             continue  # the replay lies inside one period: its table is already shown
         total = pooled(scores, name)
+        raw = ("" if total["checked_before_dwell"] is None else
+               f"; with the recovery dwell off, {total['undone_before_dwell']} of {total['checked_before_dwell']} "
+               f"escalations undone (whipsaw before dwell {_pct(total['whipsaw_before_dwell'])})")
         lines.append(f"{PERIOD_TITLES[name]} ({first.start} → {first.end}): {total['alerts']} alerts, "
                      f"{total['undone']} of {total['checked']} undone within 7 business days "
-                     f"(whipsaw {_pct(total['whipsaw'])})")
+                     f"(whipsaw {_pct(total['whipsaw'])}){raw}")
         lines.append(THESIS_HEADER)
         lines += [_thesis_row(tid, scores[tid], period.thesis) for tid, period in periods.items()]
         lines.append(BASELINE_HEADER)
