@@ -70,7 +70,10 @@ def on_sessions(days: np.ndarray, calendar: str) -> np.ndarray:
     inside = (days >= np.datetime64(SPAN[0], "D")) & (days <= np.datetime64(SPAN[1], "D"))
     out = np.is_busday(days) if calendar != "daily" else np.ones(len(days), dtype=bool)
     if inside.any():
-        out[inside] = np.isin(days[inside], _session_array(calendar), assume_unique=False)
+        sessions = _session_array(calendar)  # sorted: a binary search, not np.isin's sort of both arrays
+        wanted = days[inside]
+        at = np.minimum(np.searchsorted(sessions, wanted), len(sessions) - 1)
+        out[inside] = sessions[at] == wanted
     return out
 
 
