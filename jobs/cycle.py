@@ -177,7 +177,9 @@ class Cycle:
         # A simulated market keeps its own clock (the demo reveals its days one by one): its newest day is "today".
         expected = (market.last_date() or evaluation.as_of) if market.simulated else last_expected_close(now)
         verdicts = newsworthy.judge([(t.thesis_id, t) for t in transitions], evaluation, previous,
-                                    _manual_moved(watchlist, stored_signals, evaluation), expected, watchlist.stale_after_days)
+                                    _manual_moved(watchlist, stored_signals, evaluation), expected, watchlist.stale_after_days,
+                                    {sid: spec.stale_after_days for sid, spec in watchlist.signals.items()
+                                     if spec.stale_after_days is not None})
         news = [t for t, j in zip(transitions, verdicts, strict=True) if j.silent_because is None]
         silent = {t.thesis_id: j.silent_because for t, j in zip(transitions, verdicts, strict=True) if j.silent_because is not None}
         lag = newsworthy.feed_staleness(evaluation.as_of, expected, watchlist.stale_after_days)

@@ -4,7 +4,8 @@ A change is alerted only when it was reached on or after the last evaluated day 
 into earlier, already-evaluated days are replayed silently into state) or by a manual switch since
 the last evaluation, when the feed is fresh (its as-of date within `stale_after_days` of the newest
 close that should exist), and, toward invalidation, when every causing signal is known and observed
-within `stale_after_days` of the as-of date (a status merely held through a data gap is not news).
+within its staleness limit of the as-of date — the signal's own `stale_after_days` when it declares one (a
+series released in weekly batches), else the watch list's (a status merely held through a data gap is not news).
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ def feed_staleness(as_of: date, expected: date, stale_after_days: int) -> int | 
 
 
 def why_silent(change: StatusChange, thesis_id: str, evaluation: Evaluation, previous_as_of: date | None,
-               manual_moved: bool, expected: date, stale_after_days: int) -> str | None:
-    """None when the change may be alerted; otherwise the reason it is only recorded."""
+               manual_moved: bool, expected: date, stale_after_days: int,
+               signal_limits: Mapping[str, int] | None = None) -> str | None:
+    """None when the change may be alerted; otherwise the reason it is only recorded.
+
+    `signal_limits`: signal id → its own staleness limit in days, where it differs from `stale_after_days`.
+    """
     as_of = evaluation.as_of
     lag = feed_staleness(as_of, expected, stale_after_days)
     if lag is not None:
@@ -54,14 +59,16 @@ def why_silent(change: StatusChange, thesis_id: str, evaluation: Evaluation, pre
     for signal in thesis.evidence:
         if signal.kind == "manual":
             continue  # a switch an admin made: known by definition
-        if signal.observed is None or (as_of - signal.observed).days > stale_after_days:
+        limit = (signal_limits or {}).get(signal.id, stale_after_days)
+        if signal.observed is None or (as_of - signal.observed).days > limit:
             return f"signal {signal.id} was last observed on {signal.observed}, stale on {as_of}"
     return None
 
 
 def judge(changes: list[tuple[str, StatusChange]], evaluation: Evaluation, previous_as_of: Mapping[str, date],
-          manual_moved: Mapping[str, bool], expected: date, stale_after_days: int) -> list[Judgement]:
+          manual_moved: Mapping[str, bool], expected: date, stale_after_days: int,
+          signal_limits: Mapping[str, int] | None = None) -> list[Judgement]:
     """Judge each (thesis id, change) of one evaluation."""
     return [Judgement(change, why_silent(change, tid, evaluation, previous_as_of.get(tid), manual_moved.get(tid, False),
-                                         expected, stale_after_days))
+                                         expected, stale_after_days, signal_limits))
             for tid, change in changes]

@@ -75,6 +75,18 @@ def test_a_causing_signal_unknown_or_stale_on_the_as_of_date_silences_the_alert(
     assert silent(evaluation(fresh, signal(AS_OF - timedelta(days=STALE_AFTER)))) is None  # at the limit: still fresh
 
 
+def test_a_signal_with_its_own_staleness_limit_is_judged_by_it():
+    weekly = signal(AS_OF - timedelta(days=STALE_AFTER + 6), sid="term_premium_rise")  # a weekly batch, 10 days old
+    assert silent(evaluation(weekly)) is not None  # by the watch list's limit: stale
+    ev = evaluation(weekly)
+    assert why_silent(change(), THESIS, ev, AS_OF - timedelta(days=1), False, AS_OF, STALE_AFTER,
+                      {"term_premium_rise": 12}) is None
+    why = why_silent(change(), THESIS, ev, AS_OF - timedelta(days=1), False, AS_OF, STALE_AFTER, {"term_premium_rise": 9})
+    assert why is not None and "term_premium_rise" in why
+    # another signal's limit does not loosen this one
+    assert why_silent(change(), THESIS, ev, AS_OF - timedelta(days=1), False, AS_OF, STALE_AFTER, {"us10y_level": 30}) is not None
+
+
 def test_a_manual_signal_is_known_by_definition_and_no_evidence_is_no_alert():
     switch = signal(observed=None, kind="manual", sid="tariffs_landed")
     assert silent(evaluation(switch)) is None
