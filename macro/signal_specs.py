@@ -214,7 +214,8 @@ _SIGNAL_KEYS = _MEASURE_KEYS | {
 }
 
 
-def _parse_signal(entry: Any, i: int, catalog: Catalog, origin: str) -> SignalSpec:
+def _parse_signal(entry: Any, i: int, catalog: Catalog, origin: str,
+                  default_persistence: int = DEFAULT_PERSISTENCE) -> SignalSpec:
     sid = str(entry.get("id", "")).strip() if isinstance(entry, Mapping) else ""
     where = f"{origin}: signal {sid}" if sid else f"{origin}: signal #{i}"
     _keys(entry, _SIGNAL_KEYS, where)
@@ -253,7 +254,7 @@ def _parse_signal(entry: Any, i: int, catalog: Catalog, origin: str) -> SignalSp
     if direction not in DIRECTIONS:
         raise WatchlistError(f"{where}: direction must be \"above\" or \"below\" (which side is bad); got {direction!r}")
     warn, breach, warn_exit, breach_exit = _thresholds(entry, direction, where)
-    persistence = entry.get("persistence", DEFAULT_PERSISTENCE)
+    persistence = entry.get("persistence", default_persistence)
     if isinstance(persistence, bool) or not isinstance(persistence, int) or not 1 <= persistence <= 30:
         raise WatchlistError(f"{where}: persistence must be a whole number of observations from 1 to 30 (got {persistence!r})")
     series: list[str] = list(measure.series)

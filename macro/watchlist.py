@@ -116,7 +116,7 @@ def load_watchlist(path: Path | None, catalog: Catalog) -> Watchlist:
 
 def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "watch list") -> Watchlist:
     """Validate a parsed watch-list document against the catalog."""
-    _keys(data, {"stale_after_days", "recovery_dwell_days", "signals", "theses", "regime"}, origin)
+    _keys(data, {"stale_after_days", "recovery_dwell_days", "persistence", "signals", "theses", "regime"}, origin)
     stale = data.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
     if not isinstance(stale, int) or isinstance(stale, bool) or not 1 <= stale <= 60:
         raise WatchlistError(f"{origin}: stale_after_days must be a whole number of days from 1 to 60 (got {stale!r})")
@@ -124,12 +124,16 @@ def parse_watchlist(data: Mapping[str, Any], catalog: Catalog, origin: str = "wa
     if not isinstance(dwell, int) or isinstance(dwell, bool) or not 0 <= dwell <= 60:
         raise WatchlistError(
             f"{origin}: recovery_dwell_days must be a whole number of business days from 0 to 60 (got {dwell!r})")
+    persistence = data.get("persistence", DEFAULT_PERSISTENCE)
+    if not isinstance(persistence, int) or isinstance(persistence, bool) or not 1 <= persistence <= 30:
+        raise WatchlistError(
+            f"{origin}: persistence must be a whole number of observations from 1 to 30 (got {persistence!r})")
     raw_signals = data.get("signals")
     if not isinstance(raw_signals, list) or not raw_signals:
         raise WatchlistError(f"{origin}: expected one or more [[signals]] tables")
     signals: dict[str, SignalSpec] = {}
     for i, entry in enumerate(raw_signals, 1):
-        spec = _parse_signal(entry, i, catalog, origin)
+        spec = _parse_signal(entry, i, catalog, origin, persistence)
         if spec.id in signals:
             raise WatchlistError(f"{origin}: signal {spec.id} is defined twice")
         signals[spec.id] = spec

@@ -104,3 +104,26 @@ def test_no_status_before_the_position_series_exists():
     rp = replay(market, wl, days[0].date(), days[-1].date())
     assert rp.stats["bonds"].days_in_status["unknown"] == (days[10] - days[0]).days
     assert [(t.old, t.new) for t in rp.transitions] == [("unknown", "intact")]
+
+
+def test_top_level_persistence_is_the_default_of_every_signal_without_its_own():
+    doc = _watchlist()
+    doc["persistence"] = 3
+    doc["signals"].append({"id": "vix", "kind": "level", "series": "VIX", "direction": "above", "warn": 25,
+                           "breach": 35, "meaning": {"en": "v", "zh-TW": "v"}})
+    wl = parse_watchlist(doc, CATALOG)
+    assert wl.signals["vix"].persistence == 3   # inherits the top-level value
+    assert wl.signals["move"].persistence == 1  # its own wins
+    del doc["persistence"]
+    assert parse_watchlist(doc, CATALOG).signals["vix"].persistence == 2  # the built-in default
+    for bad in (0, 31, "3", True):
+        doc["persistence"] = bad
+        with pytest.raises(WatchlistError, match="persistence must be a whole number of observations from 1 to 30"):
+            parse_watchlist(doc, CATALOG)
+
+
+def test_bundled_watch_list_keeps_persistence_two():
+    from regimebot.macro.watchlist import load_watchlist
+    wl = load_watchlist(None, CATALOG)
+    numeric = [s for s in wl.signals.values() if s.kind != "manual"]
+    assert numeric and {s.persistence for s in numeric} == {2}
