@@ -210,6 +210,7 @@ def test_mof_footer_rows_are_skipped_and_an_unreadable_date_is_a_data_error_nami
     assert clean.errors == {} and clean.closes["JGB10Y"].tolist() == [1.20, 1.215]
     assert broken.closes["JGB10Y"].tolist() == [1.20, 1.215]  # the other days still count
     assert "R7.1.32 1.21" in broken.errors["JGB10Y"] and "1 row(s) rejected" in broken.errors["JGB10Y"]
+    assert "cannot be read as a calendar day" in broken.errors["JGB10Y"] and "ISO" not in broken.errors["JGB10Y"]
 
 
 # --- routing: each source's provider sees only its series; one failing source stops nothing else ----

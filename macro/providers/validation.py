@@ -197,7 +197,7 @@ def check_closes(raw: pd.Series, rules: SeriesRules, now: datetime, start: date 
     undated = np.asarray(days.isna())
     for i in np.flatnonzero(undated):
         problems.append(RowProblem(_cell_text(raw.index[int(i)]), _cell_text(cells.iloc[i]),
-                                   "the date is not an ISO date (YYYY-MM-DD)"))
+                                   "the date cannot be read as a calendar day"))
     keep = ~undated
     if start is not None:
         keep &= days >= pd.Timestamp(start)
