@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from regimebot.storage.outbox import WAITING, update_if_waiting
 from regimebot.storage.repository import Repository, serialised
 from regimebot.storage.timestamps import parse_ts, to_ts
 
@@ -73,7 +74,6 @@ class Notice:
 
 
 _COLS = "id, kind, key, chat_id, thread_id, text, silent, status, attempts, next_attempt_at, last_error, sent_at"
-_WAITING = "status IN ('pending', 'held')"
 
 
 def _notice(row: tuple[Any, ...]) -> Notice:
@@ -101,7 +101,7 @@ class Notices(Repository):
     @serialised
     def due_notices(self, now: datetime | None = None, limit: int | None = None) -> list[Notice]:
         """Notices waiting to be sent whose time has come, oldest first."""
-        sql = f"SELECT {_COLS} FROM notices WHERE {_WAITING} AND next_attempt_at <= ? ORDER BY id"
+        sql = f"SELECT {_COLS} FROM notices WHERE {WAITING} AND next_attempt_at <= ? ORDER BY id"
         params: list[Any] = [to_ts(now)]
         if limit is not None:
             sql += " LIMIT ?"
@@ -123,28 +123,23 @@ class Notices(Repository):
             params.append(kind)
         return [_notice(r) for r in self._db.execute(sql + " ORDER BY id", params).fetchall()]
 
-    def _update_waiting(self, sql: str, params: list[Any]) -> bool:
-        with self._db.atomic():
-            cur = self._db.execute(f"{sql} WHERE id = ? AND {_WAITING}", params)
-        return cur.rowcount == 1
-
     @serialised
     def mark_notice_sent(self, notice_id: int, message_id: int | None, now: datetime | None = None) -> bool:
         """Telegram accepted the (last part of the) notice: done."""
-        return self._update_waiting("UPDATE notices SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, "
-                                    "last_error = NULL", [message_id, to_ts(now), notice_id])
+        return update_if_waiting(self._db, "UPDATE notices SET status = 'sent', message_id = ?, sent_at = ?, "
+                                 "attempts = attempts + 1, last_error = NULL", [message_id, to_ts(now), notice_id])
 
     @serialised
     def reschedule_notice(self, notice_id: int, at: datetime, error: str, count_attempt: bool = True) -> bool:
         """Try again at `at`."""
-        return self._update_waiting("UPDATE notices SET status = 'pending', next_attempt_at = ?, last_error = ?, "
-                                    "attempts = attempts + ?", [to_ts(at), error, 1 if count_attempt else 0, notice_id])
+        return update_if_waiting(self._db, "UPDATE notices SET status = 'pending', next_attempt_at = ?, last_error = ?, "
+                                 "attempts = attempts + ?", [to_ts(at), error, 1 if count_attempt else 0, notice_id])
 
     @serialised
     def mark_notice_failed(self, notice_id: int, error: str, now: datetime | None = None) -> bool:
         """The notice cannot be delivered (chat gone, refused): kept as failed with the error."""
-        return self._update_waiting("UPDATE notices SET status = 'failed', last_error = ?, attempts = attempts + 1, "
-                                    "next_attempt_at = ?", [error, to_ts(now), notice_id])
+        return update_if_waiting(self._db, "UPDATE notices SET status = 'failed', last_error = ?, attempts = attempts + 1, "
+                                 "next_attempt_at = ?", [error, to_ts(now), notice_id])
 
     @serialised
     def delivered_parts(self, row_kind: str, row_id: int) -> int:

@@ -144,7 +144,14 @@ def _json_default(value: object) -> object:
 
 # Every transition below starts from a waiting row (pending or held): a row already `sent` or `failed`
 # is final, so a late or repeated update can never resurrect, re-send or un-send it.
-_WAITING = "status IN ('pending', 'held')"
+WAITING = "status IN ('pending', 'held')"  # an outbox row (a delivery or a notice) not yet sent or failed
+
+
+def update_if_waiting(db: sqlite_utils.Database, sql: str, params: list[Any]) -> bool:
+    """Run `sql` (an UPDATE without WHERE; the row id last in `params`) only while the row waits; True when it did."""
+    with db.atomic():
+        cur = db.execute(f"{sql} WHERE id = ? AND {WAITING}", params)
+    return cur.rowcount == 1
 
 
 class Outbox(Repository):
@@ -240,7 +247,7 @@ class Outbox(Repository):
     def due_deliveries(self, now: datetime | None = None, limit: int | None = None) -> list[Delivery]:
         """Rows waiting to be sent whose time has come (pending or held), oldest alert first."""
         sql = (
-            f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE status IN ('pending', 'held') "
+            f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE {WAITING} "
             "AND next_attempt_at <= ? ORDER BY alert_id, id"
         )
         params: list[Any] = [_ts(now)]
@@ -252,7 +259,7 @@ class Outbox(Repository):
     @serialised
     def next_due_at(self) -> datetime | None:
         """When the earliest waiting row becomes due (None when nothing waits)."""
-        row = self._db.execute("SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'held')").fetchone()
+        row = self._db.execute(f"SELECT MIN(next_attempt_at) FROM deliveries WHERE {WAITING}").fetchone()
         return _parse_ts(row[0])
 
     @serialised
@@ -265,16 +272,11 @@ class Outbox(Repository):
         row = self._db.execute(f"SELECT {_DELIVERY_COLS} FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
         return _delivery(row) if row else None
 
-    def _update_waiting(self, sql: str, params: list[Any]) -> bool:
-        """Run `sql` (an UPDATE without WHERE) on one row only if it is still waiting; True when it was."""
-        with self._db.atomic():
-            cur = self._db.execute(f"{sql} WHERE id = ? AND {_WAITING}", params)
-        return cur.rowcount == 1
-
     @serialised
     def mark_sent(self, delivery_id: int, message_id: int | None, now: datetime | None = None) -> bool:
         """Telegram accepted the message: the row is done. False when the row was not waiting (left unchanged)."""
-        return self._update_waiting(
+        return update_if_waiting(
+            self._db,
             "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL",
             [message_id, _ts(now), delivery_id],
         )
@@ -282,7 +284,8 @@ class Outbox(Repository):
     @serialised
     def reschedule(self, delivery_id: int, at: datetime, error: str, count_attempt: bool = True) -> bool:
         """Try again at `at` (rate limit, network or server error); False (unchanged) for a sent or failed row."""
-        return self._update_waiting(
+        return update_if_waiting(
+            self._db,
             "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, last_error = ?, attempts = attempts + ?",
             [_ts(at), error, 1 if count_attempt else 0, delivery_id],
         )
@@ -290,7 +293,8 @@ class Outbox(Repository):
     @serialised
     def hold_until(self, delivery_id: int, at: datetime, reason: str = "quiet hours") -> bool:
         """Hold the row (quiet hours) until `at`; it is sent then. False (unchanged) for a sent or failed row."""
-        return self._update_waiting(
+        return update_if_waiting(
+            self._db,
             "UPDATE deliveries SET status = 'held', next_attempt_at = ?, last_error = ?",
             [_ts(at), reason, delivery_id],
         )
@@ -301,7 +305,8 @@ class Outbox(Repository):
 
         False (unchanged) when the row was already sent or failed: a sent message is never relabelled failed.
         """
-        return self._update_waiting(
+        return update_if_waiting(
+            self._db,
             "UPDATE deliveries SET status = 'failed', last_error = ?, attempts = attempts + 1, sent_at = NULL, next_attempt_at = ?",
             [error, _ts(now), delivery_id],
         )
@@ -312,12 +317,12 @@ class Outbox(Repository):
         with self._db.atomic():
             before = self._db.conn.total_changes
             self._db.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ?, next_attempt_at = ? WHERE chat_id = ? AND status IN ('pending', 'held')",
+                f"UPDATE OR IGNORE deliveries SET chat_id = ?, next_attempt_at = ? WHERE chat_id = ? AND {WAITING}",
                 [new_chat_id, _ts(None), old_chat_id],
             )
             moved = self._db.conn.total_changes - before
             self._db.execute(
-                "UPDATE deliveries SET status = 'failed', last_error = ? WHERE chat_id = ? AND status IN ('pending', 'held')",
+                f"UPDATE deliveries SET status = 'failed', last_error = ? WHERE chat_id = ? AND {WAITING}",
                 [f"chat moved to {new_chat_id}, which already had this alert", old_chat_id],
             )
         return moved
