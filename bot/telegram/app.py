@@ -37,7 +37,7 @@ from regimebot.bot.config import Settings
 from regimebot.bot.telegram.io import Limits, Pacer, TelegramSender, chat_member_is_admin, send_reply
 from regimebot.handlers import load_commands
 from regimebot.handlers.context import Services
-from regimebot.handlers.dispatch import Dispatcher, Incoming
+from regimebot.handlers.dispatch import Dispatcher, Incoming, Outcome
 from regimebot.handlers.messages.i18n import t
 from regimebot.handlers.messages.reply import Reply
 from regimebot.handlers.registry import Chat, Registry
@@ -221,9 +221,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or update.effective_chat is None or not message.text:
         return
     incoming = _incoming(update, command_name(message), tuple(context.args or ()))
-    route = await asyncio.to_thread(rt.dispatcher.route, incoming)
-    is_admin = await rt.is_admin(context.bot, update) if route.allowed and route.command is not None else False
-    outcome = await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
+    outcome = await _dispatched(rt, context, update, incoming)
     if outcome.reply is not None:
         await rt.reply(context.bot, incoming.chat.id, outcome.reply, incoming.chat.thread_id)
 
@@ -238,12 +236,18 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _answer(query, t("en", "alerts.button_stale"))
         return
     incoming = _incoming(update, button=query.data or "")
-    route = await asyncio.to_thread(rt.dispatcher.route, incoming)
-    is_admin = await rt.is_admin(context.bot, update) if route.allowed and route.callback is not None else False
-    outcome = await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
+    outcome = await _dispatched(rt, context, update, incoming)
     await _answer(query, outcome.toast)
     if outcome.reply is not None:
         await rt.reply(context.bot, incoming.chat.id, outcome.reply, incoming.chat.thread_id)
+
+
+async def _dispatched(rt: Runtime, context: ContextTypes.DEFAULT_TYPE, update: Update, incoming: Incoming) -> Outcome:
+    """Route, ask Telegram for admin rights only when a command or button will run, then run it (off the event loop)."""
+    route = await asyncio.to_thread(rt.dispatcher.route, incoming)
+    runs = route.allowed and (route.command is not None or route.callback is not None)
+    is_admin = await rt.is_admin(context.bot, update) if runs else False
+    return await asyncio.to_thread(rt.dispatcher.run, route, incoming, is_admin)
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
