@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import ParamSpec, Protocol, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from regimebot.handlers.context import Services
 from regimebot.handlers.messages.alerts import format_alert
 from regimebot.handlers.messages.journal import format_journal_push
 from regimebot.handlers.messages.reply import Reply
-from regimebot.storage.chats import ChatPrefs
+from regimebot.storage.chats import ChatPrefs, chat_zone
 from regimebot.storage.notices import ALERT_ROW, NOTICE_ROW
 from regimebot.storage.outbox import AlertRecord, Delivery
 from regimebot.storage.store import Store
@@ -133,10 +132,7 @@ def quiet_until(prefs: ChatPrefs | None, now: datetime) -> datetime | None:
     """When the chat's quiet hours end, if `now` falls inside them (None: not quiet, or no quiet hours)."""
     if prefs is None or not prefs.quiet_start or not prefs.quiet_end or prefs.quiet_start == prefs.quiet_end:
         return None
-    try:
-        zone = ZoneInfo(prefs.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
+    zone = chat_zone(prefs.timezone)
     local = now.astimezone(zone)
     start, end = _hhmm(prefs.quiet_start), _hhmm(prefs.quiet_end)
     t = local.time().replace(second=0, microsecond=0)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from regimebot.handlers.context import CycleResult, Services
 from regimebot.handlers.messages.notices import format_deadman
@@ -26,6 +26,7 @@ from regimebot.jobs.digest import build_digest
 from regimebot.jobs.journal_push import REVIEW_WEEKDAY, queue_weekly_review
 from regimebot.jobs.scheduler import JobFn, JobScheduler, Scheduled
 from regimebot.macro.providers import DataError
+from regimebot.storage.chats import chat_zone
 from regimebot.storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -180,10 +181,7 @@ class BotJobs:
         for chat_id, (hhmm, tz) in wanted.items():
             if chat_id in self._digests:
                 continue
-            try:
-                zone = ZoneInfo(tz or "UTC")
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = ZoneInfo("UTC")
+            zone = chat_zone(tz)
             hours, minutes = (int(x) for x in hhmm.split(":"))
             job = scheduler.daily(self._tracked(functools.partial(self.digest_job, chat_id)), time(hours, minutes, tzinfo=zone),
                                   f"digest:{chat_id}")
@@ -204,10 +202,7 @@ class BotJobs:
         prefs = self.services.store.chats.get_chat(chat_id)
         if prefs is None or prefs.paused:
             return False
-        try:
-            zone = ZoneInfo(prefs.timezone or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
+        zone = chat_zone(prefs.timezone)
         local_day = now.astimezone(zone).date()
         if local_day.weekday() != REVIEW_WEEKDAY:
             return False
@@ -229,10 +224,7 @@ class BotJobs:
         except Exception:  # a digest that cannot be built must not stop the other jobs
             log.exception("could not build the digest for chat %s", chat_id)
             return False
-        try:
-            zone = ZoneInfo(prefs.timezone or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
+        zone = chat_zone(prefs.timezone)
         key = f"digest:{now.astimezone(zone).date().isoformat()}"
         queued = self.services.store.notices.enqueue_notice("digest", key, chat_id, reply.text, silent=reply.silent, now=now)
         if queued:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlite_utils
 
@@ -99,6 +99,14 @@ def add_alert_topic(db: sqlite_utils.Database) -> None:
 def known_timezones() -> frozenset[str]:
     """Every IANA time-zone name this system knows (tzdata), e.g. Asia/Taipei."""
     return frozenset(available_timezones())
+
+
+def chat_zone(name: str | None) -> ZoneInfo:
+    """A chat's time zone: UTC when it has none or this machine does not know the name."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _now_iso() -> str:
