@@ -15,7 +15,7 @@ are held at the given switch positions for the whole history.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -120,8 +120,14 @@ class _History:
     tracks: dict[str, SignalTrack]
     days: np.ndarray                      # evaluation days, ascending (int days)
     signal_states: dict[str, np.ndarray] = field(default_factory=dict)
+    undwelled: dict[str, np.ndarray] = field(default_factory=dict)  # statuses before the recovery dwell
     statuses: dict[str, np.ndarray] = field(default_factory=dict)
     held: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def with_dwell(self, dwell: int) -> _History:
+        """The same history with the recovery dwell applied (`dwell` business days; 0: none)."""
+        statuses = {tid: dwell_recoveries(codes, self.days, dwell) for tid, codes in self.undwelled.items()}
+        return replace(self, statuses=statuses)
 
 
 def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[str, bool] | None) -> _History:
@@ -145,10 +151,9 @@ def _build(market: Market, watchlist: Watchlist, last_day: int, manual: Mapping[
         specs = [watchlist.signals[s] for s in thesis.invalidation]
         matrix = np.vstack([hist.signal_states[s] for s in thesis.invalidation])
         codes = status_codes(thesis, matrix, specs)
-        held_codes, hist.held[tid] = hold_through_gaps(_from_first_print(codes, cache, thesis.position.series, days),
-                                                       matrix, days)
-        hist.statuses[tid] = dwell_recoveries(held_codes, days, watchlist.recovery_dwell_days)
-    return hist
+        hist.undwelled[tid], hist.held[tid] = hold_through_gaps(
+            _from_first_print(codes, cache, thesis.position.series, days), matrix, days)
+    return hist.with_dwell(watchlist.recovery_dwell_days)
 
 
 def _from_first_print(codes: np.ndarray, cache: SeriesCache, series_id: str, days: np.ndarray) -> np.ndarray:
@@ -212,10 +217,25 @@ def evaluate(market: Market, watchlist: Watchlist, as_of: date | None = None,
 def replay(market: Market, watchlist: Watchlist, start: date, end: date,
            manual: Mapping[str, bool] | None = None) -> Replay:
     """Every thesis status change from `start` to `end`, as live evaluation would have seen it each day."""
+    return _replay(_replay_history(market, watchlist, start, end, manual), start, end)
+
+
+def replay_with_and_without_dwell(market: Market, watchlist: Watchlist, start: date, end: date,
+                                  manual: Mapping[str, bool] | None = None) -> tuple[Replay, Replay]:
+    """`replay`, and the same replay with the recovery dwell off (the raw escalations), from one signal pass."""
+    hist = _replay_history(market, watchlist, start, end, manual)
+    return _replay(hist, start, end), _replay(hist.with_dwell(0), start, end)
+
+
+def _replay_history(market: Market, watchlist: Watchlist, start: date, end: date,
+                    manual: Mapping[str, bool] | None) -> _History:
     if end < start:
         raise ValueError(f"replay: end {end} is before start {start}")
-    market = as_published(market, _catalog(watchlist))
-    hist = _build(market, watchlist, _day(end), manual)
+    return _build(as_published(market, _catalog(watchlist)), watchlist, _day(end), manual)
+
+
+def _replay(hist: _History, start: date, end: date) -> Replay:
+    watchlist = hist.watchlist
     first = _day(start)
     in_window = hist.days >= first
     transitions: list[Transition] = []

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from regimebot.macro.catalog import load_catalog
-from regimebot.macro.engine import replay
+from regimebot.macro.engine import replay, replay_with_and_without_dwell
 from regimebot.macro.market import Market, make_closes
 from regimebot.macro.pain import business_days, closes_on, episode_starts, pain_grid
 from regimebot.macro.positions import Pain, Position
@@ -346,3 +346,14 @@ def test_hand_scorecard_of_the_200_day_baseline():
     assert (ma.pain_episodes, ma.recall, ma.lead_days) == (1, 0.0, None)  # the break came 2 days after the start
     assert (whole.thesis.alerts, whole.thesis.recall, whole.thesis.lift) == (0, 0.0, None)
     assert whole.beats(ma) is None and whole.beats(whole.random) is None
+
+
+def test_one_signal_pass_gives_the_replay_and_the_dwell_off_replay(generated_replay):
+    """replay_with_and_without_dwell equals two separate replays (the watch list's dwell, then none)."""
+    rp, closes, watchlist = generated_replay
+    market = Market(closes, "generated", simulated=True)
+    with_dwell, without = replay_with_and_without_dwell(market, watchlist, rp.start, rp.end)
+    raw = replay(market, dataclasses.replace(watchlist, recovery_dwell_days=0), rp.start, rp.end)
+    assert with_dwell.transitions == rp.transitions and with_dwell.stats == rp.stats
+    assert without.transitions == raw.transitions and without.stats == raw.stats
+    assert without.transitions != rp.transitions  # the dwell matters on this history

@@ -88,7 +88,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from regimebot.macro.engine import replay
+    from regimebot.macro.engine import replay, replay_with_and_without_dwell
 
     start = iso_date(args.start, "--start")
     end = iso_date(args.end, "--end")
@@ -101,21 +101,21 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         settings = dataclasses.replace(settings, history_start=warm)
     services = _services(settings)
     market = _market(services, args.cached)
-    result = replay(market, services.watchlist, start, end, _manual(services))
     if args.score:
         from regimebot.bot.cli.scorecard import format_scorecard, scorecard_json
         from regimebot.macro.scorecard import DRAWS, SEED, score_replay
 
         draws = DRAWS if args.draws is None else args.draws
         seed = SEED if args.seed is None else args.seed
-        no_dwell = dataclasses.replace(services.watchlist, recovery_dwell_days=0)
-        before_dwell = replay(market, no_dwell, start, end, _manual(services))  # for whipsaw_before_dwell
+        # one signal pass; the dwell-off replay gives whipsaw_before_dwell
+        result, before_dwell = replay_with_and_without_dwell(market, services.watchlist, start, end, _manual(services))
         scores = score_replay(result, market.closes, services.watchlist.theses, draws, seed, before_dwell)
         if args.json:
             print_json(scorecard_json(result, scores, seed, draws))
         else:
             print(format_scorecard(result, scores))
         return 0
+    result = replay(market, services.watchlist, start, end, _manual(services))
     if args.json:
         print_json(replay_json(result, services.watchlist))
     else:
