@@ -24,6 +24,7 @@ from regimebot.macro.calendars import last_expected_close
 from regimebot.macro.engine import Evaluation
 from regimebot.macro.market import Market, source_kind
 from regimebot.macro.redaction import Redactor
+from regimebot.macro.signals import stale_limit
 from regimebot.macro.watchlist import Watchlist
 from regimebot.storage.db import storage_fault
 from regimebot.storage.engine_state import StoredTransition
@@ -178,8 +179,7 @@ class Cycle:
         expected = (market.last_date() or evaluation.as_of) if market.simulated else last_expected_close(now)
         verdicts = newsworthy.judge([(t.thesis_id, t) for t in transitions], evaluation, previous,
                                     _manual_moved(watchlist, stored_signals, evaluation), expected, watchlist.stale_after_days,
-                                    {sid: spec.stale_after_days for sid, spec in watchlist.signals.items()
-                                     if spec.stale_after_days is not None})
+                                    {sid: stale_limit(spec, watchlist.stale_after_days) for sid, spec in watchlist.signals.items()})
         news = [t for t, j in zip(transitions, verdicts, strict=True) if j.silent_because is None]
         silent = {t.thesis_id: j.silent_because for t, j in zip(transitions, verdicts, strict=True) if j.silent_because is not None}
         lag = newsworthy.feed_staleness(evaluation.as_of, expected, watchlist.stale_after_days)
